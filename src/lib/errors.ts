@@ -1,0 +1,79 @@
+/**
+ * The one error type of the bundle. Every failure carries a stable `code`; callers branch on the code,
+ * never on the message. At the operation boundary it is thrown as plain JSON (`toJSON()`), because a
+ * Flow keeps a thrown plain object intact on its reject path but reduces an `Error` to name and message.
+ */
+export const ERROR_CODES = [
+	'INVALID_OPTIONS',
+	'DESTINATION_UNREACHABLE',
+	'DESTINATION_UNAVAILABLE',
+	'NOT_DIRECTUS',
+	'UNAUTHORIZED',
+	'FORBIDDEN',
+	'NOT_FOUND',
+	'PAYLOAD_TOO_LARGE',
+	'DESTINATION_REJECTED',
+	'DESTINATION_ERROR',
+	'INCOMPATIBLE',
+	'SCHEMA_MISMATCH',
+	'SCHEMA_CHANGED',
+	'ITEMS_FAILED',
+	'FILES_FAILED',
+	'SYSTEM_FAILED',
+	'SOURCE_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface MigrationErrorJSON {
+	code: ErrorCode;
+	message: string;
+	status?: number;
+	details?: Record<string, unknown>;
+	[extra: string]: unknown;
+}
+
+export class MigrationError extends Error {
+	readonly code: ErrorCode;
+	readonly status: number | undefined;
+	readonly details: Record<string, unknown> | undefined;
+	/** Set for transient failures (network, 429, 502-504) that a retry may cure. */
+	readonly retryable: boolean;
+	/** How long the destination asked us to wait (Retry-After), in milliseconds. */
+	readonly retryAfterMs: number | undefined;
+
+	constructor(
+		code: ErrorCode,
+		message: string,
+		extra: { status?: number; details?: Record<string, unknown>; retryable?: boolean; retryAfterMs?: number } = {},
+	) {
+		super(message);
+		this.name = 'MigrationError';
+		this.code = code;
+		this.status = extra.status;
+		this.details = extra.details;
+		this.retryable = extra.retryable ?? false;
+		this.retryAfterMs = extra.retryAfterMs;
+	}
+
+	toJSON(): MigrationErrorJSON {
+		const json: MigrationErrorJSON = { code: this.code, message: this.message };
+		if (this.status !== undefined) json.status = this.status;
+		if (this.details !== undefined) json.details = this.details;
+		return json;
+	}
+}
+
+export function isMigrationError(error: unknown): error is MigrationError {
+	return error instanceof MigrationError;
+}
+
+/** Any thrown value as a MigrationError; unknown errors become `fallback` with their message kept. */
+export function toMigrationError(error: unknown, fallback: ErrorCode = 'SOURCE_ERROR'): MigrationError {
+	if (error instanceof MigrationError) return error;
+	if (error instanceof Error) return new MigrationError(fallback, error.message);
+	if (error && typeof error === 'object' && 'message' in error) {
+		return new MigrationError(fallback, String((error as { message: unknown }).message));
+	}
+	return new MigrationError(fallback, String(error));
+}

@@ -1,0 +1,59 @@
+import { defineOperationApi } from '@directus/extensions-sdk';
+import type { OperationContext } from '@directus/types';
+import type { z } from 'zod';
+import { isMigrationError, MigrationError, toMigrationError } from './errors.js';
+import { parseOptions } from './options/parse.js';
+
+export type MigrationContext = OperationContext;
+
+/** A rejection prepared by an operation itself (e.g. an incompatible check with its full report). */
+export class Rejection {
+	constructor(readonly payload: Record<string, unknown> & { code: string; message: string }) {}
+}
+
+interface Secrets {
+	/** Strings that must appear nowhere in a result or rejection (the destination token). */
+	secrets: string[];
+}
+
+/**
+ * Defines a Flow operation the way every operation here works: parse options with the operation's zod
+ * schema, run, and on failure throw plain JSON `{ code, message, status?, details? }` so the Flow's
+ * reject path keeps its structure. Any secret the run registered is scrubbed from what leaves.
+ */
+export function defineMigrationOperation<S extends z.ZodType>(
+	id: string,
+	schema: S,
+	run: (options: z.output<S>, context: MigrationContext, secrets: Secrets) => Promise<object>,
+) {
+	return defineOperationApi<Record<string, unknown>>({
+		id,
+		handler: async (rawOptions, context) => {
+			const secrets: Secrets = { secrets: [] };
+			try {
+				const options = parseOptions(schema, rawOptions);
+				return scrub(await run(options, context, secrets), secrets.secrets);
+			} catch (error) {
+				throw scrub(rejectionFor(id, error, context), secrets.secrets);
+			}
+		},
+	});
+}
+
+function rejectionFor(operation: string, error: unknown, context: MigrationContext): Record<string, unknown> {
+	if (error instanceof Rejection) return { operation, ...error.payload };
+	const failure: MigrationError = toMigrationError(error);
+	if (!isMigrationError(error)) context.logger.error(`[${operation}] unexpected failure: ${failure.message}`);
+	return { operation, ...failure.toJSON() };
+}
+
+/** Replaces every registered secret in a JSON value; a result never carries the token, even by accident. */
+export function scrub<T>(value: T, secrets: string[]): T {
+	const present = secrets.filter((secret) => secret.length >= 4);
+	if (present.length === 0) return value;
+	const json = JSON.stringify(value);
+	if (json === undefined || !present.some((secret) => json.includes(secret))) return value;
+	let cleaned = json;
+	for (const secret of present) cleaned = cleaned.split(secret).join('[redacted]');
+	return JSON.parse(cleaned) as T;
+}

@@ -1,0 +1,143 @@
+/**
+ * Option fields shared by the operations' panels (app side only: plain declarations, no zod).
+ * Field names and defaults match the zod schemas in each operation's options.ts.
+ */
+type PanelField = Record<string, any>;
+
+export function destinationFields(): PanelField[] {
+	return [
+		{
+			field: 'destinationUrl',
+			name: 'Destination URL',
+			type: 'string',
+			meta: {
+				width: 'full',
+				interface: 'input',
+				options: { placeholder: 'https://destination.example.com', trim: true },
+				note: 'Base URL of the destination Directus. Empty: the MIGRATION_DESTINATION_URL environment variable of this Directus.',
+			},
+		},
+		{
+			field: 'destinationTokenEnv',
+			name: 'Token environment variable',
+			type: 'string',
+			schema: { default_value: 'MIGRATION_DESTINATION_TOKEN' },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { placeholder: 'MIGRATION_DESTINATION_TOKEN', font: 'monospace', trim: true },
+				note: 'NAME of the environment variable (on this Directus) that holds an admin token of the destination. The token itself never enters the Flow.',
+			},
+		},
+		{
+			field: 'destinationToken',
+			name: 'Token (stored in plain text)',
+			type: 'string',
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { masked: true, placeholder: 'Leave empty: use the environment variable' },
+				note: 'Only where the environment cannot be edited. Flows store options in plain text and copy them into revisions: prefer the environment variable.',
+			},
+		},
+		{
+			field: 'retries',
+			name: 'Retries',
+			type: 'integer',
+			schema: { default_value: 5 },
+			meta: {
+				width: 'third',
+				interface: 'input',
+				options: { min: 0, max: 10 },
+				note: 'Retries of a request that failed for a passing reason (network, 429, 502–504), with backoff.',
+			},
+		},
+		{
+			field: 'requestsPerSecond',
+			name: 'Requests per second',
+			type: 'integer',
+			schema: { default_value: 0 },
+			meta: {
+				width: 'third',
+				interface: 'input',
+				options: { min: 0, max: 1000 },
+				note: 'Most requests started per second on the destination. 0: no limit.',
+			},
+		},
+		{
+			field: 'timeoutSeconds',
+			name: 'Request timeout (s)',
+			type: 'integer',
+			schema: { default_value: 120 },
+			meta: {
+				width: 'third',
+				interface: 'input',
+				options: { min: 1, max: 3600 },
+				note: 'A request that takes longer is cancelled and retried.',
+			},
+		},
+	];
+}
+
+export function collectionScopeFields(): PanelField[] {
+	return [
+		{
+			field: 'collections',
+			name: 'Collections',
+			type: 'csv',
+			meta: {
+				width: 'half',
+				interface: 'tags',
+				options: { placeholder: 'Empty: every user collection' },
+				note: 'Collections to include. Empty: every user collection (never directus_* ones).',
+			},
+		},
+		{
+			field: 'excludeCollections',
+			name: 'Exclude collections',
+			type: 'csv',
+			meta: {
+				width: 'half',
+				interface: 'tags',
+				options: { placeholder: 'Collections to leave out' },
+				note: 'Every user collection except these. Takes precedence over Collections.',
+			},
+		},
+	];
+}
+
+export function booleanField(field: string, name: string, defaultValue: boolean, note: string, width = 'half'): PanelField {
+	return {
+		field,
+		name,
+		type: 'boolean',
+		schema: { default_value: defaultValue },
+		meta: { width, interface: 'boolean', options: { label: name }, note },
+	};
+}
+
+/** The overview lines every card shows: the destination host (never the token). */
+export function destinationOverview(options: Record<string, any>): { label: string; text: string }[] {
+	return [{ label: 'Destination', text: hostOf(options?.destinationUrl) }];
+}
+
+export function hostOf(url: unknown): string {
+	if (typeof url !== 'string' || url.trim() === '') return 'from MIGRATION_DESTINATION_URL';
+	if (url.includes('{{')) return url.trim();
+	try {
+		return new URL(url.trim()).host;
+	} catch {
+		return url.trim();
+	}
+}
+
+export function listText(value: unknown, empty: string): string {
+	if (Array.isArray(value)) return value.length > 0 ? value.join(', ') : empty;
+	if (typeof value === 'string' && value.trim() !== '') return value;
+	return empty;
+}
+
+export function yesNo(value: unknown, fallback: boolean): string {
+	if (value === undefined || value === null || value === '') return fallback ? 'Yes' : 'No';
+	return value === true || value === 'true' ? 'Yes' : value === false || value === 'false' ? 'No' : String(value);
+}

@@ -1,0 +1,25 @@
+import type { RequestStats } from './destination/client.js';
+
+export interface Warning {
+	code: string;
+	message: string;
+	collection?: string;
+}
+
+/** What every operation returns: small, JSON-safe, never an item array, never a secret. */
+export interface OperationReport {
+	operation: string;
+	ok: boolean;
+	dryRun: boolean;
+	durationMs: number;
+	destination: { host: string };
+	requests: RequestStats;
+	warnings: Warning[];
+}
+
+/** Keeps warning lists short however many items produced them. */
+export const MAX_LISTED = 50;
+
+export function boundedPush<T>(list: T[], entry: T, max = MAX_LISTED): void {
+	if (list.length < max) list.push(entry);
+}

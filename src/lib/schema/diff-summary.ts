@@ -1,0 +1,109 @@
+import type { SnapshotDiff } from '@directus/types';
+
+export type SchemaDiffMode = 'merge' | 'mirror';
+export type Change = 'create' | 'update' | 'delete';
+
+export interface ChangeLists {
+	create: string[];
+	update: string[];
+	delete: string[];
+}
+
+export interface CollectionChanges {
+	/** What happens to the collection itself; null when only its fields or relations change. */
+	change: Change | null;
+	fields: ChangeLists;
+	relations: ChangeLists;
+}
+
+export interface ChangeCounts {
+	create: number;
+	update: number;
+	delete: number;
+}
+
+export interface SchemaDiffSummary {
+	inSync: boolean;
+	counts: { collections: ChangeCounts; fields: ChangeCounts; relations: ChangeCounts; systemFields: number };
+	collections: Record<string, CollectionChanges>;
+}
+
+interface DiffEntry {
+	collection: string;
+	diff: { kind: string; path?: unknown[] }[];
+}
+
+/** A whole-entity diff has no path: N = created, D = deleted; anything else changes properties. */
+export function changeOf(entry: DiffEntry): Change {
+	const first = entry.diff[0];
+	if (first && first.path === undefined) {
+		if (first.kind === 'N') return 'create';
+		if (first.kind === 'D') return 'delete';
+	}
+	return 'update';
+}
+
+/**
+ * Keeps what this sync may do: in `merge` mode no collection, field or relation is deleted; with a
+ * scope, nothing outside it is touched. Directus 12 already does both; older destinations do not.
+ */
+export function restrictDiff(diff: SnapshotDiff, mode: SchemaDiffMode, scope: Set<string> | null): SnapshotDiff {
+	const allowed = (entry: DiffEntry) =>
+		(scope === null || scope.has(entry.collection)) && (mode === 'mirror' || changeOf(entry) !== 'delete');
+	return {
+		collections: diff.collections.filter(allowed),
+		fields: diff.fields.filter(allowed),
+		systemFields: (diff.systemFields ?? []).filter((entry) => scope === null || scope.has(entry.collection)),
+		relations: diff.relations.filter(allowed),
+	};
+}
+
+export function isEmptyDiff(diff: SnapshotDiff | null): boolean {
+	return (
+		!diff ||
+		(diff.collections.length === 0 &&
+			diff.fields.length === 0 &&
+			diff.relations.length === 0 &&
+			(diff.systemFields ?? []).length === 0)
+	);
+}
+
+const emptyLists = (): ChangeLists => ({ create: [], update: [], delete: [] });
+const emptyCounts = (): ChangeCounts => ({ create: 0, update: 0, delete: 0 });
+
+/** A readable summary of a diff: per collection, what is created, updated and deleted. */
+export function summarizeDiff(diff: SnapshotDiff | null): SchemaDiffSummary {
+	const summary: SchemaDiffSummary = {
+		inSync: isEmptyDiff(diff),
+		counts: { collections: emptyCounts(), fields: emptyCounts(), relations: emptyCounts(), systemFields: 0 },
+		collections: {},
+	};
+	if (!diff) return summary;
+	const changesOf = (collection: string): CollectionChanges =>
+		(summary.collections[collection] ??= { change: null, fields: emptyLists(), relations: emptyLists() });
+
+	for (const entry of diff.collections) {
+		const change = changeOf(entry);
+		changesOf(entry.collection).change = change;
+		summary.counts.collections[change]++;
+	}
+	for (const entry of diff.fields) {
+		const change = changeOf(entry);
+		changesOf(entry.collection).fields[change].push(entry.field);
+		summary.counts.fields[change]++;
+	}
+	for (const entry of diff.relations) {
+		const change = changeOf(entry);
+		const target = entry.related_collection ? ` → ${entry.related_collection}` : '';
+		changesOf(entry.collection).relations[change].push(`${entry.field}${target}`);
+		summary.counts.relations[change]++;
+	}
+	summary.counts.systemFields = (diff.systemFields ?? []).length;
+	return summary;
+}
+
+export function totalChanges(summary: SchemaDiffSummary): number {
+	const sum = (counts: ChangeCounts) => counts.create + counts.update + counts.delete;
+	const { collections, fields, relations, systemFields } = summary.counts;
+	return sum(collections) + sum(fields) + sum(relations) + systemFields;
+}

@@ -1,0 +1,51 @@
+import { DestinationClient } from '../../lib/destination/client.js';
+import { defineMigrationOperation } from '../../lib/operation.js';
+import { resolveDestination } from '../../lib/options/destination.js';
+import { totalChanges } from '../../lib/schema/diff-summary.js';
+import { resolveCollectionScope } from '../../lib/schema/scope.js';
+import { takeSourceSnapshot } from '../../lib/schema/source-snapshot.js';
+import { applySchemaPlan, planSchemaSync, schemaChanged } from '../../lib/schema/sync.js';
+import { outOfScopeRelations } from '../../lib/schema/out-of-scope.js';
+import { schemaSyncOptions } from './options.js';
+
+export default defineMigrationOperation('migration-schema-sync', schemaSyncOptions, async (options, context, { secrets }) => {
+	const startedAt = Date.now();
+	const destination = resolveDestination(options, context.env);
+	secrets.push(destination.token);
+	const fullSnapshot = await takeSourceSnapshot(context);
+	const scope = resolveCollectionScope(fullSnapshot, options);
+	const snapshot = scope === null ? fullSnapshot : await takeSourceSnapshot(context, scope);
+	const client = new DestinationClient(destination);
+
+	const replan = () => planSchemaSync(client, snapshot, { mode: options.mode, force: options.force, scope });
+	const plan = await replan();
+	if (options.expectedHash && plan.hash !== null && plan.hash !== options.expectedHash) {
+		throw schemaChanged(options.expectedHash, plan.hash);
+	}
+
+	let applied = false;
+	let remaining = null;
+	if (!options.dryRun && !plan.summary.inSync) {
+		context.logger.info(`[migration-schema-sync] ${destination.host}: applying ${totalChanges(plan.summary)} schema changes`);
+		await applySchemaPlan(client, plan, replan);
+		applied = true;
+		remaining = (await replan()).summary.counts;
+	}
+
+	return {
+		operation: 'migration-schema-sync',
+		ok: true,
+		dryRun: options.dryRun,
+		mode: options.mode,
+		durationMs: Date.now() - startedAt,
+		destination: { host: destination.host },
+		hash: plan.hash,
+		inSync: plan.summary.inSync,
+		applied,
+		counts: plan.summary.counts,
+		collections: plan.summary.collections,
+		remaining,
+		requests: client.stats,
+		warnings: outOfScopeRelations(snapshot, scope),
+	};
+});

@@ -1,0 +1,242 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { CACHE_DIR, DIRECTUS_VERSION, ensureDirectusInstalled, nodeBinary } from './paths.ts';
+
+export interface Credentials {
+	email: string;
+	password: string;
+	token: string;
+}
+
+const TEMPLATE_FORMAT = 1;
+const running = new Set<ChildProcess>();
+
+/** Every Directus this process started is stopped when it exits, whatever way it exits. */
+process.once('exit', () => {
+	for (const child of running) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+	if (child.pid === undefined || child.exitCode !== null) return;
+	try {
+		process.kill(-child.pid, signal);
+	} catch {
+		/* already gone */
+	}
+}
+
+export async function freePort(): Promise<number> {
+	return new Promise((resolvePort, reject) => {
+		const server = createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolvePort(port));
+		});
+	});
+}
+
+function baseEnv(): Record<string, string> {
+	const env: Record<string, string> = {};
+	for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) {
+		if (process.env[name]) env[name] = process.env[name]!;
+	}
+	return { ...env, TELEMETRY: 'false', LOG_STYLE: 'raw', NODE_ENV: 'production' };
+}
+
+/**
+ * A bootstrapped SQLite database, made once per name and Directus version and cached: instances start
+ * from a copy. Each name is bootstrapped on its own, so two instances never share an admin id.
+ */
+export async function sqliteTemplate(name: string): Promise<{ file: string; credentials: Credentials }> {
+	const dir = join(CACHE_DIR, 'templates');
+	const file = join(dir, `directus-${DIRECTUS_VERSION}-${name}-v${TEMPLATE_FORMAT}.db`);
+	const credentialsFile = `${file}.json`;
+	if (existsSync(file) && existsSync(credentialsFile)) {
+		return { file, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
+	}
+	mkdirSync(dir, { recursive: true });
+	const credentials: Credentials = {
+		email: `admin@${name}.example.com`,
+		password: `pw-${randomBytes(6).toString('hex')}`,
+		token: `tok${randomBytes(16).toString('hex')}`,
+	};
+	const partial = `${file}.partial`;
+	await runToEnd(nodeBinary(), [ensureDirectusInstalled(), 'bootstrap'], {
+		...baseEnv(),
+		DB_CLIENT: 'sqlite3',
+		DB_FILENAME: partial,
+		KEY: randomBytes(16).toString('hex'),
+		SECRET: randomBytes(16).toString('hex'),
+		ADMIN_EMAIL: credentials.email,
+		ADMIN_PASSWORD: credentials.password,
+		ADMIN_TOKEN: credentials.token,
+		LOG_LEVEL: 'warn',
+	});
+	copyFileSync(partial, file);
+	writeFileSync(credentialsFile, JSON.stringify(credentials));
+	return { file, credentials };
+}
+
+function runToEnd(command: string, args: string[], env: Record<string, string>): Promise<void> {
+	return new Promise((resolveRun, reject) => {
+		const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		let output = '';
+		child.stdout.on('data', (chunk) => (output += chunk));
+		child.stderr.on('data', (chunk) => (output += chunk));
+		child.on('error', reject);
+		child.on('exit', (code) =>
+			code === 0 ? resolveRun() : reject(new Error(`${args.join(' ')} exited with ${code}:\n${output.slice(-4000)}`)),
+		);
+	});
+}
+
+export interface InstanceOptions {
+	name: string;
+	/** A folder holding extension folders (EXTENSIONS_PATH). */
+	extensionsPath?: string;
+	/** Extra environment for the server (e.g. the destination URL and token for a source). */
+	env?: Record<string, string>;
+	workDir: string;
+	/** A port chosen beforehand (so a pair can start both servers at once); default: a free one. */
+	port?: number;
+}
+
+export class DirectusInstance {
+	readonly logFile: string;
+	private child: ChildProcess | null = null;
+
+	private constructor(
+		readonly name: string,
+		readonly url: string,
+		readonly port: number,
+		readonly credentials: Credentials,
+		readonly dir: string,
+		private readonly env: Record<string, string>,
+	) {
+		this.logFile = join(dir, 'server.log');
+	}
+
+	get token(): string {
+		return this.credentials.token;
+	}
+
+	static async start(options: InstanceOptions): Promise<DirectusInstance> {
+		const template = await sqliteTemplate(options.name);
+		const dir = join(options.workDir, options.name);
+		mkdirSync(join(dir, 'uploads'), { recursive: true });
+		// Directus looks for package extensions in the package.json of its working folder.
+		writeFileSync(join(dir, 'package.json'), '{ "name": "directus-test-instance", "private": true }\n');
+		const dbFile = join(dir, 'data.db');
+		copyFileSync(template.file, dbFile);
+		const port = options.port ?? (await freePort());
+		const url = `http://127.0.0.1:${port}`;
+		const env: Record<string, string> = {
+			...baseEnv(),
+			HOST: '127.0.0.1',
+			PORT: String(port),
+			PUBLIC_URL: url,
+			DB_CLIENT: 'sqlite3',
+			DB_FILENAME: dbFile,
+			KEY: randomBytes(16).toString('hex'),
+			SECRET: randomBytes(16).toString('hex'),
+			LOG_LEVEL: 'info',
+			CACHE_ENABLED: 'false',
+			RATE_LIMITER_ENABLED: 'false',
+			STORAGE_LOCATIONS: 'local',
+			STORAGE_LOCAL_ROOT: join(dir, 'uploads'),
+			EXTENSIONS_PATH: options.extensionsPath ?? join(dir, 'extensions'),
+			EXTENSIONS_MUST_LOAD: 'true',
+			EXTENSIONS_AUTO_RELOAD: 'false',
+			WEBSOCKETS_ENABLED: 'false',
+			...options.env,
+		};
+		mkdirSync(env['EXTENSIONS_PATH']!, { recursive: true });
+		const instance = new DirectusInstance(options.name, url, port, template.credentials, dir, env);
+		await instance.startProcess();
+		return instance;
+	}
+
+	/** Starts (or restarts) the server process and waits until it answers. */
+	async startProcess(): Promise<void> {
+		const log = createWriteStream(this.logFile, { flags: 'a' });
+		const child = spawn(nodeBinary(), [ensureDirectusInstalled(), 'start'], {
+			cwd: this.dir,
+			env: this.env,
+			detached: true,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		child.stdout!.pipe(log);
+		child.stderr!.pipe(log);
+		running.add(child);
+		child.on('exit', () => running.delete(child));
+		this.child = child;
+		await this.waitUntilReady(child);
+	}
+
+	private async waitUntilReady(child: ChildProcess): Promise<void> {
+		const deadline = Date.now() + 90_000;
+		while (Date.now() < deadline) {
+			if (child.exitCode !== null) {
+				throw new Error(`Directus "${this.name}" exited with ${child.exitCode}; see ${this.logFile}:\n${this.tailLog()}`);
+			}
+			try {
+				const response = await fetch(`${this.url}/server/ping`, { signal: AbortSignal.timeout(2000) });
+				if (response.ok) return;
+			} catch {
+				/* not up yet */
+			}
+			await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+		}
+		throw new Error(`Directus "${this.name}" did not answer within 90 s; see ${this.logFile}:\n${this.tailLog()}`);
+	}
+
+	tailLog(chars = 4000): string {
+		return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8').slice(-chars) : '';
+	}
+
+	readLog(): string {
+		return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+	}
+
+	/** Stops the server (the whole process group) and waits for it to exit. */
+	async stop(): Promise<void> {
+		const child = this.child;
+		this.child = null;
+		if (!child || child.exitCode !== null) return;
+		const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+		killGroup(child, 'SIGTERM');
+		const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
+		await exited;
+		clearTimeout(timer);
+	}
+
+	/** A REST call as the admin; returns `data`, throws with Directus's error text on a non-2xx answer. */
+	async api<T = any>(method: string, path: string, body?: unknown, token = this.token): Promise<T> {
+		const response = await fetch(`${this.url}${path}`, {
+			method,
+			headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await response.text();
+		if (!response.ok) throw new ApiError(method, path, response.status, text);
+		if (!text) return null as T;
+		const json = JSON.parse(text) as { data?: T };
+		return (json.data ?? json) as T;
+	}
+}
+
+export class ApiError extends Error {
+	constructor(
+		readonly method: string,
+		readonly path: string,
+		readonly status: number,
+		readonly body: string,
+	) {
+		super(`${method} ${path} → ${status}: ${body.slice(0, 500)}`);
+	}
+}

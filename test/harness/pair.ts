@@ -1,0 +1,68 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DirectusInstance, freePort, sqliteTemplate } from './instance.ts';
+import { PROJECT_ROOT } from './paths.ts';
+
+export const EXTENSION_FOLDER = 'directus-extension-migration-operations';
+
+/** An EXTENSIONS_PATH holding the freshly built bundle (dist/ and package.json, as a user installs it). */
+export function stageExtension(workDir: string): string {
+	const dist = join(PROJECT_ROOT, 'dist');
+	if (!existsSync(join(dist, 'api.js')) || !existsSync(join(dist, 'app.js'))) {
+		throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
+	}
+	const extensionsPath = join(workDir, 'extensions');
+	const target = join(extensionsPath, EXTENSION_FOLDER);
+	mkdirSync(target, { recursive: true });
+	cpSync(dist, join(target, 'dist'), { recursive: true });
+	const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'));
+	writeFileSync(join(target, 'package.json'), JSON.stringify({ ...pkg, dependencies: {}, devDependencies: {} }, null, 2));
+	return extensionsPath;
+}
+
+export interface Pair {
+	source: DirectusInstance;
+	destination: DirectusInstance;
+	workDir: string;
+	stop(): Promise<void>;
+}
+
+/**
+ * A source Directus with the bundle loaded and a destination Directus, both fresh copies of their own
+ * bootstrapped databases. The source's environment names the destination (MIGRATION_DESTINATION_URL)
+ * and holds its token (MIGRATION_DESTINATION_TOKEN), as a user would set them up.
+ */
+export async function startPair(options: { keepWorkDir?: boolean; sourceEnv?: Record<string, string> } = {}): Promise<Pair> {
+	const workDir = mkdtempSync(join(tmpdir(), 'directus-migration-'));
+	const extensionsPath = stageExtension(workDir);
+	const destinationPort = await freePort();
+	const { credentials } = await sqliteTemplate('destination');
+	const starting = await Promise.allSettled([
+		DirectusInstance.start({
+			name: 'source',
+			workDir,
+			extensionsPath,
+			env: {
+				MIGRATION_DESTINATION_URL: `http://127.0.0.1:${destinationPort}`,
+				MIGRATION_DESTINATION_TOKEN: credentials.token,
+				...options.sourceEnv,
+			},
+		}),
+		DirectusInstance.start({ name: 'destination', workDir, port: destinationPort }),
+	]);
+	const [source, destination] = starting.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
+	if (!source || !destination) {
+		await Promise.all([source?.stop(), destination?.stop()]);
+		throw starting.map((result) => (result.status === 'rejected' ? result.reason : null)).find(Boolean);
+	}
+	const started = { source, destination };
+	return {
+		...started,
+		workDir,
+		async stop() {
+			await Promise.all([started.source.stop(), started.destination.stop()]);
+			if (!options.keepWorkDir) rmSync(workDir, { recursive: true, force: true });
+		},
+	};
+}

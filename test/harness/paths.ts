@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIRECTUS_VERSION = process.env['DIRECTUS_VERSION'] ?? '12.3.1';
+export const CACHE_DIR =
+	process.env['MIGRATION_DIRECTUS_CACHE'] ??
+	join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'directus-migration-operations');
+
+/** Node 22 from the `node` dev dependency: Directus 12 needs it, whatever Node runs the tests. */
+export function nodeBinary(): string {
+	const local = join(PROJECT_ROOT, 'node_modules/.bin/node');
+	return existsSync(local) ? local : process.execPath;
+}
+
+/** The cached Directus install (installed on first use by scripts/install-directus.sh). */
+export function ensureDirectusInstalled(): string {
+	const output = execFileSync('bash', [join(PROJECT_ROOT, 'scripts/install-directus.sh')], {
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'inherit'],
+		env: { ...process.env, DIRECTUS_VERSION, MIGRATION_DIRECTUS_CACHE: CACHE_DIR },
+	});
+	const dir = output.trim().split('\n').pop()!;
+	return join(dir, 'node_modules/directus/cli.js');
+}
