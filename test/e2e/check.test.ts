@@ -1,10 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPair, type Pair } from '../harness/pair.ts';
 import { withFlow } from '../harness/flows.ts';
+import { freePort } from '../harness/instance.ts';
+import { startPair, type Pair } from '../harness/pair.ts';
+import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
+import { placesHoldingSecret } from '../harness/secrets.ts';
+
+const WRONG_TOKEN = 'wrong-token-0123456789abcdef';
+const EDITOR_TOKEN = 'editor-token-0123456789abcdef';
 
 let pair: Pair;
+const runCheck = (options: Record<string, unknown> = {}) =>
+	withFlow(pair.source, [{ key: 'check', type: 'migration-check', options }], (flow) => flow.trigger());
+
 beforeAll(async () => {
-	pair = await startPair();
+	pair = await startPair({ sourceEnv: { WRONG_TOKEN, EDITOR_TOKEN } });
+	// A user of the destination who is not an admin, with a token the source knows.
+	await pair.destination.api('POST', '/users', { email: 'editor@example.com', password: 'editor-password', token: EDITOR_TOKEN });
 });
 afterAll(async () => {
 	await pair?.stop();
@@ -12,7 +23,7 @@ afterAll(async () => {
 
 describe('migration-check', () => {
 	it('resolves with versions, vendors and schema state for a compatible pair', async () => {
-		const run = await withFlow(pair.source, [{ key: 'check', type: 'migration-check' }], (flow) => flow.trigger());
+		const run = await runCheck();
 		expect(run.resolved, JSON.stringify(run.last)).toBe(true);
 		expect(run.last).toMatchObject({
 			operation: 'migration-check',
@@ -20,9 +31,68 @@ describe('migration-check', () => {
 			compatible: true,
 			forced: false,
 			source: { version: '12.3.1', vendor: 'sqlite' },
-			destination: { version: '12.3.1', vendor: 'sqlite' },
+			destination: { host: new URL(pair.destination.url).host, version: '12.3.1', vendor: 'sqlite' },
 			reasons: [],
 			schemaInSync: true,
+			schemaDiff: { collections: 0, fields: 0, relations: 0 },
 		});
+	});
+
+	it('reports a schema that differs, with counts, and still resolves', async () => {
+		await createCollection(pair.source, 'check_only_on_source', [integerKey, stringField('name')]);
+		const run = await runCheck();
+		expect(run.resolved).toBe(true);
+		expect(run.last.schemaInSync).toBe(false);
+		expect(run.last.schemaDiff).toEqual({ collections: 1, fields: 2, relations: 0 });
+		const scoped = await runCheck({ excludeCollections: ['check_only_on_source'] });
+		expect(scoped.last.schemaInSync).toBe(true);
+	});
+
+	it('rejects with UNAUTHORIZED when the destination refuses the token', async () => {
+		const run = await runCheck({ destinationTokenEnv: 'WRONG_TOKEN' });
+		expect(run.resolved).toBe(false);
+		expect(run.last).toMatchObject({ operation: 'migration-check', code: 'UNAUTHORIZED', compatible: false });
+		expect(run.last.reasons.map((reason: { code: string }) => reason.code)).toEqual(['UNAUTHORIZED']);
+	});
+
+	it('rejects with NOT_ADMIN when the token belongs to a user who is not an admin', async () => {
+		const run = await runCheck({ destinationTokenEnv: 'EDITOR_TOKEN' });
+		expect(run.resolved).toBe(false);
+		expect(run.last).toMatchObject({ code: 'NOT_ADMIN', compatible: false });
+	});
+
+	it('rejects quickly with DESTINATION_UNREACHABLE when nothing listens at the URL', async () => {
+		const closedPort = await freePort();
+		const startedAt = Date.now();
+		const run = await runCheck({ destinationUrl: `http://127.0.0.1:${closedPort}`, retries: 3 });
+		expect(run.resolved).toBe(false);
+		expect(run.last).toMatchObject({ code: 'DESTINATION_UNREACHABLE', compatible: false });
+		expect(run.last.requests).toEqual({ requests: 4, retries: 3 });
+		expect(Date.now() - startedAt).toBeLessThan(15_000);
+	});
+
+	it('rejects bad options with INVALID_OPTIONS naming the option, before any request', async () => {
+		const noEnv = await runCheck({ destinationTokenEnv: 'NOT_SET_ANYWHERE' });
+		expect(noEnv.last).toMatchObject({ code: 'INVALID_OPTIONS' });
+		expect(noEnv.last.message).toContain('destinationTokenEnv');
+		expect(noEnv.last.message).toContain('NOT_SET_ANYWHERE');
+
+		const badUrl = await runCheck({ destinationUrl: 'not a url' });
+		expect(badUrl.last).toMatchObject({ code: 'INVALID_OPTIONS' });
+		expect(badUrl.last.message).toContain('destinationUrl');
+
+		const badForce = await runCheck({ force: 'maybe' });
+		expect(badForce.last).toMatchObject({ code: 'INVALID_OPTIONS' });
+		expect(badForce.last.message).toContain('force');
+
+		const systemCollection = await runCheck({ collections: ['directus_users'] });
+		expect(systemCollection.last.message).toContain('directus_users');
+	});
+
+	it('never lets the destination token reach a result, a log line, a revision or the database', async () => {
+		await runCheck({ destinationTokenEnv: 'WRONG_TOKEN' });
+		await runCheck();
+		expect(await placesHoldingSecret(pair.source, pair.destination.token)).toEqual([]);
+		expect(await placesHoldingSecret(pair.source, WRONG_TOKEN)).toEqual([]);
 	});
 });

@@ -44,15 +44,28 @@ export function changeOf(entry: DiffEntry): Change {
 }
 
 /**
+ * A column's database type name alone (`char` or `varchar` for the same Directus `uuid` field on
+ * SQLite) is not a schema difference: Directus re-creates it its own way and would report it forever.
+ */
+function withoutColumnTypeNames<T extends DiffEntry>(entry: T): T {
+	const diff = entry.diff.filter(
+		(change) => !(change.kind === 'E' && change.path?.length === 2 && change.path[0] === 'schema' && change.path[1] === 'data_type'),
+	);
+	return diff.length === entry.diff.length ? entry : { ...entry, diff };
+}
+
+/**
  * Keeps what this sync may do: in `merge` mode no collection, field or relation is deleted; with a
  * scope, nothing outside it is touched. Directus 12 already does both; older destinations do not.
  */
 export function restrictDiff(diff: SnapshotDiff, mode: SchemaDiffMode, scope: Set<string> | null): SnapshotDiff {
 	const allowed = (entry: DiffEntry) =>
-		(scope === null || scope.has(entry.collection)) && (mode === 'mirror' || changeOf(entry) !== 'delete');
+		entry.diff.length > 0 &&
+		(scope === null || scope.has(entry.collection)) &&
+		(mode === 'mirror' || changeOf(entry) !== 'delete');
 	return {
 		collections: diff.collections.filter(allowed),
-		fields: diff.fields.filter(allowed),
+		fields: diff.fields.map(withoutColumnTypeNames).filter(allowed),
 		systemFields: (diff.systemFields ?? []).filter((entry) => scope === null || scope.has(entry.collection)),
 		relations: diff.relations.filter(allowed),
 	};
