@@ -8,7 +8,11 @@ export type MigrationContext = OperationContext;
 
 /** A rejection prepared by an operation itself (e.g. an incompatible check with its full report). */
 export class Rejection {
-	constructor(readonly payload: Record<string, unknown> & { code: string; message: string }) {}
+	readonly payload: Record<string, unknown> & { code: string; message: string };
+
+	constructor(payload: Record<string, unknown> & { code: string; message: string }) {
+		this.payload = payload;
+	}
 }
 
 interface Secrets {

@@ -107,18 +107,23 @@ export interface InstanceOptions {
 }
 
 export class DirectusInstance {
+	readonly name: string;
+	readonly url: string;
+	readonly port: number;
+	readonly credentials: Credentials;
+	readonly dir: string;
 	readonly logFile: string;
+	private readonly env: Record<string, string>;
 	private child: ChildProcess | null = null;
 
-	private constructor(
-		readonly name: string,
-		readonly url: string,
-		readonly port: number,
-		readonly credentials: Credentials,
-		readonly dir: string,
-		private readonly env: Record<string, string>,
-	) {
-		this.logFile = join(dir, 'server.log');
+	private constructor(fields: { name: string; url: string; port: number; credentials: Credentials; dir: string; env: Record<string, string> }) {
+		this.name = fields.name;
+		this.url = fields.url;
+		this.port = fields.port;
+		this.credentials = fields.credentials;
+		this.dir = fields.dir;
+		this.env = fields.env;
+		this.logFile = join(fields.dir, 'server.log');
 	}
 
 	get token(): string {
@@ -156,7 +161,7 @@ export class DirectusInstance {
 			...options.env,
 		};
 		mkdirSync(env['EXTENSIONS_PATH']!, { recursive: true });
-		const instance = new DirectusInstance(options.name, url, port, template.credentials, dir, env);
+		const instance = new DirectusInstance({ name: options.name, url, port, credentials: template.credentials, dir, env });
 		await instance.startProcess();
 		return instance;
 	}
@@ -231,12 +236,12 @@ export class DirectusInstance {
 }
 
 export class ApiError extends Error {
-	constructor(
-		readonly method: string,
-		readonly path: string,
-		readonly status: number,
-		readonly body: string,
-	) {
+	readonly status: number;
+	readonly body: string;
+
+	constructor(method: string, path: string, status: number, body: string) {
 		super(`${method} ${path} → ${status}: ${body.slice(0, 500)}`);
+		this.status = status;
+		this.body = body;
 	}
 }

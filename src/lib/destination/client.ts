@@ -29,7 +29,11 @@ function limiterFor(url: string, concurrency: number): LimitFunction {
 /** Spaces request starts so that no more than `perSecond` begin in any second (0 = no limit). */
 class RequestPacer {
 	private nextStart = 0;
-	constructor(private readonly perSecond: number) {}
+	private readonly perSecond: number;
+
+	constructor(perSecond: number) {
+		this.perSecond = perSecond;
+	}
 
 	async wait(): Promise<void> {
 		if (this.perSecond <= 0) return;

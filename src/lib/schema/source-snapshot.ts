@@ -5,7 +5,8 @@ import { SOURCE_ADMIN } from '../source.js';
 
 /** The source's schema snapshot, taken in process; scoped to some collections when a scope is given. */
 export async function takeSourceSnapshot(context: MigrationContext, scope: Set<string> | null = null): Promise<Snapshot> {
-	const service = new context.services.SchemaService({ knex: context.database, accountability: SOURCE_ADMIN });
+	const schema = await context.getSchema({ database: context.database });
+	const service = new context.services.SchemaService({ knex: context.database, schema, accountability: SOURCE_ADMIN });
 	try {
 		if (scope === null) return await service.snapshot();
 		const snapshot = await service.snapshot({ scope: { includeCollections: [...scope] } });
