@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CACHE_DIR, DIRECTUS_VERSION, ensureDirectusInstalled, nodeBinary } from './paths.ts';
@@ -77,8 +77,8 @@ export async function sqliteTemplate(name: string): Promise<{ file: string; cred
 		ADMIN_TOKEN: credentials.token,
 		LOG_LEVEL: 'warn',
 	});
-	copyFileSync(partial, file);
 	writeFileSync(credentialsFile, JSON.stringify(credentials));
+	renameSync(partial, file);
 	return { file, credentials };
 }
 
