@@ -141,3 +141,85 @@ export function yesNo(value: unknown, fallback: boolean): string {
 	if (value === undefined || value === null || value === '') return fallback ? 'Yes' : 'No';
 	return value === true || value === 'true' ? 'Yes' : value === false || value === 'false' ? 'No' : String(value);
 }
+
+export function selectionFields(): PanelField[] {
+	return [
+		...collectionScopeFields(),
+		{
+			field: 'updatedAfter',
+			name: 'Updated after',
+			type: 'string',
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { placeholder: 'auto, or 2026-01-01T00:00:00Z' },
+				note: 'Only items changed since this ISO date-time (date_updated, else date_created). "auto": changes since the last complete sync to this destination. Empty: all items.',
+			},
+		},
+		{
+			field: 'keys',
+			name: 'Keys',
+			type: 'csv',
+			meta: {
+				width: 'half',
+				interface: 'tags',
+				options: { placeholder: '{{$trigger.keys}}' },
+				note: 'Primary keys of the items to move (one collection only), e.g. {{$trigger.keys}} in an event Flow.',
+			},
+		},
+		{
+			field: 'filter',
+			name: 'Filter',
+			type: 'json',
+			meta: {
+				width: 'full',
+				interface: 'input-code',
+				options: { language: 'json', placeholder: '{ "status": { "_eq": "published" } }' },
+				note: 'A Directus filter choosing the items to move (one collection only).',
+			},
+		},
+		booleanField('includeRelated', 'Include related', false, 'With keys or filter: also move the rows the chosen items need that the destination lacks (M2O targets, junction rows of M2M/M2A/translations, their files).'),
+		booleanField('includeFiles', 'Include files', true, 'Also move the files the items reference (same ids, folders, metadata).'),
+	];
+}
+
+export function executionFields(options: { dryRunNote: string }): PanelField[] {
+	return [
+		{
+			field: 'batchSize',
+			name: 'Batch size',
+			type: 'integer',
+			schema: { default_value: 100 },
+			meta: { width: 'third', interface: 'input', options: { min: 1, max: 1000 }, note: 'Items read, compared and written per request (1–1000).' },
+		},
+		{
+			field: 'concurrency',
+			name: 'Concurrency',
+			type: 'integer',
+			schema: { default_value: 2 },
+			meta: { width: 'third', interface: 'input', options: { min: 1, max: 8 }, note: 'Batches in flight at once (1–8).' },
+		},
+		booleanField('dryRun', 'Dry run', false, options.dryRunNote, 'third'),
+	];
+}
+
+export function upsertFields(): PanelField[] {
+	return [
+		booleanField('deleteMissing', 'Delete missing', false, 'Also delete destination items of these collections that no longer exist on the source. A dry run counts them.'),
+		booleanField('preserveAuthorship', 'Preserve authorship', true, 'Set date_created and user_created of created items back to the source values (one extra small write per created item; date_updated then shows the migration).'),
+	];
+}
+
+export function planField(): PanelField {
+	return {
+		field: 'plan',
+		name: 'Plan',
+		type: 'string',
+		meta: {
+			width: 'full',
+			interface: 'input',
+			options: { placeholder: 'Empty: the previous step ($last)', font: 'monospace' },
+			note: 'Key of the "Migration: extract" step whose plan to use. Empty: the previous step.',
+		},
+	};
+}

@@ -1,0 +1,34 @@
+import type { RequestStats } from '../destination/client.js';
+import type { FileFailure, FileTally } from '../files/transfer.js';
+import type { CollectionTally, ItemFailure } from '../items/upsert.js';
+import type { MigrationPlan } from '../plan/plan.js';
+import type { Warning } from '../report.js';
+
+/** The result of a content operation: counts per collection and for files, never item contents. */
+export interface ContentReport {
+	operation: string;
+	ok: boolean;
+	dryRun: boolean;
+	durationMs: number;
+	destination: { host: string };
+	collections: Record<string, CollectionTally>;
+	files: FileTally | null;
+	failures: { items: ItemFailure[]; files: FileFailure[] };
+	warnings: Warning[];
+	requests: RequestStats;
+	plan: MigrationPlan;
+}
+
+export function failedCount(report: Pick<ContentReport, 'collections' | 'files'>): { items: number; files: number } {
+	const items = Object.values(report.collections).reduce((sum, tally) => sum + tally.failed, 0);
+	return { items, files: report.files?.failed ?? 0 };
+}
+
+/** Links set to null because their target is missing on the destination, as warnings. */
+export function nulledLinkWarnings(nulled: Map<string, number>): Warning[] {
+	return [...nulled].map(([link, count]) => ({
+		code: 'MISSING_LINK_TARGET',
+		collection: link.split('.')[0],
+		message: `${count} × ${link}: the linked row does not exist on the destination; the link was set to null.`,
+	}));
+}

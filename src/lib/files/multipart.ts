@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+
+/**
+ * A multipart/form-data body streamed from text fields and one file stream: the file's bytes flow
+ * from the source storage to the destination without ever being held in memory. Directus reads the
+ * fields first, so they come before the file.
+ */
+export function newBoundary(): string {
+	return `----directus-migration-${randomBytes(12).toString('hex')}`;
+}
+
+export function multipartContentType(boundary: string): string {
+	return `multipart/form-data; boundary=${boundary}`;
+}
+
+export function multipartStream(
+	boundary: string,
+	fields: Record<string, string>,
+	file: { filename: string; type: string; open: () => Promise<Readable> },
+): ReadableStream<Uint8Array> {
+	const encoder = new TextEncoder();
+	const quote = (text: string) => text.replace(/["\r\n]/g, (character) => encodeURIComponent(character));
+
+	async function* parts(): AsyncGenerator<Uint8Array> {
+		for (const [name, value] of Object.entries(fields)) {
+			yield encoder.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`);
+		}
+		yield encoder.encode(
+			`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quote(file.filename)}"\r\nContent-Type: ${file.type}\r\n\r\n`,
+		);
+		for await (const chunk of await file.open()) yield typeof chunk === 'string' ? encoder.encode(chunk) : new Uint8Array(chunk);
+		yield encoder.encode(`\r\n--${boundary}--\r\n`);
+	}
+
+	return Readable.toWeb(Readable.from(parts())) as unknown as ReadableStream<Uint8Array>;
+}

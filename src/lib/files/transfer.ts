@@ -1,0 +1,224 @@
+import type { Readable } from 'node:stream';
+import type { Filter, SchemaOverview } from '@directus/types';
+import type { DestinationClient } from '../destination/client.js';
+import type { MigrationContext } from '../operation.js';
+import { DestinationItems, type RowFailure } from '../items/destination-items.js';
+import { diffRows, type Row } from '../items/diff-rows.js';
+import { LinkGuard } from '../items/link-guard.js';
+import { SourceItems } from '../items/source-reader.js';
+import { modelCollection, type CollectionModel } from '../plan/collection-model.js';
+import type { MigrationPlan } from '../plan/plan.js';
+import { multipartContentType, multipartStream, newBoundary } from './multipart.js';
+
+/** File fields kept on the destination as on the source (bytes aside). */
+export const FILE_METADATA_FIELDS = [
+	'title',
+	'description',
+	'tags',
+	'metadata',
+	'location',
+	'focal_point_x',
+	'focal_point_y',
+	'filename_download',
+	'type',
+	'width',
+	'height',
+	'duration',
+	'folder',
+	'uploaded_on',
+	'uploaded_by',
+	'charset',
+	'embed',
+	'created_on',
+];
+
+export interface FileTally {
+	transferred: number;
+	skipped: number;
+	updated: number;
+	failed: number;
+	bytes: number;
+	folders: { created: number; updated: number; unchanged: number };
+}
+
+export interface FileFailure {
+	id: string;
+	reason: string;
+}
+
+/** Every file id the plan's items reference, a batch at a time, each id once. */
+export async function* referencedFileIds(source: SourceItems, schema: SchemaOverview, plan: MigrationPlan, batchSize: number): AsyncGenerator<string[]> {
+	const seen = new Set<string>();
+	const byCollection = new Map<string, string[]>();
+	for (const reference of plan.files.references) {
+		byCollection.set(reference.collection, [...(byCollection.get(reference.collection) ?? []), reference.field]);
+	}
+	for (const planned of plan.collections) {
+		const fields = byCollection.get(planned.collection);
+		if (!fields) continue;
+		const model = modelCollection(schema, planned.collection);
+		for await (const rows of source.batches(model, planned.filter, [model.primaryKey, ...fields], batchSize)) {
+			const fresh: string[] = [];
+			for (const row of rows) {
+				for (const field of fields) {
+					const id = row[field];
+					if (typeof id === 'string' && !seen.has(id)) {
+						seen.add(id);
+						fresh.push(id);
+					}
+				}
+			}
+			if (fresh.length > 0) yield fresh;
+		}
+	}
+}
+
+/**
+ * Moves files with their ids: the folder tree first (same ids, parents first), then per batch the
+ * files the destination lacks (or holds with another size) are streamed over, and the metadata of
+ * every file is brought in line, writing only what differs.
+ */
+export class FileTransfer {
+	readonly tally: FileTally = {
+		transferred: 0,
+		skipped: 0,
+		updated: 0,
+		failed: 0,
+		bytes: 0,
+		folders: { created: 0, updated: 0, unchanged: 0 },
+	};
+	readonly failures: FileFailure[] = [];
+	private readonly filesModel: CollectionModel;
+	private readonly folderModel: CollectionModel;
+	private readonly guard: LinkGuard;
+	private readonly files: DestinationItems;
+
+	private readonly context: MigrationContext;
+	private readonly schema: SchemaOverview;
+	private readonly source: SourceItems;
+	private readonly client: DestinationClient;
+	private readonly write: boolean;
+
+	constructor(args: { context: MigrationContext; schema: SchemaOverview; source: SourceItems; client: DestinationClient; write: boolean }) {
+		this.context = args.context;
+		this.schema = args.schema;
+		this.source = args.source;
+		this.client = args.client;
+		this.write = args.write;
+		this.filesModel = modelCollection(this.schema, 'directus_files');
+		this.folderModel = modelCollection(this.schema, 'directus_folders');
+		this.files = new DestinationItems(this.client, 'directus_files', 'id');
+		// Folders are all written first; users and anything else linked are checked on the destination.
+		this.guard = new LinkGuard(this.client, new Set(['directus_folders']), (collection) => this.schema.collections[collection]?.primary ?? 'id');
+	}
+
+	/** Creates and updates folders so the destination has the source's tree with the same ids. */
+	async syncFolders(): Promise<void> {
+		const folders = new DestinationItems(this.client, 'directus_folders', 'id');
+		const fields = ['id', 'name', 'parent'];
+		const all: Row[] = [];
+		for await (const rows of this.source.batches(this.folderModel, null, fields, 1000)) all.push(...rows);
+		const existing = await folders.readByKeys(all.map((row) => row['id']), fields);
+		const ordered = parentsFirst(all);
+		const diff = diffRows(ordered, existing, 'id', fields);
+		this.tally.folders.unchanged = diff.unchanged;
+		if (!this.write) {
+			this.tally.folders.created = diff.toCreate.length;
+			this.tally.folders.updated = diff.toUpdate.length;
+			return;
+		}
+		// One by one in order: a folder's parent must exist before it.
+		for (const row of diff.toCreate) this.recordFolder(await folders.create([row]), 'created');
+		this.recordFolder(await folders.update(diff.toUpdate), 'updated', diff.toUpdate.length);
+	}
+
+	private recordFolder(failures: RowFailure[], kind: 'created' | 'updated', attempted = 1) {
+		this.tally.folders[kind] += attempted - failures.length;
+		for (const failure of failures) this.failures.push({ id: String(failure.key), reason: `folder: ${failure.reason}` });
+	}
+
+	/** Transfers one batch of file ids. */
+	async transferBatch(ids: string[]): Promise<void> {
+		const fields = ['id', 'filesize', 'filename_disk', ...FILE_METADATA_FIELDS.filter((field) => this.filesModel.fields.includes(field))];
+		const sourceRows = await this.readSourceFiles(ids, fields);
+		await this.guard.apply(this.filesModel, sourceRows);
+		const compared = fields.filter((field) => field !== 'filename_disk' && field !== 'filesize');
+		const existing = await this.files.readByKeys(ids, ['filesize', ...compared]);
+
+		const toSend = sourceRows.filter((row) => String(existing.get(String(row['id']))?.['filesize']) !== String(row['filesize']));
+		this.tally.skipped += sourceRows.length - toSend.length;
+		for (const row of toSend) {
+			if (!this.write) {
+				this.tally.transferred++;
+				this.tally.bytes += Number(row['filesize'] ?? 0);
+				continue;
+			}
+			try {
+				await this.upload(row, existing.has(String(row['id'])));
+				this.tally.transferred++;
+				this.tally.bytes += Number(row['filesize'] ?? 0);
+			} catch (error) {
+				if ((error as { retryable?: boolean }).retryable || (error as { code?: string }).code === 'UNAUTHORIZED') throw error;
+				this.tally.failed++;
+				this.failures.push({ id: String(row['id']), reason: (error as Error).message });
+			}
+		}
+		if (!this.write) return;
+
+		// Directus recomputes some metadata on upload (uploaded_on, image metadata): bring it in line.
+		const after = toSend.length > 0 ? await this.files.readByKeys(ids, compared) : existing;
+		const wanted = sourceRows.map((row) => Object.fromEntries(['id', ...compared].map((field) => [field, row[field]])));
+		const diff = diffRows(wanted, after, 'id', compared, this.filesModel.types);
+		const failures = await this.files.update(diff.toUpdate);
+		this.tally.updated += diff.toUpdate.length - failures.length;
+		for (const failure of failures) this.failures.push({ id: String(failure.key), reason: failure.reason });
+	}
+
+	private async readSourceFiles(ids: string[], fields: string[]): Promise<Row[]> {
+		const rows: Row[] = [];
+		for await (const batch of this.source.batches(this.filesModel, { id: { _in: ids } } as Filter, fields, ids.length)) rows.push(...batch);
+		return rows;
+	}
+
+	private async upload(row: Row, replace: boolean): Promise<void> {
+		const assets = new this.context.services.AssetsService({ knex: this.context.database, schema: this.schema, accountability: null });
+		const fields: Record<string, string> = { filename_download: String(row['filename_download'] ?? row['id']) };
+		if (!replace) fields['id'] = String(row['id']);
+		if (row['folder']) fields['folder'] = String(row['folder']);
+		if (row['title']) fields['title'] = String(row['title']);
+		const filename = String(row['filename_download'] ?? row['filename_disk'] ?? row['id']);
+		const type = String(row['type'] ?? 'application/octet-stream');
+		const boundary = newBoundary();
+		await this.client.send({
+			method: replace ? 'PATCH' : 'POST',
+			path: replace ? `/files/${row['id']}` : '/files',
+			params: { fields: 'id' },
+			headers: { 'Content-Type': multipartContentType(boundary) },
+			// A fresh stream from the source storage for every attempt.
+			body: () =>
+				multipartStream(boundary, fields, {
+					filename,
+					type,
+					open: async () => (await assets.getAsset(String(row['id']))).stream as Readable,
+				}),
+		});
+	}
+}
+
+/** Folders ordered so that every parent comes before its children. */
+export function parentsFirst(folders: Row[]): Row[] {
+	const byId = new Map(folders.map((folder) => [String(folder['id']), folder]));
+	const ordered: Row[] = [];
+	const placed = new Set<string>();
+	const place = (folder: Row, trail: Set<string>) => {
+		const id = String(folder['id']);
+		if (placed.has(id) || trail.has(id)) return;
+		trail.add(id);
+		const parent = folder['parent'] ? byId.get(String(folder['parent'])) : undefined;
+		if (parent) place(parent, trail);
+		placed.add(id);
+		ordered.push(folder);
+	};
+	for (const folder of folders) place(folder, new Set());
+	return ordered;
+}

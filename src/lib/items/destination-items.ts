@@ -1,0 +1,154 @@
+import type { DestinationClient } from '../destination/client.js';
+import { isMigrationError, MigrationError } from '../errors.js';
+import type { Row } from './diff-rows.js';
+
+/** Directus refuses JSON bodies over MAX_PAYLOAD_SIZE (1 MB by default): batches are split below it. */
+const MAX_BODY_BYTES = 900_000;
+
+export interface RowFailure {
+	key: unknown;
+	reason: string;
+}
+
+/** REST paths of system collections; user collections live under /items/<collection>. */
+const SYSTEM_PATHS: Record<string, string> = {
+	directus_users: '/users',
+	directus_files: '/files',
+	directus_folders: '/folders',
+	directus_roles: '/roles',
+	directus_policies: '/policies',
+};
+
+export function itemsPath(collection: string): string {
+	return SYSTEM_PATHS[collection] ?? `/items/${encodeURIComponent(collection)}`;
+}
+
+/** Reads and writes items of one destination collection in batches. */
+export class DestinationItems {
+	private readonly client: DestinationClient;
+	readonly collection: string;
+	private readonly primaryKey: string;
+	private readonly path: string;
+
+	constructor(client: DestinationClient, collection: string, primaryKey: string) {
+		this.client = client;
+		this.collection = collection;
+		this.primaryKey = primaryKey;
+		this.path = itemsPath(collection);
+	}
+
+	/** The destination rows with these keys (fields `fields`), by key. SEARCH keeps long key lists out of the URL. */
+	async readByKeys(keys: unknown[], fields: string[]): Promise<Map<string, Row>> {
+		const rows = new Map<string, Row>();
+		if (keys.length === 0) return rows;
+		const found = await this.client.send<Row[] | null>({
+			method: 'SEARCH',
+			path: this.path,
+			body: () => JSON.stringify({ keys, query: { fields: [...new Set([this.primaryKey, ...fields])], limit: -1 } }),
+		});
+		for (const row of found ?? []) rows.set(String(row[this.primaryKey]), row);
+		return rows;
+	}
+
+	/** Which of `keys` exist on the destination (GET with short key chunks: works on system collections too). */
+	async existingKeys(keys: unknown[]): Promise<Set<string>> {
+		const present = new Set<string>();
+		for (let start = 0; start < keys.length; start += 100) {
+			const chunk = keys.slice(start, start + 100);
+			const rows = await this.client.send<Row[] | null>({
+				method: 'GET',
+				path: this.path,
+				params: { fields: this.primaryKey, limit: -1, filter: { [this.primaryKey]: { _in: chunk } } },
+			});
+			for (const row of rows ?? []) present.add(String(row[this.primaryKey]));
+		}
+		return present;
+	}
+
+	/** Destination keys after `cursor`, in key order (for finding rows the source no longer has). */
+	async keysAfter(cursor: unknown, limit: number): Promise<unknown[]> {
+		const params: Record<string, unknown> = { fields: this.primaryKey, sort: this.primaryKey, limit };
+		if (cursor !== undefined) params['filter'] = { [this.primaryKey]: { _gt: cursor } };
+		const rows = await this.client.send<Row[] | null>({ method: 'GET', path: this.path, params });
+		return (rows ?? []).map((row) => row[this.primaryKey]);
+	}
+
+	async readSingleton(fields: string[]): Promise<Row | null> {
+		const row = await this.client.send<Row | null>({ method: 'GET', path: this.path, params: { fields: fields.join(',') } });
+		return row && row[this.primaryKey] !== null && row[this.primaryKey] !== undefined ? row : null;
+	}
+
+	async writeSingleton(row: Row): Promise<void> {
+		await this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(row) });
+	}
+
+	/** Creates rows; returns the rows the destination refused, each with its reason. */
+	create(rows: Row[]): Promise<RowFailure[]> {
+		return this.writeInParts(rows, (part) =>
+			this.client.send({ method: 'POST', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(part) }),
+		);
+	}
+
+	/** Updates rows (each carries its key and only the fields to change); returns refused rows. */
+	update(rows: Row[]): Promise<RowFailure[]> {
+		return this.writeInParts(rows, (part) =>
+			this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(part) }),
+		);
+	}
+
+	async delete(keys: unknown[]): Promise<void> {
+		if (keys.length === 0) return;
+		await this.client.send({ method: 'DELETE', path: this.path, body: () => JSON.stringify(keys) });
+	}
+
+	/**
+	 * Sends rows in parts under the body limit. Directus writes a batch in one transaction: when it
+	 * refuses one (a row it rejects), the part is halved until the refused rows stand alone, so the
+	 * others are still written and each refusal is reported with its key. Transient and access
+	 * failures are not row failures: they end the run.
+	 */
+	private async writeInParts(rows: Row[], send: (part: Row[]) => Promise<unknown>): Promise<RowFailure[]> {
+		const failures: RowFailure[] = [];
+		for (const part of splitBySize(rows, MAX_BODY_BYTES)) await this.writeOrBisect(part, send, failures);
+		return failures;
+	}
+
+	private async writeOrBisect(part: Row[], send: (part: Row[]) => Promise<unknown>, failures: RowFailure[]): Promise<void> {
+		if (part.length === 0) return;
+		try {
+			await send(part);
+		} catch (error) {
+			if (!isRowRefusal(error)) throw error;
+			if (part.length === 1) {
+				failures.push({ key: part[0]![this.primaryKey], reason: (error as MigrationError).message });
+				return;
+			}
+			const middle = Math.ceil(part.length / 2);
+			await this.writeOrBisect(part.slice(0, middle), send, failures);
+			await this.writeOrBisect(part.slice(middle), send, failures);
+		}
+	}
+}
+
+function isRowRefusal(error: unknown): boolean {
+	return isMigrationError(error) && (error.code === 'DESTINATION_REJECTED' || error.code === 'PAYLOAD_TOO_LARGE');
+}
+
+/** Splits rows into parts whose JSON stays under `maxBytes` (a single larger row goes alone). */
+export function splitBySize(rows: Row[], maxBytes: number): Row[][] {
+	const parts: Row[][] = [];
+	let current: Row[] = [];
+	let size = 2;
+	for (const row of rows) {
+		const rowSize = Buffer.byteLength(JSON.stringify(row)) + 1;
+		if (current.length > 0 && size + rowSize > maxBytes) {
+			parts.push(current);
+			current = [];
+			size = 2;
+		}
+		current.push(row);
+		size += rowSize;
+	}
+	if (current.length > 0) parts.push(current);
+	return parts;
+}

@@ -1,0 +1,248 @@
+import type { SchemaOverview } from '@directus/types';
+import type { DestinationClient } from '../destination/client.js';
+import { modelCollection, type CollectionModel } from '../plan/collection-model.js';
+import type { MigrationPlan, PlannedCollection } from '../plan/plan.js';
+import { boundedPush, MAX_LISTED } from '../report.js';
+import { DestinationItems, type RowFailure } from './destination-items.js';
+import { diffRows, type Row } from './diff-rows.js';
+import { LinkGuard } from './link-guard.js';
+import type { SourceItems } from './source-reader.js';
+
+export interface CollectionTally {
+	created: number;
+	updated: number;
+	unchanged: number;
+	deleted: number;
+	failed: number;
+}
+
+export interface ItemFailure {
+	collection: string;
+	key: unknown;
+	reason: string;
+}
+
+export interface UpsertSettings {
+	batchSize: number;
+	concurrency: number;
+	/** Restore date_created / user_created of created rows (a second, small write of those rows). */
+	preserveAuthorship: boolean;
+}
+
+/**
+ * Where a planned write goes: to the destination, or nowhere (a dry run counts the same decisions
+ * and writes nothing). Both return the rows the destination refused.
+ */
+export interface Writes {
+	create(items: DestinationItems, rows: Row[]): Promise<RowFailure[]>;
+	update(items: DestinationItems, rows: Row[]): Promise<RowFailure[]>;
+	writeSingleton(items: DestinationItems, row: Row): Promise<void>;
+	delete(items: DestinationItems, keys: unknown[]): Promise<void>;
+}
+
+export const destinationWrites: Writes = {
+	create: (items, rows) => items.create(rows),
+	update: (items, rows) => items.update(rows),
+	writeSingleton: (items, row) => items.writeSingleton(row),
+	delete: (items, keys) => items.delete(keys),
+};
+
+export const noWrites: Writes = {
+	create: async () => [],
+	update: async () => [],
+	writeSingleton: async () => {},
+	delete: async () => {},
+};
+
+export const emptyTally = (): CollectionTally => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
+
+interface Logger {
+	info(message: string): void;
+}
+
+/**
+ * Writes the items of a plan to the destination: per collection in write order, batch by batch, it
+ * reads the source rows, reads the destination rows with the same keys, and creates what is missing
+ * and updates only the fields that differ. Links of cycles are written in a second pass.
+ */
+export class ItemUpserter {
+	readonly tallies: Record<string, CollectionTally> = {};
+	readonly failures: ItemFailure[] = [];
+	readonly guard: LinkGuard;
+	private readonly models = new Map<string, CollectionModel>();
+
+	private readonly schema: SchemaOverview;
+	private readonly source: SourceItems;
+	private readonly client: DestinationClient;
+	private readonly writes: Writes;
+	private readonly settings: UpsertSettings;
+	private readonly logger: Logger;
+
+	constructor(args: {
+		schema: SchemaOverview;
+		source: SourceItems;
+		client: DestinationClient;
+		writes: Writes;
+		settings: UpsertSettings;
+		logger: Logger;
+		plan: MigrationPlan;
+	}) {
+		this.schema = args.schema;
+		this.source = args.source;
+		this.client = args.client;
+		this.writes = args.writes;
+		this.settings = args.settings;
+		this.logger = args.logger;
+		const writtenInFull = new Set(args.plan.collections.filter((entry) => entry.filter === null).map((entry) => entry.collection));
+		this.guard = new LinkGuard(args.client, writtenInFull, (collection) => this.primaryKeyOf(collection));
+	}
+
+	async run(plan: MigrationPlan): Promise<void> {
+		for (const planned of plan.collections) {
+			this.tallies[planned.collection] ??= emptyTally();
+			await this.upsertCollection(planned, plan.deferred[planned.collection] ?? []);
+		}
+		for (const planned of plan.collections) {
+			const deferred = plan.deferred[planned.collection] ?? [];
+			if (deferred.length > 0) await this.writeDeferredLinks(planned, deferred);
+		}
+	}
+
+	private model(collection: string): CollectionModel {
+		let model = this.models.get(collection);
+		if (!model) {
+			model = modelCollection(this.schema, collection);
+			this.models.set(collection, model);
+		}
+		return model;
+	}
+
+	private primaryKeyOf(collection: string): string {
+		return this.schema.collections[collection]?.primary ?? 'id';
+	}
+
+	private async upsertCollection(planned: PlannedCollection, deferred: string[]): Promise<void> {
+		const model = this.model(planned.collection);
+		const tally = this.tallies[planned.collection]!;
+		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
+		const { stamps } = model;
+		const neverCompared = new Set([
+			...stamps.dateUpdated,
+			...stamps.userUpdated,
+			...(this.settings.preserveAuthorship ? [] : [...stamps.dateCreated, ...stamps.userCreated]),
+			...deferred,
+		]);
+		const compared = model.fields.filter((field) => !neverCompared.has(field));
+		const restored = this.settings.preserveAuthorship ? [...stamps.dateCreated, ...stamps.userCreated] : [];
+		let done = 0;
+
+		await this.forEachBatch(model, planned, model.fields, async (rows) => {
+			await this.guard.apply(model, rows);
+			for (const row of rows) for (const field of deferred) delete row[field];
+			if (model.singleton) {
+				await this.upsertSingleton(items, model, rows[0]!, compared, tally);
+			} else {
+				const existing = await items.readByKeys(rows.map((row) => row[model.primaryKey]), compared);
+				const diff = diffRows(rows, existing, model.primaryKey, compared, model.types);
+				tally.unchanged += diff.unchanged;
+				const createFailures = await this.writes.create(items, diff.toCreate);
+				this.count(model.collection, tally, 'created', diff.toCreate.length, createFailures);
+				if (restored.length > 0) await this.restoreAuthorship(items, model, diff.toCreate, createFailures, restored);
+				const updateFailures = await this.writes.update(items, diff.toUpdate);
+				this.count(model.collection, tally, 'updated', diff.toUpdate.length, updateFailures);
+			}
+			done += rows.length;
+			this.logger.info(`[migration] ${model.collection}: ${done}/${planned.items}`);
+		});
+	}
+
+	private async upsertSingleton(items: DestinationItems, model: CollectionModel, row: Row, compared: string[], tally: CollectionTally) {
+		const current = await items.readSingleton(compared);
+		if (!current) {
+			await this.writes.writeSingleton(items, row);
+			tally.created++;
+			return;
+		}
+		const diff = diffRows([{ ...row, [model.primaryKey]: current[model.primaryKey] }], new Map([[String(current[model.primaryKey]), current]]), model.primaryKey, compared, model.types);
+		if (diff.toUpdate.length === 0) {
+			tally.unchanged++;
+			return;
+		}
+		const { [model.primaryKey]: _key, ...changes } = diff.toUpdate[0]!;
+		await this.writes.writeSingleton(items, changes);
+		tally.updated++;
+	}
+
+	/** Directus stamps date_created and user_created on create; set them back to the source's values. */
+	private async restoreAuthorship(items: DestinationItems, model: CollectionModel, created: Row[], refused: RowFailure[], fields: string[]) {
+		const refusedKeys = new Set(refused.map((failure) => String(failure.key)));
+		const stamps = created
+			.filter((row) => !refusedKeys.has(String(row[model.primaryKey])))
+			.map((row) => Object.fromEntries([model.primaryKey, ...fields].map((field) => [field, row[field] ?? null])));
+		const failures = await this.writes.update(items, stamps);
+		for (const failure of failures) this.fail(model.collection, failure);
+	}
+
+	/** Second pass: the links that close a cycle, once every row exists. Only differing values are written. */
+	private async writeDeferredLinks(planned: PlannedCollection, deferred: string[]): Promise<void> {
+		const model = this.model(planned.collection);
+		const tally = this.tallies[planned.collection]!;
+		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
+		await this.forEachBatch(model, planned, [model.primaryKey, ...deferred], async (rows) => {
+			await this.guard.apply(model, rows);
+			const existing = await items.readByKeys(rows.map((row) => row[model.primaryKey]), deferred);
+			const present = rows.filter((row) => existing.has(String(row[model.primaryKey])));
+			const diff = diffRows(present, existing, model.primaryKey, deferred, model.types);
+			const failures = await this.writes.update(items, diff.toUpdate);
+			for (const failure of failures) this.fail(model.collection, failure);
+			tally.failed += failures.length;
+		});
+	}
+
+	/** Runs `work` on every source batch, `concurrency` batches at a time, reading ahead while writing. */
+	private async forEachBatch(model: CollectionModel, planned: PlannedCollection, fields: string[], work: (rows: Row[]) => Promise<void>) {
+		const running = new Set<Promise<void>>();
+		let failure: unknown;
+		for await (const rows of this.source.batches(model, planned.filter, fields, this.settings.batchSize)) {
+			const job: Promise<void> = work(rows)
+				.catch((error) => {
+					failure ??= error;
+				})
+				.finally(() => running.delete(job));
+			running.add(job);
+			if (running.size >= this.settings.concurrency) await Promise.race(running);
+			if (failure) break;
+		}
+		await Promise.all(running);
+		if (failure) throw failure;
+	}
+
+	private count(collection: string, tally: CollectionTally, kind: 'created' | 'updated', attempted: number, failures: RowFailure[]) {
+		tally[kind] += attempted - failures.length;
+		tally.failed += failures.length;
+		for (const failure of failures) this.fail(collection, failure);
+	}
+
+	private fail(collection: string, failure: RowFailure) {
+		boundedPush(this.failures, { collection, key: failure.key, reason: failure.reason }, MAX_LISTED);
+	}
+
+	/** Deletes destination rows of `planned` whose keys the source no longer has. */
+	async deleteMissing(planned: PlannedCollection): Promise<void> {
+		const model = this.model(planned.collection);
+		if (model.singleton) return;
+		const tally = (this.tallies[planned.collection] ??= emptyTally());
+		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
+		let cursor: unknown;
+		for (;;) {
+			const keys = await items.keysAfter(cursor, 1000);
+			if (keys.length === 0) break;
+			const onSource = await this.source.existingKeys(model, keys);
+			const gone = keys.filter((key) => !onSource.has(String(key)));
+			await this.writes.delete(items, gone);
+			tally.deleted += gone.length;
+			if (keys.length < 1000) break;
+			cursor = keys[keys.length - 1];
+		}
+	}
+}

@@ -1,0 +1,18 @@
+import { flowBoolean, flowInteger, flowText } from './flow-values.js';
+
+/** How the content operations run: batch size, parallel batches, dry run. */
+export const executionShape = {
+	batchSize: flowInteger({ min: 1, max: 1000, fallback: 100 }),
+	concurrency: flowInteger({ min: 1, max: 8, fallback: 2 }),
+	dryRun: flowBoolean(false),
+};
+
+/** Where an operation finds its plan: a step key, plan JSON, or (empty) the previous step. */
+export const planShape = {
+	plan: flowText(),
+};
+
+export const upsertShape = {
+	deleteMissing: flowBoolean(false),
+	preserveAuthorship: flowBoolean(true),
+};

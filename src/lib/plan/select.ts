@@ -1,0 +1,259 @@
+import type { Filter, SchemaOverview } from '@directus/types';
+import type { DestinationClient } from '../destination/client.js';
+import { MigrationError } from '../errors.js';
+import { and, type SourceItems } from '../items/source-reader.js';
+import { DestinationItems } from '../items/destination-items.js';
+import type { Warning } from '../report.js';
+import { isSystemCollection } from '../source.js';
+import { SyncMarker } from '../sync-marker.js';
+import { linkTargets, modelCollection, userCollections, type CollectionModel } from './collection-model.js';
+import { planWriteOrder } from './dependency-order.js';
+import type { MigrationPlan, PlannedCollection } from './plan.js';
+
+export interface Selection {
+	collections: string[];
+	excludeCollections: string[];
+	updatedAfter?: string | undefined;
+	keys: (string | number)[];
+	filter?: Record<string, unknown> | undefined;
+	includeRelated: boolean;
+	includeFiles: boolean;
+}
+
+type Problem = { option: string; problem: string };
+
+function invalid(problems: Problem[]): MigrationError {
+	const message = problems.map(({ option, problem }) => `${option}: ${problem}`).join('; ');
+	return new MigrationError('INVALID_OPTIONS', `Invalid options. ${message}`, { details: { problems } });
+}
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Checks a selection against the source schema, before anything is read or written. */
+export function validateSelection(schema: SchemaOverview, selection: Selection): string[] {
+	const problems: Problem[] = [];
+	const known = new Set(userCollections(schema));
+	for (const [option, names] of [
+		['collections', selection.collections],
+		['excludeCollections', selection.excludeCollections],
+	] as const) {
+		for (const name of names) {
+			if (isSystemCollection(name)) problems.push({ option, problem: `"${name}" is a Directus system collection` });
+			else if (!known.has(name)) problems.push({ option, problem: `"${name}" is not a collection of the source` });
+		}
+	}
+	const updatedAfter = selection.updatedAfter;
+	if (updatedAfter !== undefined && updatedAfter !== 'auto' && (!ISO_DATE_TIME.test(updatedAfter) || Number.isNaN(Date.parse(updatedAfter)))) {
+		problems.push({ option: 'updatedAfter', problem: `"${updatedAfter}" is not an ISO date-time or "auto"` });
+	}
+	const picksItems = selection.keys.length > 0 || selection.filter !== undefined;
+	if (picksItems && selection.collections.length !== 1) {
+		problems.push({ option: selection.keys.length > 0 ? 'keys' : 'filter', problem: 'needs exactly one collection in collections' });
+	}
+	if (selection.filter !== undefined && selection.collections.length === 1 && known.has(selection.collections[0]!)) {
+		const fields = schema.collections[selection.collections[0]!]!.fields;
+		for (const field of filterFields(selection.filter)) {
+			if (!(field in fields)) problems.push({ option: 'filter', problem: `"${field}" is not a field of ${selection.collections[0]}` });
+		}
+	}
+	if (selection.includeRelated && !picksItems) {
+		problems.push({ option: 'includeRelated', problem: 'works with keys or filter (a whole collection needs no related rows added)' });
+	}
+	if (problems.length > 0) throw invalid(problems);
+
+	if (selection.excludeCollections.length > 0) {
+		const excluded = new Set(selection.excludeCollections);
+		return [...known].filter((name) => !excluded.has(name));
+	}
+	return selection.collections.length > 0 ? [...selection.collections] : [...known];
+}
+
+/** The field names a filter uses at its top level (inside _and / _or too). */
+function filterFields(filter: Record<string, unknown>): string[] {
+	const fields: string[] = [];
+	for (const [key, value] of Object.entries(filter)) {
+		if (key === '_and' || key === '_or') {
+			if (Array.isArray(value)) for (const part of value) fields.push(...filterFields(part as Record<string, unknown>));
+		} else if (!key.startsWith('_')) {
+			fields.push(key.split('.')[0]!.replace(/^(\w+)\(.*\)$/, '$1'));
+		}
+	}
+	return fields;
+}
+
+/** Items changed since `since`: by date_updated, else date_created; rows with neither date always count. */
+export function changedSince(model: CollectionModel, since: string): Filter | null {
+	const updated = model.stamps.dateUpdated[0];
+	const created = model.stamps.dateCreated[0];
+	if (!updated && !created) return null;
+	const parts: Filter[] = [];
+	if (updated) parts.push({ [updated]: { _gte: since } } as Filter);
+	if (created) parts.push(and(updated ? ({ [updated]: { _null: true } } as Filter) : null, { [created]: { _gte: since } } as Filter)!);
+	parts.push(and(...[updated, created].filter(Boolean).map((field) => ({ [field!]: { _null: true } }) as Filter))!);
+	return { _or: parts } as Filter;
+}
+
+/**
+ * Decides what moves: the selected collections with their criteria and counts, the rows their chosen
+ * items need (includeRelated), the write order with the links of cycles deferred, and the files.
+ */
+export async function planMigration(
+	schema: SchemaOverview,
+	source: SourceItems,
+	client: DestinationClient,
+	selection: Selection,
+	options: { sourceId: string; batchSize: number },
+): Promise<{ plan: MigrationPlan; warnings: Warning[] }> {
+	const createdAt = new Date().toISOString();
+	const selected = validateSelection(schema, selection);
+	const warnings: Warning[] = [];
+	const models = new Map(selected.map((collection) => [collection, modelCollection(schema, collection)]));
+	const picksItems = selection.keys.length > 0 || selection.filter !== undefined;
+	const auto = selection.updatedAfter === 'auto';
+	const watermarks = auto ? await new SyncMarker(client, options.sourceId).watermarks() : {};
+
+	const planned = new Map<string, PlannedCollection>();
+	for (const [collection, model] of models) {
+		const since = auto ? (watermarks[collection] ?? null) : (selection.updatedAfter ?? null);
+		const sinceFilter = since ? changedSince(model, since) : null;
+		if (since && !sinceFilter) {
+			warnings.push({
+				code: 'NO_DATE_FIELDS',
+				collection,
+				message: `${collection} has no date-created or date-updated field: all its items are compared.`,
+			});
+		}
+		const keysFilter = selection.keys.length > 0 ? ({ [model.primaryKey]: { _in: selection.keys } } as Filter) : null;
+		const filter = and(sinceFilter, keysFilter, (selection.filter as Filter | undefined) ?? null);
+		planned.set(collection, {
+			collection,
+			primaryKey: model.primaryKey,
+			singleton: model.singleton,
+			filter,
+			items: await source.count(collection, filter),
+			since: sinceFilter ? since : null,
+			related: false,
+		});
+	}
+
+	if (selection.includeRelated && picksItems) {
+		await addRelatedRows(schema, source, client, planned, models, options.batchSize);
+	}
+
+	const order = planWriteOrder([...planned.keys()].map((collection) => models.get(collection)!));
+	const collections = order.order.map((collection) => planned.get(collection)!);
+	const relations = [...models.values()].flatMap((model) =>
+		model.links
+			.filter((link) => link.related && planned.has(model.collection))
+			.map((link) => ({ collection: model.collection, field: link.field, related: link.related! })),
+	);
+	const references = relations
+		.filter((relation) => relation.related === 'directus_files')
+		.map(({ collection, field }) => ({ collection, field }));
+
+	return {
+		plan: {
+			kind: 'directus-migration-plan',
+			version: 1,
+			createdAt,
+			collections,
+			deferred: order.deferred,
+			relations,
+			files: { included: selection.includeFiles, references: selection.includeFiles ? references : [], count: 0, bytes: 0, folders: 0 },
+			marker: !picksItems && (auto || selection.updatedAfter === undefined) ? { collections: selected } : null,
+		},
+		warnings,
+	};
+}
+
+/**
+ * For items chosen by keys or filter: their junction rows (M2M, M2A, translations) and, level by
+ * level, the rows they link to that the destination lacks.
+ */
+async function addRelatedRows(
+	schema: SchemaOverview,
+	source: SourceItems,
+	client: DestinationClient,
+	planned: Map<string, PlannedCollection>,
+	models: Map<string, CollectionModel>,
+	batchSize: number,
+): Promise<void> {
+	const modelOf = (collection: string) => {
+		let model = models.get(collection);
+		if (!model) {
+			model = modelCollection(schema, collection);
+			models.set(collection, model);
+		}
+		return model;
+	};
+	const chosen = [...planned.values()][0]!;
+	const chosenModel = modelOf(chosen.collection);
+	const chosenKeys: unknown[] = [];
+	for await (const rows of source.batches(chosenModel, chosen.filter, [chosenModel.primaryKey], batchSize)) {
+		chosenKeys.push(...rows.map((row) => row[chosenModel.primaryKey]));
+	}
+
+	// Junction rows pointing at the chosen items.
+	const frontier: { collection: string; filter: Filter }[] = [];
+	for (const relation of schema.relations) {
+		if (relation.related_collection !== chosen.collection || !relation.meta?.junction_field) continue;
+		if (isSystemCollection(relation.collection) || chosenKeys.length === 0) continue;
+		const junction = modelOf(relation.collection);
+		const filter = { [relation.field]: { _in: chosenKeys } } as Filter;
+		addPlanned(planned, junction, filter, await source.count(relation.collection, filter));
+		frontier.push({ collection: relation.collection, filter });
+	}
+	frontier.unshift({ collection: chosen.collection, filter: chosen.filter ?? ({} as Filter) });
+
+	// Linked rows the destination lacks, up to a few levels deep.
+	for (let depth = 0; depth < 5 && frontier.length > 0; depth++) {
+		const next: typeof frontier = [];
+		for (const { collection, filter } of frontier.splice(0)) {
+			const model = modelOf(collection);
+			const wanted = new Map<string, Set<unknown>>();
+			const linkFields = model.links.filter((link) => link.related && !isSystemCollection(link.related));
+			if (linkFields.length === 0) continue;
+			const fields = [model.primaryKey, ...linkFields.map((link) => link.field)];
+			for await (const rows of source.batches(model, filter, fields, batchSize)) {
+				for (const link of linkFields) {
+					for (const row of rows) {
+						const value = row[link.field];
+						if (value === null || value === undefined) continue;
+						const target = linkTargets(link)[0]!;
+						if (!wanted.has(target)) wanted.set(target, new Set());
+						wanted.get(target)!.add(value);
+					}
+				}
+			}
+			for (const [target, keys] of wanted) {
+				const targetModel = modelOf(target);
+				const present = await new DestinationItems(client, target, targetModel.primaryKey).existingKeys([...keys]);
+				const missing = [...keys].filter((key) => !present.has(String(key)));
+				if (missing.length === 0) continue;
+				const missingFilter = { [targetModel.primaryKey]: { _in: missing } } as Filter;
+				addPlanned(planned, targetModel, missingFilter, missing.length);
+				next.push({ collection: target, filter: missingFilter });
+			}
+		}
+		frontier.push(...next);
+	}
+}
+
+function addPlanned(planned: Map<string, PlannedCollection>, model: CollectionModel, filter: Filter, items: number): void {
+	const existing = planned.get(model.collection);
+	if (existing) {
+		if (existing.filter === null) return;
+		existing.filter = { _or: [existing.filter, filter] } as Filter;
+		existing.items += items;
+		return;
+	}
+	planned.set(model.collection, {
+		collection: model.collection,
+		primaryKey: model.primaryKey,
+		singleton: model.singleton,
+		filter,
+		items,
+		since: null,
+		related: true,
+	});
+}

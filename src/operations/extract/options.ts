@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { destinationOptionsShape } from '../../lib/options/destination.js';
+import { executionShape } from '../../lib/options/execution.js';
+import { selectionShape } from '../../lib/options/selection.js';
+
+export const extractOptions = z.object({
+	...destinationOptionsShape,
+	...selectionShape,
+	batchSize: executionShape.batchSize,
+});
