@@ -72,7 +72,7 @@ export class ContentMigration {
 	private async countFiles(plan: MigrationPlan, batchSize: number): Promise<void> {
 		const filesModel = modelCollection(this.schema, 'directus_files');
 		for await (const ids of referencedFileIds(this.source, this.schema, plan, batchSize)) {
-			for await (const rows of this.source.batches(filesModel, { id: { _in: ids } } as Filter, ['id', 'filesize'], ids.length)) {
+			for await (const rows of this.source.batches(filesModel, { id: { _in: ids } } as Filter, ['id', 'filesize'], ids.length, ids.length)) {
 				plan.files.count += rows.length;
 				plan.files.bytes += rows.reduce((sum, row) => sum + Number(row['filesize'] ?? 0), 0);
 			}

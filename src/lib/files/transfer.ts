@@ -57,7 +57,7 @@ export async function* referencedFileIds(source: SourceItems, schema: SchemaOver
 		const fields = byCollection.get(planned.collection);
 		if (!fields) continue;
 		const model = modelCollection(schema, planned.collection);
-		for await (const rows of source.batches(model, planned.filter, [model.primaryKey, ...fields], batchSize)) {
+		for await (const rows of source.batches(model, planned.filter, [model.primaryKey, ...fields], batchSize, planned.items)) {
 			const fresh: string[] = [];
 			for (const row of rows) {
 				for (const field of fields) {
@@ -176,7 +176,7 @@ export class FileTransfer {
 
 	private async readSourceFiles(ids: string[], fields: string[]): Promise<Row[]> {
 		const rows: Row[] = [];
-		for await (const batch of this.source.batches(this.filesModel, { id: { _in: ids } } as Filter, fields, ids.length)) rows.push(...batch);
+		for await (const batch of this.source.batches(this.filesModel, { id: { _in: ids } } as Filter, fields, ids.length, ids.length)) rows.push(...batch);
 		return rows;
 	}
 

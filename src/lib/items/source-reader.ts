@@ -30,10 +30,19 @@ export class SourceItems {
 	}
 
 	/**
-	 * The items matching `filter`, `batchSize` at a time, by keyset pagination on the primary key: memory
+	 * The items matching `filter`, `batchSize` at a time, in key order. Pages are cut on the primary
+	 * key (keyset pagination, read from the table itself since Directus offers no "greater than" on
+	 * UUID or string keys), then the page's rows matching `filter` are read through Directus: memory
 	 * stays flat whatever the table size, and rows added meanwhile cannot shift a page.
+	 * A selection known to be small (`expected` ≤ batchSize) is read with one query.
 	 */
-	async *batches(model: CollectionModel, filter: Filter | null, fields: string[], batchSize: number): AsyncGenerator<Row[]> {
+	async *batches(
+		model: CollectionModel,
+		filter: Filter | null,
+		fields: string[],
+		batchSize: number,
+		expected?: number,
+	): AsyncGenerator<Row[]> {
 		const service = this.service(model.collection);
 		const key = model.primaryKey;
 		if (model.singleton) {
@@ -41,24 +50,36 @@ export class SourceItems {
 			if (row && row[key] !== null && row[key] !== undefined) yield [row];
 			return;
 		}
+		const readRows = (pageFilter: Filter | null) =>
+			this.read(
+				() => service.readByQuery({ fields, filter: pageFilter ?? undefined, sort: [key], limit: -1 }, { emitEvents: false }) as Promise<Row[]>,
+			);
+
+		if (filter && expected !== undefined && expected <= batchSize) {
+			const rows = await readRows(filter);
+			for (let start = 0; start < rows.length; start += batchSize) yield rows.slice(start, start + batchSize);
+			return;
+		}
 		let cursor: unknown;
 		for (;;) {
-			const page = (await this.read(() =>
-				service.readByQuery(
-					{
-						fields,
-						filter: and(filter, cursor === undefined ? null : ({ [key]: { _gt: cursor } } as Filter)) ?? undefined,
-						sort: [key],
-						limit: batchSize,
-					},
-					{ emitEvents: false },
-				),
-			)) as Row[];
-			if (page.length === 0) return;
-			yield page;
-			if (page.length < batchSize) return;
-			cursor = page[page.length - 1]![key];
+			const keys = await this.keyPage(model, cursor, batchSize);
+			if (keys.length === 0) return;
+			const rows = await readRows(and(filter, { [key]: { _in: keys } } as Filter));
+			if (rows.length > 0) yield rows;
+			if (keys.length < batchSize) return;
+			cursor = keys[keys.length - 1];
 		}
+	}
+
+	/** The next `size` primary keys after `cursor`, in key order, straight from the table. */
+	private keyPage(model: CollectionModel, cursor: unknown, size: number): Promise<unknown[]> {
+		const key = model.primaryKey;
+		return this.read(async () => {
+			const query = this.context.database.select(key).from(model.collection).orderBy(key).limit(size);
+			if (cursor !== undefined) query.where(key, '>', cursor as string);
+			const rows = (await query) as Row[];
+			return rows.map((row) => row[key]);
+		});
 	}
 
 	async count(collection: string, filter: Filter | null): Promise<number> {

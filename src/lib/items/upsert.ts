@@ -203,7 +203,7 @@ export class ItemUpserter {
 	private async forEachBatch(model: CollectionModel, planned: PlannedCollection, fields: string[], work: (rows: Row[]) => Promise<void>) {
 		const running = new Set<Promise<void>>();
 		let failure: unknown;
-		for await (const rows of this.source.batches(model, planned.filter, fields, this.settings.batchSize)) {
+		for await (const rows of this.source.batches(model, planned.filter, fields, this.settings.batchSize, planned.items)) {
 			const job: Promise<void> = work(rows)
 				.catch((error) => {
 					failure ??= error;

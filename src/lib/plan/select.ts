@@ -189,32 +189,33 @@ async function addRelatedRows(
 	const chosen = [...planned.values()][0]!;
 	const chosenModel = modelOf(chosen.collection);
 	const chosenKeys: unknown[] = [];
-	for await (const rows of source.batches(chosenModel, chosen.filter, [chosenModel.primaryKey], batchSize)) {
+	for await (const rows of source.batches(chosenModel, chosen.filter, [chosenModel.primaryKey], batchSize, chosen.items)) {
 		chosenKeys.push(...rows.map((row) => row[chosenModel.primaryKey]));
 	}
 
 	// Junction rows pointing at the chosen items.
-	const frontier: { collection: string; filter: Filter }[] = [];
+	const frontier: { collection: string; filter: Filter; expected: number }[] = [];
 	for (const relation of schema.relations) {
 		if (relation.related_collection !== chosen.collection || !relation.meta?.junction_field) continue;
 		if (isSystemCollection(relation.collection) || chosenKeys.length === 0) continue;
 		const junction = modelOf(relation.collection);
 		const filter = { [relation.field]: { _in: chosenKeys } } as Filter;
-		addPlanned(planned, junction, filter, await source.count(relation.collection, filter));
-		frontier.push({ collection: relation.collection, filter });
+		const expected = await source.count(relation.collection, filter);
+		addPlanned(planned, junction, filter, expected);
+		frontier.push({ collection: relation.collection, filter, expected });
 	}
-	frontier.unshift({ collection: chosen.collection, filter: chosen.filter ?? ({} as Filter) });
+	frontier.unshift({ collection: chosen.collection, filter: chosen.filter ?? ({} as Filter), expected: chosen.items });
 
 	// Linked rows the destination lacks, up to a few levels deep.
 	for (let depth = 0; depth < 5 && frontier.length > 0; depth++) {
 		const next: typeof frontier = [];
-		for (const { collection, filter } of frontier.splice(0)) {
+		for (const { collection, filter, expected } of frontier.splice(0)) {
 			const model = modelOf(collection);
 			const wanted = new Map<string, Set<unknown>>();
 			const linkFields = model.links.filter((link) => link.related && !isSystemCollection(link.related));
 			if (linkFields.length === 0) continue;
 			const fields = [model.primaryKey, ...linkFields.map((link) => link.field)];
-			for await (const rows of source.batches(model, filter, fields, batchSize)) {
+			for await (const rows of source.batches(model, filter, fields, batchSize, expected)) {
 				for (const link of linkFields) {
 					for (const row of rows) {
 						const value = row[link.field];
@@ -232,7 +233,7 @@ async function addRelatedRows(
 				if (missing.length === 0) continue;
 				const missingFilter = { [targetModel.primaryKey]: { _in: missing } } as Filter;
 				addPlanned(planned, targetModel, missingFilter, missing.length);
-				next.push({ collection: target, filter: missingFilter });
+				next.push({ collection: target, filter: missingFilter, expected: missing.length });
 			}
 		}
 		frontier.push(...next);
