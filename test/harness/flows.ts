@@ -21,14 +21,19 @@ export interface FlowRun {
 export async function createFlow(
 	instance: DirectusInstance,
 	operations: OperationSpec[],
-	options: { name?: string; accountability?: 'all' | 'activity' | null } = {},
+	options: {
+		name?: string;
+		accountability?: 'all' | 'activity' | null;
+		/** Another trigger than the default synchronous webhook (e.g. event or schedule). */
+		trigger?: { type: string; options: Record<string, unknown> };
+	} = {},
 ) {
 	const flow = await instance.api<{ id: string }>('POST', '/flows', {
 		name: options.name ?? `test ${operations.map((operation) => operation.type).join(' → ')}`,
 		status: 'active',
-		trigger: 'webhook',
+		trigger: options.trigger?.type ?? 'webhook',
 		accountability: options.accountability === undefined ? 'all' : options.accountability,
-		options: { method: 'POST', async: false, return: '$all' },
+		options: options.trigger?.options ?? { method: 'POST', async: false, return: '$all' },
 	});
 	let next: string | null = null;
 	for (const operation of [...operations].reverse()) {
@@ -48,6 +53,14 @@ export async function createFlow(
 
 	return {
 		id: flow.id,
+		/** What each run of the flow ended with, newest first (from its revisions: accountability "all"). */
+		async runs(): Promise<Record<string, any>[]> {
+			const revisions = await instance.api<{ data: { data: Record<string, any> } }[]>(
+				'GET',
+				`/revisions?filter[collection][_eq]=directus_flows&filter[item][_eq]=${flow.id}&sort=-id&limit=-1&fields=data`,
+			);
+			return revisions.map((revision) => revision.data.data);
+		},
 		async trigger(body: Record<string, unknown> = {}): Promise<FlowRun> {
 			const response = await fetch(`${instance.url}/flows/trigger/${flow.id}`, {
 				method: 'POST',

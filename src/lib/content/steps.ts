@@ -1,5 +1,6 @@
 import type { Filter, SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
+import { assertAdminDestination } from '../destination/preflight.js';
 import { toMigrationError } from '../errors.js';
 import { FileTransfer, referencedFileIds } from '../files/transfer.js';
 import { SourceItems } from '../items/source-reader.js';
@@ -43,6 +44,7 @@ export class ContentMigration {
 	}
 
 	async open(): Promise<this> {
+		await assertAdminDestination(this.client);
 		this.schema = await this.context.getSchema({ database: this.context.database });
 		this.source = new SourceItems(this.context, this.schema);
 		return this;
@@ -146,8 +148,8 @@ export class ContentMigration {
 
 /** Runs `steps` on a migration and returns its report (or rejects with it). */
 export async function runContentSteps(migration: ContentMigration, steps: () => Promise<void>): Promise<ContentReport> {
-	await migration.open();
 	try {
+		await migration.open();
 		await steps();
 	} catch (error) {
 		if (error instanceof Rejection) throw error;
