@@ -6,27 +6,33 @@
  */
 import { createFlow } from '../test/harness/flows.ts';
 import { startPair } from '../test/harness/pair.ts';
-import { seedBlog } from '../test/harness/seed.ts';
+import { createContentSchema, seedContent } from '../test/harness/content-fixtures.ts';
 
 const stayUp = process.stdout.isTTY && !process.argv.includes('--exit');
 
 console.log('Starting a source and a destination Directus (first run: installs Directus into a cache, several minutes)…');
 const pair = await startPair({ keepWorkDir: stayUp });
 try {
-	await seedBlog(pair.source);
+	await createContentSchema(pair.source);
+	await seedContent(pair.source, { articleCount: 200, categoryCount: 20 });
 	const flow = await createFlow(
 		pair.source,
 		[
 			{ key: 'check', type: 'migration-check' },
 			{ key: 'schema', type: 'migration-schema-sync', options: { dryRun: false } },
+			{ key: 'extract', type: 'migration-extract' },
+			{ key: 'files', type: 'migration-transfer-files' },
+			{ key: 'items', type: 'migration-upsert-items' },
 		],
 		{ name: 'Demo: migrate to the destination' },
 	);
 	const run = await flow.trigger();
-	for (const key of ['check', 'schema']) {
+	for (const key of ['check', 'schema', 'extract', 'files', 'items']) {
 		if (!(key in run.all)) continue;
 		console.log(`\n── ${key} ${'─'.repeat(60 - key.length)}`);
-		console.log(JSON.stringify(run.all[key], null, 2));
+		// The extract step's plan travels on to the next steps; print it once.
+		const { plan, ...rest } = run.all[key];
+		console.log(JSON.stringify(key === 'extract' ? run.all[key] : plan ? { ...rest, plan: '(as above)' } : rest, null, 2));
 	}
 	console.log(`\nThe Flow ${run.resolved ? 'resolved' : 'rejected'}.`);
 	if (stayUp) {
