@@ -83,9 +83,17 @@ export class ContentMigration {
 	}
 
 	/** Step 2: the files the plan's items reference, and the folder tree. */
-	async transferFiles(batchSize: number): Promise<void> {
+	async transferFiles(settings: { batchSize: number; concurrency: number }): Promise<void> {
+		const { batchSize, concurrency } = settings;
 		const plan = this.report.plan;
-		const transfer = new FileTransfer({ context: this.context, schema: this.schema, source: this.source, client: this.client, write: !this.report.dryRun });
+		const transfer = new FileTransfer({
+			context: this.context,
+			schema: this.schema,
+			source: this.source,
+			client: this.client,
+			write: !this.report.dryRun,
+			concurrency,
+		});
 		this.report.files = transfer.tally;
 		if (!plan.files.included || plan.files.references.length === 0) return;
 		await transfer.syncFolders();
@@ -93,7 +101,7 @@ export class ContentMigration {
 			await transfer.transferBatch(ids);
 			this.context.logger.info(`[migration] files: ${transfer.tally.transferred} transferred, ${transfer.tally.skipped} skipped`);
 		}
-		this.report.failures.files.push(...transfer.failures.slice(0, 50));
+		this.report.failures.files.push(...transfer.failures);
 	}
 
 	/** Step 3: the items, created or updated only where they differ; then deletions and the sync marker. */

@@ -1,7 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { Filter, SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
+import pLimit from 'p-limit';
+import { isMigrationError } from '../errors.js';
 import type { MigrationContext } from '../operation.js';
+import { boundedPush } from '../report.js';
 import { DestinationItems, type RowFailure } from '../items/destination-items.js';
 import { diffRows, type Row } from '../items/diff-rows.js';
 import { LinkGuard } from '../items/link-guard.js';
@@ -98,13 +101,22 @@ export class FileTransfer {
 	private readonly source: SourceItems;
 	private readonly client: DestinationClient;
 	private readonly write: boolean;
+	private readonly concurrency: number;
 
-	constructor(args: { context: MigrationContext; schema: SchemaOverview; source: SourceItems; client: DestinationClient; write: boolean }) {
+	constructor(args: {
+		context: MigrationContext;
+		schema: SchemaOverview;
+		source: SourceItems;
+		client: DestinationClient;
+		write: boolean;
+		concurrency: number;
+	}) {
 		this.context = args.context;
 		this.schema = args.schema;
 		this.source = args.source;
 		this.client = args.client;
 		this.write = args.write;
+		this.concurrency = args.concurrency;
 		this.filesModel = modelCollection(this.schema, 'directus_files');
 		this.folderModel = modelCollection(this.schema, 'directus_folders');
 		this.files = new DestinationItems(this.client, 'directus_files', 'id');
@@ -134,7 +146,7 @@ export class FileTransfer {
 
 	private recordFolder(failures: RowFailure[], kind: 'created' | 'updated', attempted = 1) {
 		this.tally.folders[kind] += attempted - failures.length;
-		for (const failure of failures) this.failures.push({ id: String(failure.key), reason: `folder: ${failure.reason}` });
+		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), reason: `folder: ${failure.reason}` });
 	}
 
 	/** Transfers one batch of file ids. */
@@ -147,23 +159,13 @@ export class FileTransfer {
 
 		const toSend = sourceRows.filter((row) => String(existing.get(String(row['id']))?.['filesize']) !== String(row['filesize']));
 		this.tally.skipped += sourceRows.length - toSend.length;
-		for (const row of toSend) {
-			if (!this.write) {
-				this.tally.transferred++;
-				this.tally.bytes += Number(row['filesize'] ?? 0);
-				continue;
-			}
-			try {
-				await this.upload(row, existing.has(String(row['id'])));
-				this.tally.transferred++;
-				this.tally.bytes += Number(row['filesize'] ?? 0);
-			} catch (error) {
-				if ((error as { retryable?: boolean }).retryable || (error as { code?: string }).code === 'UNAUTHORIZED') throw error;
-				this.tally.failed++;
-				this.failures.push({ id: String(row['id']), reason: (error as Error).message });
-			}
+		if (!this.write) {
+			this.tally.transferred += toSend.length;
+			this.tally.bytes += toSend.reduce((sum, row) => sum + Number(row['filesize'] ?? 0), 0);
+			return;
 		}
-		if (!this.write) return;
+		const limit = pLimit(this.concurrency);
+		await Promise.all(toSend.map((row) => limit(() => this.transferOne(row, existing.has(String(row['id']))))));
 
 		// Directus recomputes some metadata on upload (uploaded_on, image metadata): bring it in line.
 		const after = toSend.length > 0 ? await this.files.readByKeys(ids, compared) : existing;
@@ -171,7 +173,30 @@ export class FileTransfer {
 		const diff = diffRows(wanted, after, 'id', compared, this.filesModel.types);
 		const failures = await this.files.update(diff.toUpdate);
 		this.tally.updated += diff.toUpdate.length - failures.length;
-		for (const failure of failures) this.failures.push({ id: String(failure.key), reason: failure.reason });
+		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), reason: failure.reason });
+	}
+
+	/** One file's bytes; a refusal is recorded, a failure of the destination itself ends the run. */
+	private async transferOne(row: Row, replace: boolean): Promise<void> {
+		const assets = new this.context.services.AssetsService({ knex: this.context.database, schema: this.schema, accountability: null });
+		try {
+			// Checks the bytes exist in the source's storage without opening them: a missing file fails
+			// this file, not the run.
+			await assets.getAsset(String(row['id']), undefined, undefined, true);
+		} catch (error) {
+			this.tally.failed++;
+			boundedPush(this.failures, { id: String(row['id']), reason: `the source cannot read the file: ${(error as Error).message}` });
+			return;
+		}
+		try {
+			await this.upload(row, replace, assets);
+			this.tally.transferred++;
+			this.tally.bytes += Number(row['filesize'] ?? 0);
+		} catch (error) {
+			if (!isMigrationError(error) || !['DESTINATION_REJECTED', 'PAYLOAD_TOO_LARGE'].includes(error.code)) throw error;
+			this.tally.failed++;
+			boundedPush(this.failures, { id: String(row['id']), reason: error.message });
+		}
 	}
 
 	private async readSourceFiles(ids: string[], fields: string[]): Promise<Row[]> {
@@ -180,8 +205,7 @@ export class FileTransfer {
 		return rows;
 	}
 
-	private async upload(row: Row, replace: boolean): Promise<void> {
-		const assets = new this.context.services.AssetsService({ knex: this.context.database, schema: this.schema, accountability: null });
+	private async upload(row: Row, replace: boolean, assets: { getAsset(id: string): Promise<{ stream: unknown }> }): Promise<void> {
 		const fields: Record<string, string> = { filename_download: String(row['filename_download'] ?? row['id']) };
 		if (!replace) fields['id'] = String(row['id']);
 		if (row['folder']) fields['folder'] = String(row['folder']);

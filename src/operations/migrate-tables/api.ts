@@ -12,7 +12,7 @@ export default defineMigrationOperation('migration-migrate-tables', migrateTable
 	const migration = new ContentMigration('migration-migrate-tables', context, client, options.dryRun);
 	return runContentSteps(migration, async () => {
 		await migration.extract(options, options.batchSize);
-		await migration.transferFiles(options.batchSize);
+		await migration.transferFiles(options);
 		await migration.upsertItems(options);
 	});
 });

@@ -14,6 +14,6 @@ export default defineMigrationOperation('migration-transfer-files', transferFile
 	const migration = new ContentMigration('migration-transfer-files', context, client, options.dryRun);
 	return runContentSteps(migration, async () => {
 		migration.use(plan);
-		await migration.transferFiles(options.batchSize);
+		await migration.transferFiles(options);
 	});
 });
