@@ -130,6 +130,14 @@ export class DirectusInstance {
 		return this.credentials.token;
 	}
 
+	/** Peak resident memory of the server process so far (VmHWM), in bytes; null when not running. */
+	peakMemoryBytes(): number | null {
+		if (!this.child?.pid) return null;
+		const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+		const match = /VmHWM:\s+(\d+) kB/.exec(status);
+		return match ? Number(match[1]) * 1024 : null;
+	}
+
 	static async start(options: InstanceOptions): Promise<DirectusInstance> {
 		const template = await sqliteTemplate(options.name);
 		const dir = join(options.workDir, options.name);
@@ -152,6 +160,8 @@ export class DirectusInstance {
 			LOG_LEVEL: 'info',
 			CACHE_ENABLED: 'false',
 			RATE_LIMITER_ENABLED: 'false',
+			// Two servers and the tests share two cores: Directus's load shedding (503 "Under pressure") would trip.
+			PRESSURE_LIMITER_ENABLED: 'false',
 			STORAGE_LOCATIONS: 'local',
 			STORAGE_LOCAL_ROOT: join(dir, 'uploads'),
 			EXTENSIONS_PATH: options.extensionsPath ?? join(dir, 'extensions'),

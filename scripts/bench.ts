@@ -1,0 +1,258 @@
+/**
+ * `npm run bench`: measures the content operations against the plain REST ceiling, in one run, on two
+ * local Directus instances (the test harness). Figures are ratios within the run, medians where cheap.
+ *
+ *   BENCH_ITEMS (default 10000)  items of the main collection; memory is also measured at 5 × that
+ *   BENCH_FILES (default 200)    files of ~200 KB
+ *
+ * Prints a table and writes bench/results.json.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFlow, withFlow, type FlowRun } from '../test/harness/flows.ts';
+import type { DirectusInstance } from '../test/harness/instance.ts';
+import { startPair, type Pair } from '../test/harness/pair.ts';
+import { PROJECT_ROOT } from '../test/harness/paths.ts';
+import { createCollection, createManyToOne, integerKey, stringField } from '../test/harness/schema-fixtures.ts';
+
+const N = Number(process.env['BENCH_ITEMS'] ?? 10_000);
+const FILES = Number(process.env['BENCH_FILES'] ?? 200);
+const FILE_BYTES = 200 * 1024;
+const BATCH = 100;
+const CONCURRENCY = 2;
+
+const benchFields = [
+	integerKey,
+	stringField('title'),
+	{ field: 'body', type: 'text', meta: { interface: 'input-multiline' }, schema: {} },
+	{ field: 'price', type: 'decimal', meta: { interface: 'input' }, schema: { numeric_precision: 10, numeric_scale: 2 } },
+	{ field: 'quantity', type: 'integer', meta: { interface: 'input' }, schema: {} },
+	{ field: 'active', type: 'boolean', meta: { interface: 'boolean' }, schema: {} },
+	{ field: 'published_at', type: 'timestamp', meta: { interface: 'datetime' }, schema: {} },
+	{ field: 'data', type: 'json', meta: { interface: 'input-code' }, schema: {} },
+];
+
+function item(index: number) {
+	return {
+		title: `Item ${index}`,
+		body: `Body of item ${index} `.repeat(5),
+		price: ((index % 1000) + 0.99).toFixed(2),
+		quantity: index % 97,
+		active: index % 2 === 0,
+		published_at: new Date(Date.UTC(2026, 0, 1) + index * 60_000).toISOString(),
+		data: { index, tags: ['a', 'b'], nested: { even: index % 2 === 0 } },
+	};
+}
+
+async function inBatches<T>(total: number, size: number, concurrency: number, work: (start: number, count: number) => Promise<T>) {
+	let next = 0;
+	const worker = async () => {
+		for (;;) {
+			const start = next;
+			next += size;
+			if (start >= total) return;
+			await work(start, Math.min(size, total - start));
+		}
+	};
+	await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+const seconds = (startedAt: number) => (performance.now() - startedAt) / 1000;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function timedFlow(instance: DirectusInstance, type: string, options: Record<string, unknown>): Promise<{ run: FlowRun; seconds: number }> {
+	return withFlow(instance, [{ key: 'step', type, options }], async (flow) => {
+		const startedAt = performance.now();
+		const run = await flow.trigger();
+		if (!run.resolved) throw new Error(`${type} rejected: ${JSON.stringify(run.last).slice(0, 1500)}`);
+		return { run, seconds: seconds(startedAt) };
+	});
+}
+
+async function seed(pair: Pair, items: number, files: number): Promise<void> {
+	const { source } = pair;
+	// Activity tracking off on the source only, to seed fast; the destination keeps the default.
+	await createCollection(source, 'bench_items', benchFields, { accountability: null });
+	await createCollection(source, 'bench_refs', [integerKey, stringField('label')], { accountability: null });
+	await createManyToOne(source, 'bench_refs', 'item', 'bench_items');
+	await source.api('POST', '/fields/bench_refs', { field: 'file', type: 'uuid', meta: { interface: 'file', special: ['file'] }, schema: {} });
+	await source.api('POST', '/relations', { collection: 'bench_refs', field: 'file', related_collection: 'directus_files', schema: { on_delete: 'SET NULL' } });
+	await inBatches(items, 500, 2, (start, count) =>
+		source.api('POST', '/items/bench_items?fields=id', Array.from({ length: count }, (_, offset) => item(start + offset + 1))),
+	);
+	const fileIds: string[] = [];
+	await inBatches(files, 1, 2, async (index) => {
+		const form = new FormData();
+		form.append('file', new Blob([randomBytes(FILE_BYTES)], { type: 'application/octet-stream' }), `file-${index}.bin`);
+		const response = await fetch(`${source.url}/files`, { method: 'POST', headers: { Authorization: `Bearer ${source.token}` }, body: form });
+		fileIds.push(((await response.json()) as { data: { id: string } }).data.id);
+	});
+	const refs = Math.max(files, Math.floor(items / 10));
+	await inBatches(refs, 500, 2, (start, count) =>
+		source.api(
+			'POST',
+			'/items/bench_refs?fields=id',
+			Array.from({ length: count }, (_, offset) => ({
+				label: `Ref ${start + offset}`,
+				item: ((start + offset) % items) + 1,
+				file: fileIds[start + offset] ?? null,
+			})),
+		),
+	);
+	// Back to Directus's default (activity tracked) before the schema reaches the destination, where
+	// the baseline collection has the same default: both write paths pay the same price.
+	for (const collection of ['bench_items', 'bench_refs']) await source.api('PATCH', `/collections/${collection}`, { meta: { accountability: 'all' } });
+	await timedFlow(source, 'migration-schema-sync', { dryRun: false });
+}
+
+/** Plain bulk creates of the same rows into an empty copy of the collection: the REST ceiling. */
+async function baselineItems(pair: Pair, items: number): Promise<number> {
+	await createCollection(pair.destination, 'bench_baseline', benchFields);
+	const rows: Record<string, unknown>[] = [];
+	for (let offset = 0; offset < items; offset += 5000) {
+		rows.push(...(await pair.source.api<Record<string, unknown>[]>('GET', `/items/bench_items?limit=5000&offset=${offset}&sort=id`)));
+	}
+	const startedAt = performance.now();
+	await inBatches(rows.length, BATCH, CONCURRENCY, (start, count) =>
+		pair.destination.api('POST', '/items/bench_baseline?fields=id', rows.slice(start, start + count)),
+	);
+	return rows.length / seconds(startedAt);
+}
+
+/** Plain uploads of the same files (bytes already in memory): the REST ceiling for files. */
+async function baselineFiles(pair: Pair): Promise<number> {
+	const files = await pair.source.api<{ id: string }[]>('GET', '/files?limit=-1&fields=id');
+	const bodies: Buffer[] = [];
+	for (const file of files) {
+		const response = await fetch(`${pair.source.url}/assets/${file.id}`, { headers: { Authorization: `Bearer ${pair.source.token}` } });
+		bodies.push(Buffer.from(await response.arrayBuffer()));
+	}
+	const folder = await pair.destination.api<{ id: string }>('POST', '/folders', { name: 'baseline' });
+	const startedAt = performance.now();
+	await inBatches(bodies.length, 1, CONCURRENCY, async (index) => {
+		const form = new FormData();
+		form.append('folder', folder.id);
+		form.append('file', new Blob([new Uint8Array(bodies[index]!)], { type: 'application/octet-stream' }), `baseline-${index}.bin`);
+		await fetch(`${pair.destination.url}/files`, { method: 'POST', headers: { Authorization: `Bearer ${pair.destination.token}` }, body: form });
+	});
+	const megabytes = bodies.reduce((sum, body) => sum + body.length, 0) / 1e6;
+	return megabytes / seconds(startedAt);
+}
+
+async function measureAt(items: number, withBaselines: boolean) {
+	const pair = await startPair();
+	try {
+		console.log(`\n[bench] seeding ${items} items${withBaselines ? ` and ${FILES} files` : ''}…`);
+		await seed(pair, items, withBaselines ? FILES : 0);
+		const figures: Record<string, number | null> = {};
+		if (withBaselines) {
+			console.log('[bench] baseline: plain REST bulk creates…');
+			figures['baselineItemsPerSecond'] = await baselineItems(pair, items);
+		}
+		// A fresh source process: its peak memory then reflects the migration, not the seeding.
+		await pair.source.stop();
+		await pair.source.startProcess();
+		const memoryAtStart = pair.source.peakMemoryBytes();
+
+		console.log('[bench] first copy…');
+		const options = { collections: ['bench_items'], includeFiles: false, batchSize: BATCH, concurrency: CONCURRENCY };
+		const first = await timedFlow(pair.source, 'migration-migrate-tables', options);
+		figures['firstCopyItemsPerSecond'] = items / first.seconds;
+		figures['firstCopySeconds'] = first.seconds;
+		figures['sourcePeakMemoryBytes'] = pair.source.peakMemoryBytes();
+		figures['sourceMemoryAtStartBytes'] = memoryAtStart;
+		if (!withBaselines) return figures;
+
+		console.log('[bench] re-runs with nothing changed…');
+		const reruns: number[] = [];
+		for (let repeat = 0; repeat < 3; repeat++) {
+			const rerun = await timedFlow(pair.source, 'migration-migrate-tables', options);
+			const written = rerun.run.last.collections.bench_items.created + rerun.run.last.collections.bench_items.updated;
+			if (written !== 0) throw new Error(`a re-run wrote ${written} items`);
+			reruns.push(rerun.seconds);
+		}
+		figures['rerunSeconds'] = median(reruns);
+
+		console.log('[bench] incremental runs after changing 1%…');
+		const changed = Math.max(1, Math.floor(items / 100));
+		const incremental: number[] = [];
+		const writtenCounts: number[] = [];
+		for (let repeat = 0; repeat < 3; repeat++) {
+			const keys = Array.from({ length: changed }, (_, index) => ((index * 97 + repeat * 13) % items) + 1);
+			await pair.source.api('PATCH', '/items/bench_items?fields=id', { keys, data: { title: `Changed ${repeat}` } });
+			const run = await timedFlow(pair.source, 'migration-migrate-tables', { ...options, updatedAfter: 'auto' });
+			incremental.push(run.seconds);
+			writtenCounts.push(run.run.last.collections.bench_items.created + run.run.last.collections.bench_items.updated);
+		}
+		figures['incrementalSeconds'] = median(incremental);
+		figures['incrementalChangedItems'] = changed;
+		figures['incrementalWrittenItems'] = median(writtenCounts);
+
+		console.log('[bench] files…');
+		figures['baselineFilesMBPerSecond'] = await baselineFiles(pair);
+		const files = await withFlow(
+			pair.source,
+			[
+				{ key: 'extract', type: 'migration-extract', options: { collections: ['bench_refs'] } },
+				{ key: 'files', type: 'migration-transfer-files', options: { concurrency: CONCURRENCY } },
+			],
+			async (flow) => {
+				const run = await flow.trigger();
+				if (!run.resolved) throw new Error(`files rejected: ${JSON.stringify(run.last).slice(0, 1500)}`);
+				return run.all['files'];
+			},
+		);
+		figures['filesMBPerSecond'] = files.files.bytes / 1e6 / (files.durationMs / 1000);
+		figures['filesTransferred'] = files.files.transferred;
+		return figures;
+	} finally {
+		await pair.stop();
+	}
+}
+
+const at = await measureAt(N, true);
+const atFive = await measureAt(5 * N, false);
+const round = (value: number | null | undefined, digits = 2) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
+const mb = (bytes: number | null | undefined) => (bytes ? Math.round(bytes / 1e6) : null);
+const results = {
+	date: new Date().toISOString(),
+	machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+	directus: '12.3.1 (SQLite, both instances on this machine)',
+	items: N,
+	batchSize: BATCH,
+	concurrency: CONCURRENCY,
+	baselineItemsPerSecond: round(at['baselineItemsPerSecond'], 0),
+	firstCopyItemsPerSecond: round(at['firstCopyItemsPerSecond'], 0),
+	firstCopyRatioToBaseline: round(at['firstCopyItemsPerSecond']! / at['baselineItemsPerSecond']!),
+	rerunSeconds: round(at['rerunSeconds']),
+	firstCopyToRerunRatio: round(at['firstCopySeconds']! / at['rerunSeconds']!, 1),
+	incrementalSeconds: round(at['incrementalSeconds']),
+	incrementalChangedItems: at['incrementalChangedItems'],
+	incrementalWrittenItems: at['incrementalWrittenItems'],
+	filesTransferred: at['filesTransferred'],
+	baselineFilesMBPerSecond: round(at['baselineFilesMBPerSecond'], 1),
+	filesMBPerSecond: round(at['filesMBPerSecond'], 1),
+	filesRatioToBaseline: round(at['filesMBPerSecond']! / at['baselineFilesMBPerSecond']!),
+	sourcePeakMemoryMB: { [N]: mb(at['sourcePeakMemoryBytes']), [5 * N]: mb(atFive['sourcePeakMemoryBytes']) },
+	sourceMemoryAtStartMB: { [N]: mb(at['sourceMemoryAtStartBytes']), [5 * N]: mb(atFive['sourceMemoryAtStartBytes']) },
+	firstCopyItemsPerSecondAt5N: round(atFive['firstCopyItemsPerSecond'], 0),
+};
+
+const rows: [string, string][] = [
+	['plain REST bulk create (baseline)', `${results.baselineItemsPerSecond} items/s`],
+	['first copy (migrate-tables in a Flow)', `${results.firstCopyItemsPerSecond} items/s = ${results.firstCopyRatioToBaseline} × baseline`],
+	['re-run, nothing changed', `${results.rerunSeconds} s = first copy / ${results.firstCopyToRerunRatio}`],
+	['incremental (auto) after changing 1%', `${results.incrementalSeconds} s, ${results.incrementalWrittenItems} written of ${results.incrementalChangedItems} changed`],
+	['files: plain uploads (baseline)', `${results.baselineFilesMBPerSecond} MB/s`],
+	['files: transfer-files', `${results.filesMBPerSecond} MB/s = ${results.filesRatioToBaseline} × baseline (${results.filesTransferred} files)`],
+	[`source peak RSS at ${N} / ${5 * N} items`, `${results.sourcePeakMemoryMB[N]} MB / ${results.sourcePeakMemoryMB[5 * N]} MB`],
+	[`first copy at ${5 * N} items`, `${results.firstCopyItemsPerSecondAt5N} items/s`],
+];
+console.log(`\n${results.date} · ${results.machine} · Directus ${results.directus} · ${N} items, batch ${BATCH}, concurrency ${CONCURRENCY}\n`);
+console.log('| measure | result |\n|---|---|');
+for (const [measure, result] of rows) console.log(`| ${measure} | ${result} |`);
+mkdirSync(join(PROJECT_ROOT, 'bench'), { recursive: true });
+writeFileSync(join(PROJECT_ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log('\nWritten to bench/results.json');
