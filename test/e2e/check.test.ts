@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFlow } from '../harness/flows.ts';
-import { freePort } from '../harness/instance.ts';
+import { DEFAULT_VENDOR, freePort } from '../harness/instance.ts';
+import { postgresAvailable } from '../harness/postgres.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
 import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
 import { placesHoldingSecret } from '../harness/secrets.ts';
@@ -94,5 +95,28 @@ describe('migration-check', () => {
 		await runCheck();
 		expect(await placesHoldingSecret(pair.source, pair.destination.token)).toEqual([]);
 		expect(await placesHoldingSecret(pair.source, WRONG_TOKEN)).toEqual([]);
+	});
+});
+
+describe.runIf(DEFAULT_VENDOR === 'sqlite' && postgresAvailable())('migration-check across database vendors', () => {
+	let mixed: Pair;
+	beforeAll(async () => {
+		mixed = await startPair({ vendor: 'sqlite', destinationVendor: 'postgres' });
+	});
+	afterAll(async () => {
+		await mixed?.stop();
+	});
+
+	it('rejects a destination on another database vendor with INCOMPATIBLE, and force accepts it', async () => {
+		const check = (options: Record<string, unknown>) =>
+			withFlow(mixed.source, [{ key: 'check', type: 'migration-check', options }], (flow) => flow.trigger());
+		const refused = await check({});
+		expect(refused.resolved).toBe(false);
+		expect(refused.last).toMatchObject({ code: 'INCOMPATIBLE', compatible: false, source: { vendor: 'sqlite' }, destination: { vendor: 'postgres' } });
+		expect(refused.last.reasons.map((reason: { code: string }) => reason.code)).toEqual(['VENDOR_MISMATCH']);
+
+		const forced = await check({ force: true });
+		expect(forced.resolved).toBe(true);
+		expect(forced.last).toMatchObject({ compatible: true, forced: true });
 	});
 });

@@ -3,13 +3,20 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { withLock } from './lock.ts';
 import { CACHE_DIR, DIRECTUS_VERSION, ensureDirectusInstalled, nodeBinary } from './paths.ts';
+import { databaseExists, dropDatabase, dropDatabasesOfDeadRuns, POSTGRES, psql } from './postgres.ts';
 
 export interface Credentials {
 	email: string;
 	password: string;
 	token: string;
 }
+
+export type Vendor = 'sqlite' | 'postgres';
+
+/** The database the end-to-end suite runs on: E2E_DB_VENDOR=postgres, else SQLite. */
+export const DEFAULT_VENDOR: Vendor = process.env['E2E_DB_VENDOR'] === 'postgres' ? 'postgres' : 'sqlite';
 
 const TEMPLATE_FORMAT = 1;
 const running = new Set<ChildProcess>();
@@ -48,28 +55,18 @@ function baseEnv(): Record<string, string> {
 	return { ...env, TELEMETRY: 'false', LOG_STYLE: 'raw', NODE_ENV: 'production' };
 }
 
-/**
- * A bootstrapped SQLite database, made once per name and Directus version and cached: instances start
- * from a copy. Each name is bootstrapped on its own, so two instances never share an admin id.
- */
-export async function sqliteTemplate(name: string): Promise<{ file: string; credentials: Credentials }> {
-	const dir = join(CACHE_DIR, 'templates');
-	const file = join(dir, `directus-${DIRECTUS_VERSION}-${name}-v${TEMPLATE_FORMAT}.db`);
-	const credentialsFile = `${file}.json`;
-	if (existsSync(file) && existsSync(credentialsFile)) {
-		return { file, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
-	}
-	mkdirSync(dir, { recursive: true });
-	const credentials: Credentials = {
+function newCredentials(name: string): Credentials {
+	return {
 		email: `admin@${name}.example.com`,
 		password: `pw-${randomBytes(6).toString('hex')}`,
 		token: `tok${randomBytes(16).toString('hex')}`,
 	};
-	const partial = `${file}.partial`;
-	await runToEnd(nodeBinary(), [ensureDirectusInstalled(), 'bootstrap'], {
+}
+
+function bootstrap(database: Record<string, string>, credentials: Credentials): Promise<void> {
+	return runToEnd(nodeBinary(), [ensureDirectusInstalled(), 'bootstrap'], {
 		...baseEnv(),
-		DB_CLIENT: 'sqlite3',
-		DB_FILENAME: partial,
+		...database,
 		KEY: randomBytes(16).toString('hex'),
 		SECRET: randomBytes(16).toString('hex'),
 		ADMIN_EMAIL: credentials.email,
@@ -77,9 +74,57 @@ export async function sqliteTemplate(name: string): Promise<{ file: string; cred
 		ADMIN_TOKEN: credentials.token,
 		LOG_LEVEL: 'warn',
 	});
-	writeFileSync(credentialsFile, JSON.stringify(credentials));
-	renameSync(partial, file);
-	return { file, credentials };
+}
+
+function postgresEnv(database: string): Record<string, string> {
+	return { DB_CLIENT: 'pg', DB_HOST: POSTGRES.host, DB_PORT: String(POSTGRES.port), DB_DATABASE: database, DB_USER: POSTGRES.user, DB_PASSWORD: '' };
+}
+
+/**
+ * A bootstrapped database, made once per name, vendor and Directus version and cached: instances
+ * start from a copy. Each name is bootstrapped on its own, so two instances never share an admin id.
+ */
+export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VENDOR): Promise<{ template: string; credentials: Credentials }> {
+	const dir = join(CACHE_DIR, 'templates');
+	mkdirSync(dir, { recursive: true });
+	const label = `directus-${DIRECTUS_VERSION}-${vendor}-${name}-v${TEMPLATE_FORMAT}`;
+	const credentialsFile = join(dir, `${label}.json`);
+	return withLock(join(dir, `${label}.lock`), async () => {
+		if (vendor === 'sqlite') {
+			const file = join(dir, `${label}.db`);
+			if (!existsSync(file) || !existsSync(credentialsFile)) {
+				const credentials = newCredentials(name);
+				const partial = `${file}.partial`;
+				await bootstrap({ DB_CLIENT: 'sqlite3', DB_FILENAME: partial }, credentials);
+				writeFileSync(credentialsFile, JSON.stringify(credentials));
+				renameSync(partial, file);
+			}
+			return { template: file, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
+		}
+		const database = `dmo_tpl_${DIRECTUS_VERSION.replace(/\W/g, '_')}_${name}_v${TEMPLATE_FORMAT}`;
+		if (!databaseExists(database) || !existsSync(credentialsFile)) {
+			const credentials = newCredentials(name);
+			dropDatabase(database);
+			psql(`create database "${database}"`);
+			await bootstrap(postgresEnv(database), credentials);
+			writeFileSync(credentialsFile, JSON.stringify(credentials));
+		}
+		return { template: database, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
+	});
+}
+
+/** A fresh database for one instance, copied from its template; its environment for Directus. */
+async function instanceDatabase(name: string, vendor: Vendor, dir: string): Promise<{ env: Record<string, string>; database: string; credentials: Credentials }> {
+	const { template, credentials } = await databaseTemplate(name, vendor);
+	if (vendor === 'sqlite') {
+		const file = join(dir, 'data.db');
+		copyFileSync(template, file);
+		return { env: { DB_CLIENT: 'sqlite3', DB_FILENAME: file }, database: file, credentials };
+	}
+	dropDatabasesOfDeadRuns();
+	const database = `dmo_run_${process.pid}_${randomBytes(3).toString('hex')}_${name}`;
+	psql(`create database "${database}" template "${template}"`);
+	return { env: postgresEnv(database), database, credentials };
 }
 
 function runToEnd(command: string, args: string[], env: Record<string, string>): Promise<void> {
@@ -104,6 +149,7 @@ export interface InstanceOptions {
 	workDir: string;
 	/** A port chosen beforehand (so a pair can start both servers at once); default: a free one. */
 	port?: number;
+	vendor?: Vendor;
 }
 
 export class DirectusInstance {
@@ -113,10 +159,24 @@ export class DirectusInstance {
 	readonly credentials: Credentials;
 	readonly dir: string;
 	readonly logFile: string;
+	readonly vendor: Vendor;
+	/** The SQLite file, or the PostgreSQL database name. */
+	readonly database: string;
 	private readonly env: Record<string, string>;
 	private child: ChildProcess | null = null;
 
-	private constructor(fields: { name: string; url: string; port: number; credentials: Credentials; dir: string; env: Record<string, string> }) {
+	private constructor(fields: {
+		name: string;
+		url: string;
+		port: number;
+		credentials: Credentials;
+		dir: string;
+		env: Record<string, string>;
+		vendor: Vendor;
+		database: string;
+	}) {
+		this.vendor = fields.vendor;
+		this.database = fields.database;
 		this.name = fields.name;
 		this.url = fields.url;
 		this.port = fields.port;
@@ -139,13 +199,12 @@ export class DirectusInstance {
 	}
 
 	static async start(options: InstanceOptions): Promise<DirectusInstance> {
-		const template = await sqliteTemplate(options.name);
+		const vendor = options.vendor ?? DEFAULT_VENDOR;
 		const dir = join(options.workDir, options.name);
 		mkdirSync(join(dir, 'uploads'), { recursive: true });
 		// Directus looks for package extensions in the package.json of its working folder.
 		writeFileSync(join(dir, 'package.json'), '{ "name": "directus-test-instance", "private": true }\n');
-		const dbFile = join(dir, 'data.db');
-		copyFileSync(template.file, dbFile);
+		const database = await instanceDatabase(options.name, vendor, dir);
 		const port = options.port ?? (await freePort());
 		const url = `http://127.0.0.1:${port}`;
 		const env: Record<string, string> = {
@@ -153,8 +212,7 @@ export class DirectusInstance {
 			HOST: '127.0.0.1',
 			PORT: String(port),
 			PUBLIC_URL: url,
-			DB_CLIENT: 'sqlite3',
-			DB_FILENAME: dbFile,
+			...database.env,
 			KEY: randomBytes(16).toString('hex'),
 			SECRET: randomBytes(16).toString('hex'),
 			LOG_LEVEL: 'info',
@@ -171,7 +229,16 @@ export class DirectusInstance {
 			...options.env,
 		};
 		mkdirSync(env['EXTENSIONS_PATH']!, { recursive: true });
-		const instance = new DirectusInstance({ name: options.name, url, port, credentials: template.credentials, dir, env });
+		const instance = new DirectusInstance({
+			name: options.name,
+			url,
+			port,
+			credentials: database.credentials,
+			dir,
+			env,
+			vendor,
+			database: database.database,
+		});
 		await instance.startProcess();
 		return instance;
 	}
@@ -216,6 +283,12 @@ export class DirectusInstance {
 
 	readLog(): string {
 		return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+	}
+
+	/** Stops the server and removes its PostgreSQL database (a SQLite file goes with the work folder). */
+	async dispose(): Promise<void> {
+		await this.stop();
+		if (this.vendor === 'postgres') dropDatabase(this.database);
 	}
 
 	/** Stops the server (the whole process group) and waits for it to exit. */

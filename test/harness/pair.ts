@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DirectusInstance, freePort, sqliteTemplate } from './instance.ts';
+import { databaseTemplate, DEFAULT_VENDOR, DirectusInstance, freePort, type Vendor } from './instance.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
 export const EXTENSION_FOLDER = 'directus-extension-migration-operations';
@@ -33,15 +33,20 @@ export interface Pair {
  * bootstrapped databases. The source's environment names the destination (MIGRATION_DESTINATION_URL)
  * and holds its token (MIGRATION_DESTINATION_TOKEN), as a user would set them up.
  */
-export async function startPair(options: { keepWorkDir?: boolean; sourceEnv?: Record<string, string> } = {}): Promise<Pair> {
+export async function startPair(
+	options: { keepWorkDir?: boolean; sourceEnv?: Record<string, string>; vendor?: Vendor; destinationVendor?: Vendor } = {},
+): Promise<Pair> {
+	const vendor = options.vendor ?? DEFAULT_VENDOR;
+	const destinationVendor = options.destinationVendor ?? vendor;
 	const workDir = mkdtempSync(join(tmpdir(), 'directus-migration-'));
 	const extensionsPath = stageExtension(workDir);
 	const destinationPort = await freePort();
-	const { credentials } = await sqliteTemplate('destination');
+	const { credentials } = await databaseTemplate('destination', destinationVendor);
 	const starting = await Promise.allSettled([
 		DirectusInstance.start({
 			name: 'source',
 			workDir,
+			vendor,
 			extensionsPath,
 			env: {
 				MIGRATION_DESTINATION_URL: `http://127.0.0.1:${destinationPort}`,
@@ -49,11 +54,11 @@ export async function startPair(options: { keepWorkDir?: boolean; sourceEnv?: Re
 				...options.sourceEnv,
 			},
 		}),
-		DirectusInstance.start({ name: 'destination', workDir, port: destinationPort }),
+		DirectusInstance.start({ name: 'destination', workDir, port: destinationPort, vendor: destinationVendor }),
 	]);
 	const [source, destination] = starting.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
 	if (!source || !destination) {
-		await Promise.all([source?.stop(), destination?.stop()]);
+		await Promise.all([source?.dispose(), destination?.dispose()]);
 		throw starting.map((result) => (result.status === 'rejected' ? result.reason : null)).find(Boolean);
 	}
 	const started = { source, destination };
@@ -61,7 +66,7 @@ export async function startPair(options: { keepWorkDir?: boolean; sourceEnv?: Re
 		...started,
 		workDir,
 		async stop() {
-			await Promise.all([started.source.stop(), started.destination.stop()]);
+			await Promise.all([started.source.dispose(), started.destination.dispose()]);
 			if (!options.keepWorkDir) rmSync(workDir, { recursive: true, force: true });
 		},
 	};

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dumpData } from './postgres.ts';
 import type { DirectusInstance } from './instance.ts';
 
 /**
@@ -13,7 +13,7 @@ export async function placesHoldingSecret(source: DirectusInstance, secret: stri
 	if (JSON.stringify(revisions).includes(secret)) places.push('directus_revisions');
 	const activity = await source.api('GET', '/activity?limit=-1');
 	if (JSON.stringify(activity).includes(secret)) places.push('directus_activity');
-	const database = readFileSync(join(source.dir, 'data.db'));
-	if (database.includes(Buffer.from(secret))) places.push('database file');
+	const database = source.vendor === 'sqlite' ? readFileSync(source.database) : Buffer.from(dumpData(source.database));
+	if (database.includes(Buffer.from(secret))) places.push('database');
 	return places;
 }

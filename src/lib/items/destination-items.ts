@@ -82,11 +82,25 @@ export class DestinationItems {
 		await this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(row) });
 	}
 
-	/** Creates rows; returns the rows the destination refused, each with its reason. */
+	/**
+	 * Creates rows; returns the rows the destination refused, each with its reason. When a part is
+	 * refused because some of its rows already exist (an earlier attempt whose answer was lost wrote
+	 * them), only the others are sent again.
+	 */
 	create(rows: Row[]): Promise<RowFailure[]> {
-		return this.writeInParts(rows, (part) =>
-			this.client.send({ method: 'POST', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(part) }),
-		);
+		const post = (part: Row[]) =>
+			this.client.send({ method: 'POST', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(part) });
+		return this.writeInParts(rows, async (part) => {
+			try {
+				await post(part);
+			} catch (error) {
+				if (!isRowRefusal(error)) throw error;
+				const existing = await this.readByKeys(part.map((row) => row[this.primaryKey]), []);
+				if (existing.size === 0) throw error;
+				const missing = part.filter((row) => !existing.has(String(row[this.primaryKey])));
+				if (missing.length > 0) await post(missing);
+			}
+		});
 	}
 
 	/** Updates rows (each carries its key and only the fields to change); returns refused rows. */

@@ -1,0 +1,101 @@
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { freePort } from './instance.ts';
+
+export interface Faults {
+	/** Answer every n-th request with `status` (and Retry-After: `retryAfterSeconds`) instead of forwarding it. */
+	failEvery?: number;
+	status?: number;
+	retryAfterSeconds?: number;
+	/** Reset the connection of every n-th request before it reaches the destination. */
+	resetEvery?: number;
+	/** Reset the connection of every n-th request after the destination handled it (the answer is lost). */
+	loseAnswerEvery?: number;
+	/** Delay every request by this much. */
+	latencyMs?: number;
+}
+
+/**
+ * An HTTP proxy on 127.0.0.1 in front of a destination, that injects faults: error answers, resets
+ * before or after forwarding, latency, and going away entirely (connections refused) for a while.
+ */
+export class FaultProxy {
+	readonly counts = { requests: 0, failed: 0, reset: 0, answersLost: 0 };
+	faults: Faults = {};
+	private server: Server | null = null;
+	private readonly sockets = new Set<Socket>();
+	private readonly target: URL;
+	port = 0;
+
+	constructor(target: string) {
+		this.target = new URL(target);
+	}
+
+	get url(): string {
+		return `http://127.0.0.1:${this.port}`;
+	}
+
+	async start(): Promise<this> {
+		this.port ||= await freePort();
+		this.server = createServer((incoming, outgoing) => void this.handle(incoming, outgoing));
+		this.server.on('connection', (socket) => {
+			this.sockets.add(socket);
+			socket.on('close', () => this.sockets.delete(socket));
+		});
+		await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+		return this;
+	}
+
+	/** Stops listening and drops every open connection: the destination is gone. */
+	async goAway(): Promise<void> {
+		const server = this.server;
+		this.server = null;
+		for (const socket of this.sockets) socket.destroy();
+		if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+	}
+
+	async stop(): Promise<void> {
+		await this.goAway();
+	}
+
+	private async handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+		const number = ++this.counts.requests;
+		const { failEvery, status = 503, retryAfterSeconds, resetEvery, loseAnswerEvery, latencyMs } = this.faults;
+		if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+		if (resetEvery && number % resetEvery === 0) {
+			this.counts.reset++;
+			incoming.socket.destroy();
+			return;
+		}
+		if (failEvery && number % failEvery === 0) {
+			this.counts.failed++;
+			incoming.resume();
+			const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+			if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
+			outgoing.writeHead(status, headers);
+			outgoing.end(JSON.stringify({ errors: [{ message: 'Injected fault', extensions: { code: 'INJECTED' } }] }));
+			return;
+		}
+		const forwarded = request(
+			{
+				host: this.target.hostname,
+				port: this.target.port,
+				method: incoming.method,
+				path: incoming.url,
+				headers: { ...incoming.headers, host: this.target.host },
+			},
+			(answer) => {
+				if (loseAnswerEvery && number % loseAnswerEvery === 0) {
+					this.counts.answersLost++;
+					answer.resume();
+					answer.on('end', () => incoming.socket.destroy());
+					return;
+				}
+				outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(outgoing);
+			},
+		);
+		forwarded.on('error', () => incoming.socket.destroy());
+		incoming.pipe(forwarded);
+	}
+}

@@ -1,0 +1,50 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** The PostgreSQL the end-to-end suite may also run on: local, trust authentication. */
+export const POSTGRES = { host: '127.0.0.1', port: 5432, user: process.env['E2E_PG_USER'] ?? 'postgres' };
+
+export function postgresAvailable(): boolean {
+	const probe = spawnSync('pg_isready', ['-h', POSTGRES.host, '-p', String(POSTGRES.port), '-t', '3'], { stdio: 'ignore' });
+	if (probe.error || probe.status !== 0) return false;
+	const login = spawnSync('psql', psqlArgs('postgres', 'select 1'), { stdio: 'ignore', timeout: 5000 });
+	return login.status === 0;
+}
+
+function psqlArgs(database: string, sql: string): string[] {
+	return ['-h', POSTGRES.host, '-p', String(POSTGRES.port), '-U', POSTGRES.user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-Atc', sql];
+}
+
+export function psql(sql: string, database = 'postgres'): string {
+	return execFileSync('psql', psqlArgs(database, sql), { encoding: 'utf8' }).trim();
+}
+
+export function databaseExists(name: string): boolean {
+	return psql(`select 1 from pg_database where datname = '${name}'`) === '1';
+}
+
+export function dropDatabase(name: string): void {
+	psql(`drop database if exists "${name}" with (force)`);
+}
+
+/** A data-only dump of a database, as text (to search it for a leaked secret). */
+export function dumpData(name: string): string {
+	return execFileSync('pg_dump', ['-h', POSTGRES.host, '-p', String(POSTGRES.port), '-U', POSTGRES.user, '--data-only', name], {
+		encoding: 'utf8',
+		maxBuffer: 512 * 1024 * 1024,
+	});
+}
+
+/** Drops the databases of earlier runs whose process is gone. */
+export function dropDatabasesOfDeadRuns(): void {
+	for (const name of psql(`select datname from pg_database where datname like 'dmo_run_%'`).split('\n').filter(Boolean)) {
+		const pid = Number(name.split('_')[2]);
+		let alive = false;
+		try {
+			process.kill(pid, 0);
+			alive = true;
+		} catch {
+			alive = false;
+		}
+		if (!alive) dropDatabase(name);
+	}
+}
