@@ -46,7 +46,7 @@ export function destinationFields(): PanelField[] {
 			type: 'integer',
 			schema: { default_value: 5 },
 			meta: {
-				width: 'third',
+				width: 'half',
 				interface: 'input',
 				options: { min: 0, max: 10 },
 				note: 'Retries of a request that failed for a passing reason (network, 429, 502–504), with backoff.',
@@ -58,7 +58,7 @@ export function destinationFields(): PanelField[] {
 			type: 'integer',
 			schema: { default_value: 0 },
 			meta: {
-				width: 'third',
+				width: 'half',
 				interface: 'input',
 				options: { min: 0, max: 1000 },
 				note: 'Most requests started per second on the destination. 0: no limit.',
@@ -70,7 +70,7 @@ export function destinationFields(): PanelField[] {
 			type: 'integer',
 			schema: { default_value: 120 },
 			meta: {
-				width: 'third',
+				width: 'full',
 				interface: 'input',
 				options: { min: 1, max: 3600 },
 				note: 'A request that takes longer is cancelled and retried.',
@@ -190,16 +190,16 @@ export function executionFields(options: { dryRunNote: string }): PanelField[] {
 			name: 'Batch size',
 			type: 'integer',
 			schema: { default_value: 100 },
-			meta: { width: 'third', interface: 'input', options: { min: 1, max: 1000 }, note: 'Items read, compared and written per request (1–1000).' },
+			meta: { width: 'half', interface: 'input', options: { min: 1, max: 1000 }, note: 'Items read, compared and written per request (1–1000).' },
 		},
 		{
 			field: 'concurrency',
 			name: 'Concurrency',
 			type: 'integer',
 			schema: { default_value: 2 },
-			meta: { width: 'third', interface: 'input', options: { min: 1, max: 8 }, note: 'Batches in flight at once (1–8).' },
+			meta: { width: 'half', interface: 'input', options: { min: 1, max: 8 }, note: 'Batches in flight at once (1–8).' },
 		},
-		booleanField('dryRun', 'Dry run', false, options.dryRunNote, 'third'),
+		booleanField('dryRun', 'Dry run', false, options.dryRunNote, 'full'),
 	];
 }
 
