@@ -6,7 +6,7 @@ export interface Warning {
 	collection?: string;
 }
 
-/** What every operation returns: small, JSON-safe, never an item array, never a secret. */
+/** What every content operation returns: small, JSON-safe, never an item array, never a secret. */
 export interface OperationReport {
 	operation: string;
 	ok: boolean;

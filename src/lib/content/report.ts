@@ -1,21 +1,13 @@
-import type { RequestStats } from '../destination/client.js';
 import type { FileFailure, FileTally } from '../files/transfer.js';
 import type { CollectionTally, ItemFailure } from '../items/upsert.js';
 import type { MigrationPlan } from '../plan/plan.js';
-import type { Warning } from '../report.js';
+import type { OperationReport, Warning } from '../report.js';
 
 /** The result of a content operation: counts per collection and for files, never item contents. */
-export interface ContentReport {
-	operation: string;
-	ok: boolean;
-	dryRun: boolean;
-	durationMs: number;
-	destination: { host: string };
+export interface ContentReport extends OperationReport {
 	collections: Record<string, CollectionTally>;
 	files: FileTally | null;
 	failures: { items: ItemFailure[]; files: FileFailure[] };
-	warnings: Warning[];
-	requests: RequestStats;
 	plan: MigrationPlan;
 }
 

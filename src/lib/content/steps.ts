@@ -1,7 +1,7 @@
 import type { Filter, SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import { assertAdminDestination } from '../destination/preflight.js';
-import { toMigrationError } from '../errors.js';
+import { MigrationError, toMigrationError } from '../errors.js';
 import { FileTransfer, referencedFileIds } from '../files/transfer.js';
 import { SourceItems } from '../items/source-reader.js';
 import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings } from '../items/upsert.js';
@@ -66,7 +66,8 @@ export class ContentMigration {
 	use(plan: MigrationPlan): void {
 		const unknown = plan.collections.filter((planned) => !this.schema.collections[planned.collection]);
 		if (unknown.length > 0) {
-			throw toMigrationError(new Error(`The plan names collections the source no longer has: ${unknown.map((entry) => entry.collection).join(', ')}`), 'INVALID_OPTIONS');
+			const names = unknown.map((entry) => entry.collection).join(', ');
+			throw new MigrationError('INVALID_OPTIONS', `plan: names collections the source no longer has: ${names}`);
 		}
 		this.report.plan = plan;
 	}
