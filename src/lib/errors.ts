@@ -77,3 +77,14 @@ export function toMigrationError(error: unknown, fallback: ErrorCode = 'SOURCE_E
 	}
 	return new MigrationError(fallback, String(error));
 }
+
+export interface OptionProblem {
+	option: string;
+	problem: string;
+}
+
+/** One INVALID_OPTIONS error naming every bad option, e.g. "collections: "x" is not a collection". */
+export function invalidOptions(problems: OptionProblem[]): MigrationError {
+	const message = problems.map(({ option, problem }) => `${option}: ${problem}`).join('; ');
+	return new MigrationError('INVALID_OPTIONS', `Invalid options. ${message}`, { details: { problems } });
+}

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { MigrationError } from '../errors.js';
+import { invalidOptions } from '../errors.js';
 
 /** Parses raw Flow options; on failure one INVALID_OPTIONS error names every bad option. */
 export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
@@ -9,6 +9,5 @@ export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown): z.ou
 		const option = issue.path.length > 0 ? issue.path.join('.') : 'options';
 		return { option, problem: issue.message };
 	});
-	const message = problems.map(({ option, problem }) => `${option}: ${problem}`).join('; ');
-	throw new MigrationError('INVALID_OPTIONS', `Invalid options. ${message}`, { details: { problems } });
+	throw invalidOptions(problems);
 }

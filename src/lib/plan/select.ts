@@ -1,6 +1,7 @@
 import type { Filter, SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
-import { MigrationError } from '../errors.js';
+import { invalidOptions } from '../errors.js';
+import { collectionNameProblems } from '../options/scope.js';
 import { and, type SourceItems } from '../items/source-reader.js';
 import { DestinationItems } from '../items/destination-items.js';
 import type { Warning } from '../report.js';
@@ -20,28 +21,13 @@ export interface Selection {
 	includeFiles: boolean;
 }
 
-type Problem = { option: string; problem: string };
-
-function invalid(problems: Problem[]): MigrationError {
-	const message = problems.map(({ option, problem }) => `${option}: ${problem}`).join('; ');
-	return new MigrationError('INVALID_OPTIONS', `Invalid options. ${message}`, { details: { problems } });
-}
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Checks a selection against the source schema, before anything is read or written. */
 export function validateSelection(schema: SchemaOverview, selection: Selection): string[] {
-	const problems: Problem[] = [];
 	const known = new Set(userCollections(schema));
-	for (const [option, names] of [
-		['collections', selection.collections],
-		['excludeCollections', selection.excludeCollections],
-	] as const) {
-		for (const name of names) {
-			if (isSystemCollection(name)) problems.push({ option, problem: `"${name}" is a Directus system collection` });
-			else if (!known.has(name)) problems.push({ option, problem: `"${name}" is not a collection of the source` });
-		}
-	}
+	const problems = collectionNameProblems(known, selection);
 	const updatedAfter = selection.updatedAfter;
 	if (updatedAfter !== undefined && updatedAfter !== 'auto' && (!ISO_DATE_TIME.test(updatedAfter) || Number.isNaN(Date.parse(updatedAfter)))) {
 		problems.push({ option: 'updatedAfter', problem: `"${updatedAfter}" is not an ISO date-time or "auto"` });
@@ -59,7 +45,7 @@ export function validateSelection(schema: SchemaOverview, selection: Selection):
 	if (selection.includeRelated && !picksItems) {
 		problems.push({ option: 'includeRelated', problem: 'works with keys or filter (a whole collection needs no related rows added)' });
 	}
-	if (problems.length > 0) throw invalid(problems);
+	if (problems.length > 0) throw invalidOptions(problems);
 
 	if (selection.excludeCollections.length > 0) {
 		const excluded = new Set(selection.excludeCollections);

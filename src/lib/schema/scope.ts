@@ -1,7 +1,6 @@
 import type { Snapshot } from '@directus/types';
-import { MigrationError } from '../errors.js';
-import type { CollectionScope } from '../options/scope.js';
-import { isSystemCollection } from '../source.js';
+import { invalidOptions } from '../errors.js';
+import { collectionNameProblems, type CollectionScope } from '../options/scope.js';
 
 /**
  * The user collections a scope selects, checked against the source: every named collection must exist
@@ -10,20 +9,8 @@ import { isSystemCollection } from '../source.js';
  */
 export function resolveCollectionScope(snapshot: Pick<Snapshot, 'collections'>, scope: CollectionScope): Set<string> | null {
 	const known = new Map(snapshot.collections.map((entry) => [entry.collection, entry]));
-	const problems: { option: string; problem: string }[] = [];
-	for (const [option, names] of [
-		['collections', scope.collections],
-		['excludeCollections', scope.excludeCollections],
-	] as const) {
-		for (const name of names) {
-			if (isSystemCollection(name)) problems.push({ option, problem: `"${name}" is a Directus system collection` });
-			else if (!known.has(name)) problems.push({ option, problem: `"${name}" is not a collection of the source` });
-		}
-	}
-	if (problems.length > 0) {
-		const message = problems.map(({ option, problem }) => `${option}: ${problem}`).join('; ');
-		throw new MigrationError('INVALID_OPTIONS', `Invalid options. ${message}`, { details: { problems } });
-	}
+	const problems = collectionNameProblems(new Set(known.keys()), scope);
+	if (problems.length > 0) throw invalidOptions(problems);
 
 	let selected: Set<string>;
 	if (scope.excludeCollections.length > 0) {
