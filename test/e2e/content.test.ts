@@ -106,10 +106,12 @@ describe('content migration (migration-migrate-tables)', () => {
 		await pair.source.api('DELETE', '/items/tags/temporary');
 		const [article] = await pair.source.api<any[]>('GET', '/items/articles?limit=1&sort=-title&fields=id');
 		await pair.source.api('PATCH', `/items/articles/${article.id}`, { title: 'Changed on the source', metadata: { words: 1 } });
+		await pair.source.api('PATCH', '/items/site_settings', { site_title: 'Renamed site' });
 
 		const run = await migrate({ deleteMissing: true, dryRun: true });
 		expect(run.last.collections.articles).toMatchObject({ created: 0, updated: 1, unchanged: ARTICLES - 1 });
 		expect(run.last.collections.tags).toMatchObject({ deleted: 1 });
+		expect(run.last.collections.site_settings).toMatchObject({ created: 0, updated: 1 });
 		expect(await count(pair.destination, 'tags', { code: { _eq: 'temporary' } })).toBe(1);
 
 		const applied = await migrate({ deleteMissing: true });
