@@ -1,0 +1,35 @@
+import { boundedPush } from '../report.js';
+import { failureOf } from './destination-rows.js';
+import type { Id, Row } from './kinds.js';
+import { planSettings, SETTINGS_REFERENCES } from './settings.js';
+import type { SystemRun } from './sync-rows.js';
+
+/** Project settings: the fields that differ are updated, in one request; the destination's own are kept. */
+export async function syncSettings(run: SystemRun): Promise<void> {
+	const source = await run.source.settings();
+	const destination = (await run.client.send<Row>({ method: 'GET', path: '/settings' })) ?? {};
+	const missing = new Set<string>();
+	for (const [field, reference] of Object.entries(SETTINGS_REFERENCES)) {
+		const value = source[field];
+		if (value === null || value === undefined) continue;
+		const target = run.mapping.map(reference.collection, value as Id);
+		if ((await run.presence.missing(reference.collection, [target])).size > 0) missing.add(field);
+	}
+	const plan = planSettings(source, destination, run.mapping, missing);
+	if (plan.kept.length > 0) {
+		boundedPush(run.warnings, {
+			code: 'SETTINGS_KEPT',
+			collection: 'directus_settings',
+			message: `Kept the destination's own value of: ${plan.kept.map(({ field, reason }) => `${field} (${reason})`).join('; ')}.`,
+		});
+	}
+	const changed = Object.keys(plan.changes).length > 0;
+	run.tally.add('settings', changed ? 'updated' : 'unchanged');
+	if (!changed || run.dryRun) return;
+	try {
+		await run.client.send({ method: 'PATCH', path: '/settings', body: () => JSON.stringify(plan.changes) });
+	} catch (error) {
+		const failure = failureOf('settings', error);
+		run.tally.failWrite({ scope: 'settings', collection: 'directus_settings', key: 'settings', code: failure.code, reason: failure.reason }, 'updated');
+	}
+}

@@ -1,0 +1,56 @@
+import { boundedPush } from '../report.js';
+import type { Id } from './kinds.js';
+import type { SystemScope } from './scopes.js';
+
+/** Per scope: in a dry run, what would be created and updated; after a run, what was. */
+export interface ScopeCounts {
+	created: number;
+	updated: number;
+	unchanged: number;
+	skipped: number;
+	failed: number;
+}
+
+/** One row that was not written, with the reason: a bounded list, never the row's content. */
+export interface ItemOutcome {
+	scope: SystemScope;
+	collection: string;
+	key: Id;
+	code?: string;
+	reason: string;
+}
+
+/** Counts and bounded lists of a system migration run, filled as each batch is done. */
+export class SystemTally {
+	readonly scopes: Partial<Record<SystemScope, ScopeCounts>> = {};
+	readonly failures: ItemOutcome[] = [];
+	readonly skipped: ItemOutcome[] = [];
+
+	counts(scope: SystemScope): ScopeCounts {
+		return (this.scopes[scope] ??= { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
+	}
+
+	add(scope: SystemScope, outcome: Exclude<keyof ScopeCounts, 'skipped' | 'failed'>, count = 1): void {
+		this.counts(scope)[outcome] += count;
+	}
+
+	skip(outcome: ItemOutcome): void {
+		this.counts(outcome.scope).skipped++;
+		boundedPush(this.skipped, outcome);
+	}
+
+	fail(outcome: ItemOutcome): void {
+		this.counts(outcome.scope).failed++;
+		boundedPush(this.failures, outcome);
+	}
+
+	/** A row counted as created or updated whose write then failed. */
+	failWrite(outcome: ItemOutcome, counted: 'created' | 'updated'): void {
+		this.counts(outcome.scope)[counted]--;
+		this.fail(outcome);
+	}
+
+	get failedCount(): number {
+		return Object.values(this.scopes).reduce((sum, counts) => sum + counts.failed, 0);
+	}
+}

@@ -1,0 +1,44 @@
+import { DestinationClient } from '../../lib/destination/client.js';
+import { defineMigrationOperation, Rejection } from '../../lib/operation.js';
+import { resolveDestination } from '../../lib/options/destination.js';
+import { migrateSystem } from '../../lib/system/migrate-system.js';
+import { resolveSystemScopes } from '../../lib/system/scopes.js';
+import { SourceRows } from '../../lib/system/source-rows.js';
+import { systemOptions } from './options.js';
+
+export default defineMigrationOperation('migration-system', systemOptions, async (options, context, { secrets }) => {
+	const startedAt = Date.now();
+	const destination = resolveDestination(options, context.env);
+	secrets.push(destination.token);
+	const scopes = resolveSystemScopes(options.scope, context.env);
+	const client = new DestinationClient(destination);
+	const runningFlowId = (context as { flow?: { id?: string } }).flow?.id ?? null;
+
+	const { tally, warnings } = await migrateSystem(scopes, {
+		client,
+		source: new SourceRows(context),
+		dryRun: options.dryRun,
+		runningFlowId,
+	});
+
+	const report = {
+		operation: 'migration-system',
+		ok: tally.failedCount === 0,
+		dryRun: options.dryRun,
+		durationMs: Date.now() - startedAt,
+		destination: { host: destination.host },
+		scopes: tally.scopes,
+		failures: tally.failures,
+		skipped: tally.skipped,
+		warnings,
+		requests: client.stats,
+	};
+	const totals = Object.values(tally.scopes).reduce((sum, counts) => ({ created: sum.created + counts.created, updated: sum.updated + counts.updated }), { created: 0, updated: 0 });
+	context.logger.info(
+		`[migration-system] ${destination.host}: ${options.dryRun ? 'dry run, would create' : 'created'} ${totals.created}, ${options.dryRun ? 'would update' : 'updated'} ${totals.updated}, failed ${tally.failedCount} (${scopes.join(', ')})`,
+	);
+	if (tally.failedCount > 0) {
+		throw new Rejection({ code: 'SYSTEM_FAILED', message: `${tally.failedCount} system row(s) could not be written; see failures.`, ...report });
+	}
+	return report;
+});
