@@ -136,7 +136,7 @@ const presets: SystemKind = {
 		user: { collection: 'directus_users', need: 'required' },
 		role: { collection: 'directus_roles', need: 'required' },
 	},
-	sameRowWhen: ['collection', 'user', 'role', 'bookmark'],
+	sameRowWhen: ['collection', 'user', 'role'],
 };
 
 const dashboards: SystemKind = {
