@@ -14,6 +14,7 @@ const IDS = {
 	roleAccess: '0c000000-0000-4000-8000-000000000001',
 	userAccess: '0c000000-0000-4000-8000-000000000002',
 	editor: '0d000000-0000-4000-8000-000000000001',
+	thirdUser: '0d000000-0000-4000-8000-000000000002',
 	comment: '0e000000-0000-4000-8000-000000000001',
 	dashboard: '0f000000-0000-4000-8000-000000000001',
 	panel: '0f000000-0000-4000-8000-000000000002',
@@ -171,6 +172,13 @@ describe('migration-system', () => {
 			flows: { created: 3, updated: 0, unchanged: 0, skipped: 2, failed: 0 },
 			extensions: { created: 1, updated: 0, unchanged: 0, skipped: 1, failed: 0 },
 		});
+		expect(run.last.changes).toEqual(
+			expect.arrayContaining([
+				{ scope: 'users', collection: 'directus_roles', key: IDS.juniorRole, change: 'create' },
+				{ scope: 'flows', collection: 'directus_operations', key: IDS.checkOperation, change: 'create' },
+				{ scope: 'settings', collection: 'directus_settings', key: 'settings', change: 'update', fields: ['project_name', 'project_color'] },
+			]),
+		);
 		expect(await rowCounts(pair.destination)).toEqual(before);
 		expect(await pair.destination.api('GET', '/settings')).toEqual(settingsBefore);
 	});
@@ -282,6 +290,11 @@ describe('migration-system', () => {
 
 		const run = await runSystem({ dryRun: false });
 		expect(totals(run.last)).toEqual({ created: 0, updated: 3 });
+		expect(run.last.changes.filter((change: { change: string }) => change.change === 'update')).toEqual([
+			{ scope: 'users', collection: 'directus_roles', key: IDS.editorsRole, change: 'update', fields: ['name'] },
+			{ scope: 'users', collection: 'directus_users', key: IDS.editor, change: 'update', fields: ['first_name'] },
+			{ scope: 'presets', collection: 'directus_presets', key: presetId, change: 'update', fields: ['bookmark'] },
+		]);
 		expect(run.last.scopes.users).toMatchObject({ created: 0, updated: 2 });
 		expect(run.last.scopes.presets).toMatchObject({ created: 0, updated: 1 });
 		expect((await pair.destination.api('GET', `/roles/${IDS.editorsRole}?fields=name`)).name).toBe('Senior editors');
@@ -293,6 +306,20 @@ describe('migration-system', () => {
 			body: JSON.stringify({ email: 'editor@example.com', password: 'set-on-destination' }),
 		});
 		expect(login.status).toBe(200);
+	});
+
+	it('reports a user beyond the destination’s seats as failed (LIMIT_EXCEEDED) and migrates the rest', async () => {
+		// The source has 3 seats (its admin, the editor, this user); the destination would need 4.
+		await pair.source.api('POST', '/users', { id: IDS.thirdUser, email: 'third@example.com', role: IDS.juniorRole });
+		await pair.source.api('POST', '/translations', { key: 'farewell', language: 'en-US', value: 'Bye' });
+		const run = await runSystem({ dryRun: false, scope: ['users', 'translations'] });
+		expect(run.resolved).toBe(false);
+		expect(run.last.failures).toEqual(
+			expect.arrayContaining([expect.objectContaining({ collection: 'directus_users', key: IDS.thirdUser, code: 'LIMIT_EXCEEDED' })]),
+		);
+		expect(run.last.scopes.translations).toMatchObject({ created: 1, failed: 0 });
+		const users: { id: string }[] = await pair.destination.api('GET', '/users?fields=id&limit=-1');
+		expect(users.map((user) => user.id)).not.toContain(IDS.thirdUser);
 	});
 
 	it('keeps the destination token and flow option secrets out of every report, log and revision', async () => {

@@ -5,13 +5,24 @@ import type { Id, Row } from './kinds.js';
 /** Failures that no other row would escape: the run stops instead of failing every row alike. */
 const RUN_STOPPERS = new Set(['UNAUTHORIZED', 'DESTINATION_UNREACHABLE', 'DESTINATION_UNAVAILABLE', 'NOT_DIRECTUS']);
 
-/** Rows of a destination system collection by id (Directus's built-in permission rows left out). */
+/**
+ * Rows of a destination system collection by id (Directus's built-in permission rows left out). SEARCH
+ * carries the query in the body: a batch of ids never makes a URL too long.
+ */
 export async function readDestinationRows(client: DestinationClient, path: string, ids: Id[], fields: readonly string[]): Promise<Row[]> {
 	if (ids.length === 0) return [];
+	return searchDestination(client, path, { filter: { id: { _in: ids } }, fields: ['id', ...fields] });
+}
+
+export async function searchDestination(
+	client: DestinationClient,
+	path: string,
+	query: { filter: Record<string, unknown>; fields: readonly string[] },
+): Promise<Row[]> {
 	const rows = await client.send<Row[]>({
-		method: 'GET',
+		method: 'SEARCH',
 		path,
-		params: { filter: { id: { _in: ids } }, fields: ['id', ...fields], limit: -1 },
+		body: () => JSON.stringify({ query: { ...query, limit: -1 } }),
 	});
 	return (rows ?? []).filter((row) => row['id'] !== undefined && row['id'] !== null && row['system'] !== true);
 }

@@ -46,7 +46,8 @@ export function diffRows(kind: SystemKind, desired: Row[], existing: Row[]): Row
 			const created: Row = {};
 			for (const [field, value] of Object.entries(row)) if (!links.includes(field)) created[field] = value;
 			diff.create.push(created);
-			const linkValues = Object.fromEntries(links.filter((field) => row[field] !== null).map((field) => [field, row[field]]));
+			const written = links.filter((field) => row[field] !== null || kind.filledOnCreate?.includes(field));
+			const linkValues = Object.fromEntries(written.map((field) => [field, row[field]]));
 			if (Object.keys(linkValues).length > 0) diff.links.push({ id, changes: linkValues });
 			continue;
 		}

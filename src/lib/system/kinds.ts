@@ -26,6 +26,8 @@ export interface SystemKind {
 	 * point at rows created later (an operation's resolve/reject, a flow's first operation, a comment's author).
 	 */
 	links?: readonly string[];
+	/** Links Directus fills in itself on create (author, date): written after a create even when empty. */
+	filledOnCreate?: readonly string[];
 	/** The links point at rows written later in the scope: they wait until every row of the scope exists. */
 	linksWaitForScope?: boolean;
 	references?: Readonly<Record<string, Reference>>;
@@ -111,6 +113,7 @@ const comments: SystemKind = {
 	fields: ['collection', 'item', 'comment'],
 	// Directus sets author and date on create; they are restored by an update afterwards.
 	links: ['user_created', 'date_created'],
+	filledOnCreate: ['user_created', 'date_created'],
 	references: { user_created: { collection: 'directus_users', need: 'optional' } },
 	timestamps: ['date_created'],
 };

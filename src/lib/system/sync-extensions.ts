@@ -24,7 +24,7 @@ export async function syncExtensions(run: SystemRun): Promise<void> {
 			message: `Local extensions are not installed by the migration; copy them into the destination's extensions folder: ${plan.local.join(', ')}.`,
 		});
 	}
-	run.tally.add('extensions', 'created', plan.install.length);
+	for (const install of plan.install) run.tally.change({ scope: 'extensions', collection: 'directus_extensions', key: install.extension, change: 'create' });
 	if (run.dryRun) return;
 	for (const install of plan.install) {
 		try {

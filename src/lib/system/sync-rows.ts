@@ -2,7 +2,7 @@ import type { DestinationClient } from '../destination/client.js';
 import { boundedPush, type Warning } from '../report.js';
 import type { IdMapping } from './admin-identity.js';
 import { linkSteps } from './dependency-order.js';
-import { readDestinationRows, writeRows, type ItemFailure } from './destination-rows.js';
+import { readDestinationRows, searchDestination, writeRows, type ItemFailure } from './destination-rows.js';
 import { diffRows, toDestinationRow, type RowChange } from './diff-rows.js';
 import type { Id, Row, SystemKind } from './kinds.js';
 import { resolveReferences, type DestinationPresence } from './presence.js';
@@ -67,8 +67,11 @@ async function syncKindRows(scope: SystemScope, kind: SystemKind, run: SystemRun
 		tally.add(scope, 'unchanged', heldElsewhere);
 
 		const diff = diffRows(kind, rows, existing);
-		tally.add(scope, 'created', diff.create.length);
-		tally.add(scope, 'updated', diff.updated.length);
+		for (const row of diff.create) tally.change({ scope, collection: kind.collection, key: row['id'] as Id, change: 'create' });
+		for (const id of diff.updated) {
+			const fields = [...diff.update, ...diff.links].filter((entry) => entry.id === id).flatMap((entry) => Object.keys(entry.changes));
+			tally.change({ scope, collection: kind.collection, key: id, change: 'update', fields });
+		}
 		tally.add(scope, 'unchanged', diff.unchanged.length);
 		for (const { id, reason } of diff.conflicts) tally.skip(outcome(id, reason));
 		run.created[kind.collection] = (run.created[kind.collection] ?? 0) + diff.create.length;
@@ -148,12 +151,8 @@ async function withoutAccessHeldElsewhere(rows: Row[], existing: Row[], run: Sys
 			return value === null ? { [field]: { _null: true } } : { [field]: { _eq: value } };
 		}),
 	});
-	const held = await run.client.send<Row[]>({
-		method: 'GET',
-		path: '/access',
-		params: { filter: { _or: newcomers.map(condition) }, fields: ['id', 'role', 'user', 'policy'], limit: -1 },
-	});
-	const heldTuples = new Set((held ?? []).map((row) => JSON.stringify(tuple(row))));
+	const held = await searchDestination(run.client, '/access', { filter: { _or: newcomers.map(condition) }, fields: ['id', 'role', 'user', 'policy'] });
+	const heldTuples = new Set(held.map((row) => JSON.stringify(tuple(row))));
 	const kept = rows.filter((row) => byId.has(String(row['id'])) || !heldTuples.has(JSON.stringify(tuple(row))));
 	return { rows: kept, heldElsewhere: rows.length - kept.length };
 }

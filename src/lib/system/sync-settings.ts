@@ -24,7 +24,8 @@ export async function syncSettings(run: SystemRun): Promise<void> {
 		});
 	}
 	const changed = Object.keys(plan.changes).length > 0;
-	run.tally.add('settings', changed ? 'updated' : 'unchanged');
+	if (changed) run.tally.change({ scope: 'settings', collection: 'directus_settings', key: 'settings', change: 'update', fields: Object.keys(plan.changes) });
+	else run.tally.add('settings', 'unchanged');
 	if (!changed || run.dryRun) return;
 	try {
 		await run.client.send({ method: 'PATCH', path: '/settings', body: () => JSON.stringify(plan.changes) });

@@ -20,11 +20,21 @@ export interface ItemOutcome {
 	reason: string;
 }
 
+/** A row to create or update (dry run) or written (apply): names of changed fields, never values. */
+export interface PlannedChange {
+	scope: SystemScope;
+	collection: string;
+	key: Id;
+	change: 'create' | 'update';
+	fields?: string[];
+}
+
 /** Counts and bounded lists of a system migration run, filled as each batch is done. */
 export class SystemTally {
 	readonly scopes: Partial<Record<SystemScope, ScopeCounts>> = {};
 	readonly failures: ItemOutcome[] = [];
 	readonly skipped: ItemOutcome[] = [];
+	readonly changes: PlannedChange[] = [];
 
 	counts(scope: SystemScope): ScopeCounts {
 		return (this.scopes[scope] ??= { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
@@ -32,6 +42,12 @@ export class SystemTally {
 
 	add(scope: SystemScope, outcome: Exclude<keyof ScopeCounts, 'skipped' | 'failed'>, count = 1): void {
 		this.counts(scope)[outcome] += count;
+	}
+
+	/** Counts a row as created or updated and lists it (the list is bounded, the count is not). */
+	change(entry: PlannedChange): void {
+		this.counts(entry.scope)[entry.change === 'create' ? 'created' : 'updated']++;
+		boundedPush(this.changes, entry);
 	}
 
 	skip(outcome: ItemOutcome): void {

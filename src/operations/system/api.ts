@@ -28,6 +28,7 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 		durationMs: Date.now() - startedAt,
 		destination: { host: destination.host },
 		scopes: tally.scopes,
+		changes: tally.changes,
 		failures: tally.failures,
 		skipped: tally.skipped,
 		warnings,
