@@ -145,6 +145,8 @@ beforeAll(async () => {
 		await createCollection(instance, 'notes', [integerKey, stringField('title')]);
 	}
 	await pair.destination.api('POST', '/items/notes', { title: 'First note' });
+	// The destination already has this translation string, under an id of its own.
+	await pair.destination.api('POST', '/translations', { key: 'greeting', language: 'en-US', value: 'Hi' });
 	await seedSource(pair.source);
 });
 afterAll(async () => {
@@ -163,7 +165,7 @@ describe('migration-system', () => {
 			// 2 roles, 1 policy, 3 permissions, 2 users, 2 access rows; the Administrator role and policy,
 			// the public policy and the two access rows every instance has are the destination's own.
 			users: { created: 10, updated: 0, unchanged: 5, skipped: 0, failed: 0 },
-			translations: { created: 1, updated: 0, unchanged: 0, skipped: 0, failed: 0 },
+			translations: { created: 0, updated: 1, unchanged: 0, skipped: 0, failed: 0 },
 			settings: { created: 0, updated: 1, unchanged: 0, skipped: 0, failed: 0 },
 			comments: { created: 1, updated: 0, unchanged: 0, skipped: 0, failed: 0 },
 			presets: { created: 1, updated: 0, unchanged: 0, skipped: 0, failed: 0 },
@@ -247,7 +249,8 @@ describe('migration-system', () => {
 		const notify = await destination.api('GET', `/operations/${IDS.notifyOperation}?fields=options`);
 		expect(JSON.stringify(notify.options)).toContain(FLOW_OPTION_SECRET);
 
-		expect(await destination.api('GET', `/translations/${IDS.translation}?fields=key,value`)).toEqual({ key: 'greeting', value: 'Hello' });
+		// Matched by key and language: updated in place, not created a second time.
+		expect(await destination.api('GET', '/translations?filter[key][_eq]=greeting&fields=language,value')).toEqual([{ language: 'en-US', value: 'Hello' }]);
 		const settings = await destination.api('GET', '/settings');
 		expect(settings).toMatchObject({ project_name: 'Source project', project_color: '#112233', project_url: null });
 		expect(report.warnings.find((warning: { code: string }) => warning.code === 'SETTINGS_KEPT')?.message).toContain('project_url');

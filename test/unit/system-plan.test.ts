@@ -3,6 +3,7 @@ import { findAdminIdentity, IdMapping, PUBLIC_POLICY_ID } from '../../src/lib/sy
 import { linkSteps, orderParentFirst } from '../../src/lib/system/dependency-order.js';
 import { diffRows, sameValue, toDestinationRow } from '../../src/lib/system/diff-rows.js';
 import { planExtensions } from '../../src/lib/system/extensions.js';
+import { adoptDestinationIds, naturalKeyFilter } from '../../src/lib/system/natural-key.js';
 import { KINDS, SCOPE_KINDS } from '../../src/lib/system/kinds.js';
 import { resolveReferences, type DestinationPresence } from '../../src/lib/system/presence.js';
 import { resolveSystemScopes, SYSTEM_SCOPES } from '../../src/lib/system/scopes.js';
@@ -263,5 +264,23 @@ describe('the scope option', () => {
 		expect(systemOptions.parse({ scope: 'users,flows', dryRun: 'false' })).toMatchObject({ scope: ['users', 'flows'], dryRun: false });
 		expect(systemOptions.parse({ scope: '["settings"]' }).scope).toEqual(['settings']);
 		expect(systemOptions.parse({}).scope).toEqual([]);
+	});
+});
+
+describe('rows held under another id', () => {
+	it('take the destination’s id when their natural key matches, so they are compared instead of created again', () => {
+		const publicAccess = { id: 'src-public-access', role: null, user: null, policy: PUBLIC_POLICY_ID, sort: 1 };
+		const editors = { id: 'a2', role: 'editors', user: null, policy: 'editing', sort: null };
+		const { rows, adopted } = adoptDestinationIds(['role', 'user', 'policy'], [publicAccess, editors], [
+			{ id: 'dst-public-access', role: null, user: null, policy: PUBLIC_POLICY_ID, sort: 1 },
+		]);
+		expect(rows).toEqual([{ ...publicAccess, id: 'dst-public-access' }, editors]);
+		expect(adopted).toEqual([{ sourceId: 'src-public-access', destinationId: 'dst-public-access' }]);
+	});
+
+	it('are found with one filter matching empty fields as null', () => {
+		expect(naturalKeyFilter(['key', 'language'], [{ key: 'greeting', language: null }])).toEqual({
+			_or: [{ _and: [{ key: { _eq: 'greeting' } }, { language: { _null: true } }] }],
+		});
 	});
 });

@@ -72,7 +72,8 @@ export async function writeRows(
 	return { written, failed };
 }
 
-function stopOnRunFailure(error: unknown): void {
+/** Rethrows failures that would fail every further request alike (token refused, destination down). */
+export function stopOnRunFailure(error: unknown): void {
 	const failure = toMigrationError(error, 'DESTINATION_ERROR');
 	if (RUN_STOPPERS.has(failure.code)) throw failure;
 }

@@ -40,6 +40,8 @@ export interface SystemKind {
 	 * the same row only if these fields match; otherwise the id is taken and the row is not written.
 	 */
 	sameRowWhen?: readonly string[];
+	/** A row the destination holds under another id with these fields equal is the same row (takes its id). */
+	matchBy?: readonly string[];
 }
 
 const roles: SystemKind = {
@@ -100,6 +102,7 @@ const access: SystemKind = {
 	collection: 'directus_access',
 	path: '/access',
 	fields: ['role', 'user', 'policy', 'sort'],
+	matchBy: ['role', 'user', 'policy'],
 	references: {
 		role: { collection: 'directus_roles', need: 'required' },
 		user: { collection: 'directus_users', need: 'required' },
@@ -176,6 +179,7 @@ const translations: SystemKind = {
 	collection: 'directus_translations',
 	path: '/translations',
 	fields: ['key', 'language', 'value'],
+	matchBy: ['key', 'language'],
 };
 
 const folders: SystemKind = {

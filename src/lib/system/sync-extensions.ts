@@ -1,5 +1,5 @@
 import { boundedPush } from '../report.js';
-import { failureOf } from './destination-rows.js';
+import { failureOf, stopOnRunFailure } from './destination-rows.js';
 import { planExtensions } from './extensions.js';
 import type { Row } from './kinds.js';
 import type { SystemRun } from './sync-rows.js';
@@ -30,6 +30,7 @@ export async function syncExtensions(run: SystemRun): Promise<void> {
 		try {
 			await run.client.send({ method: 'POST', path: '/extensions/registry/install', body: () => JSON.stringify(install) });
 		} catch (error) {
+			stopOnRunFailure(error);
 			const failure = failureOf(install.extension, error);
 			run.tally.failWrite(outcome(install.extension, `registry install of version ${install.version} failed: ${failure.reason}`, failure.code), 'created');
 		}

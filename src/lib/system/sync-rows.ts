@@ -5,6 +5,7 @@ import { linkSteps } from './dependency-order.js';
 import { readDestinationRows, searchDestination, writeRows, type ItemFailure } from './destination-rows.js';
 import { diffRows, toDestinationRow, type RowChange } from './diff-rows.js';
 import type { Id, Row, SystemKind } from './kinds.js';
+import { adoptDestinationIds, naturalKeyFilter } from './natural-key.js';
 import { resolveReferences, type DestinationPresence } from './presence.js';
 import type { SystemScope } from './scopes.js';
 import type { SourceRows } from './source-rows.js';
@@ -63,8 +64,7 @@ async function syncKindRows(scope: SystemScope, kind: SystemKind, run: SystemRun
 
 		const fields = [...kind.fields, ...(kind.links ?? [])];
 		const existing = await readDestinationRows(client, kind.path, checked.rows.map((row) => row['id'] as Id), fields);
-		const { rows, heldElsewhere } = kind.collection === 'directus_access' ? await withoutAccessHeldElsewhere(checked.rows, existing, run) : { rows: checked.rows, heldElsewhere: 0 };
-		tally.add(scope, 'unchanged', heldElsewhere);
+		const rows = await matchNaturalKeys(kind, checked.rows, existing, run);
 
 		const diff = diffRows(kind, rows, existing);
 		for (const row of diff.create) tally.change({ scope, collection: kind.collection, key: row['id'] as Id, change: 'create' });
@@ -136,23 +136,18 @@ async function writeLinks(scope: SystemScope, kind: SystemKind, links: PendingLi
 	}
 }
 
-/**
- * Access rows the destination already holds under another id (the public policy's row, the
- * Administrator role's row: their ids differ per instance) are the same rows: they count as unchanged.
- */
-async function withoutAccessHeldElsewhere(rows: Row[], existing: Row[], run: SystemRun): Promise<{ rows: Row[]; heldElsewhere: number }> {
-	const byId = new Set(existing.map((row) => String(row['id'])));
-	const newcomers = rows.filter((row) => !byId.has(String(row['id'])));
-	if (newcomers.length === 0) return { rows, heldElsewhere: 0 };
-	const tuple = (row: Row) => ['role', 'user', 'policy'].map((field) => row[field] ?? null);
-	const condition = (row: Row) => ({
-		_and: ['role', 'user', 'policy'].map((field, index) => {
-			const value = tuple(row)[index];
-			return value === null ? { [field]: { _null: true } } : { [field]: { _eq: value } };
-		}),
+/** Rows missing by id that the destination holds under another id with the same natural key. */
+async function matchNaturalKeys(kind: SystemKind, rows: Row[], existing: Row[], run: SystemRun): Promise<Row[]> {
+	if (!kind.matchBy) return rows;
+	const found = new Set(existing.map((row) => String(row['id'])));
+	const newcomers = rows.filter((row) => !found.has(String(row['id'])));
+	if (newcomers.length === 0) return rows;
+	const held = await searchDestination(run.client, kind.path, {
+		filter: naturalKeyFilter(kind.matchBy, newcomers),
+		fields: ['id', ...kind.fields, ...(kind.links ?? [])],
 	});
-	const held = await searchDestination(run.client, '/access', { filter: { _or: newcomers.map(condition) }, fields: ['id', 'role', 'user', 'policy'] });
-	const heldTuples = new Set(held.map((row) => JSON.stringify(tuple(row))));
-	const kept = rows.filter((row) => byId.has(String(row['id'])) || !heldTuples.has(JSON.stringify(tuple(row))));
-	return { rows: kept, heldElsewhere: rows.length - kept.length };
+	const { rows: matched, adopted } = adoptDestinationIds(kind.matchBy, rows, held.filter((row) => !found.has(String(row['id']))));
+	for (const { sourceId, destinationId } of adopted) run.mapping.add(kind.collection, sourceId, destinationId);
+	existing.push(...held);
+	return matched;
 }

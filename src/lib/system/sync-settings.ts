@@ -1,5 +1,5 @@
 import { boundedPush } from '../report.js';
-import { failureOf } from './destination-rows.js';
+import { failureOf, stopOnRunFailure } from './destination-rows.js';
 import type { Id, Row } from './kinds.js';
 import { planSettings, SETTINGS_REFERENCES } from './settings.js';
 import type { SystemRun } from './sync-rows.js';
@@ -27,10 +27,23 @@ export async function syncSettings(run: SystemRun): Promise<void> {
 	if (changed) run.tally.change({ scope: 'settings', collection: 'directus_settings', key: 'settings', change: 'update', fields: Object.keys(plan.changes) });
 	else run.tally.add('settings', 'unchanged');
 	if (!changed || run.dryRun) return;
+	const write = (changes: Row) => run.client.send({ method: 'PATCH', path: '/settings', body: () => JSON.stringify(changes) });
 	try {
-		await run.client.send({ method: 'PATCH', path: '/settings', body: () => JSON.stringify(plan.changes) });
+		await write(plan.changes);
 	} catch (error) {
-		const failure = failureOf('settings', error);
-		run.tally.failWrite({ scope: 'settings', collection: 'directus_settings', key: 'settings', code: failure.code, reason: failure.reason }, 'updated');
+		stopOnRunFailure(error);
+		// One refused value (a collection the destination lacks) must not keep the others back.
+		const refused: string[] = [];
+		for (const [field, value] of Object.entries(plan.changes)) {
+			try {
+				await write({ [field]: value });
+			} catch (fieldError) {
+				stopOnRunFailure(fieldError);
+				const failure = failureOf(`settings.${field}`, fieldError);
+				refused.push(field);
+				run.tally.fail({ scope: 'settings', collection: 'directus_settings', key: failure.key, code: failure.code, reason: failure.reason });
+			}
+		}
+		if (refused.length === Object.keys(plan.changes).length) run.tally.counts('settings').updated--;
 	}
 }
