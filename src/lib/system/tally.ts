@@ -60,9 +60,11 @@ export class SystemTally {
 		boundedPush(this.failures, outcome);
 	}
 
-	/** A row counted as created or updated whose write then failed. */
+	/** A row counted (and listed) as created or updated whose write then failed. */
 	failWrite(outcome: ItemOutcome, counted: 'created' | 'updated'): void {
 		this.counts(outcome.scope)[counted]--;
+		const listed = this.changes.findIndex((entry) => entry.collection === outcome.collection && entry.key === outcome.key);
+		if (listed >= 0) this.changes.splice(listed, 1);
 		this.fail(outcome);
 	}
 
