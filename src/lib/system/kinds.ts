@@ -30,6 +30,8 @@ export interface SystemKind {
 	filledOnCreate?: readonly string[];
 	/** The links point at rows written later in the scope: they wait until every row of the scope exists. */
 	linksWaitForScope?: boolean;
+	/** The links are unique columns: changed ones are emptied before any is set. */
+	uniqueLinks?: boolean;
 	references?: Readonly<Record<string, Reference>>;
 	/** A self reference: rows are written parent first. */
 	parentField?: string;
@@ -164,6 +166,7 @@ const flows: SystemKind = {
 	fields: ['name', 'icon', 'color', 'description', 'status', 'trigger', 'accountability', 'options'],
 	links: ['operation'],
 	linksWaitForScope: true,
+	uniqueLinks: true,
 };
 
 const operations: SystemKind = {
@@ -172,6 +175,7 @@ const operations: SystemKind = {
 	fields: ['flow', 'name', 'key', 'type', 'position_x', 'position_y', 'options'],
 	links: ['resolve', 'reject'],
 	linksWaitForScope: true,
+	uniqueLinks: true,
 	references: { flow: { collection: 'directus_flows', need: 'required' } },
 };
 

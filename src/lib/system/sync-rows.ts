@@ -3,7 +3,7 @@ import { boundedPush, type Warning } from '../report.js';
 import type { IdMapping } from './admin-identity.js';
 import { linkSteps } from './dependency-order.js';
 import { readDestinationRows, searchDestination, writeRows, type ItemFailure } from './destination-rows.js';
-import { diffRows, toDestinationRow, type RowChange } from './diff-rows.js';
+import { diffRows, toDestinationRow, type RowChange, type RowDiff } from './diff-rows.js';
 import type { Id, Row, SystemKind } from './kinds.js';
 import { adoptDestinationIds, naturalKeyFilter } from './natural-key.js';
 import { resolveReferences, type DestinationPresence } from './presence.js';
@@ -45,56 +45,30 @@ export async function syncScopeRows(scope: SystemScope, kinds: readonly SystemKi
 }
 
 async function syncKindRows(scope: SystemScope, kind: SystemKind, run: SystemRun): Promise<PendingLink[]> {
-	const { tally, mapping, presence, client } = run;
+	const { tally, mapping, presence } = run;
 	const waiting: PendingLink[] = [];
 	const emptied: Record<string, number> = {};
-	const outcome = (key: Id, reason: string, code?: string) => ({ scope, collection: kind.collection, key, reason, ...(code ? { code } : {}) });
 
 	for await (const page of run.source.pages(kind)) {
 		const candidates: Row[] = [];
 		for (const row of page) {
 			const leftOut = run.leaveOut(kind, row);
-			if (leftOut) tally.skip(outcome(row['id'] as Id, leftOut));
+			if (leftOut) tally.skip(outcomeOf(scope, kind, row['id'] as Id, leftOut));
 			else if (mapping.isMapped(kind.collection, row['id'] as Id)) tally.add(scope, 'unchanged');
 			else candidates.push(toDestinationRow(kind, row, mapping));
 		}
 		const checked = await resolveReferences(kind, candidates, presence);
-		for (const { id, reason } of checked.skipped) tally.skip(outcome(id, reason));
+		for (const { id, reason } of checked.skipped) tally.skip(outcomeOf(scope, kind, id, reason));
 		for (const [field, count] of Object.entries(checked.emptied)) emptied[field] = (emptied[field] ?? 0) + count;
 
-		const fields = [...kind.fields, ...(kind.links ?? [])];
-		const existing = await readDestinationRows(client, kind.path, checked.rows.map((row) => row['id'] as Id), fields);
-		const rows = await matchNaturalKeys(kind, checked.rows, existing, run);
-
+		const { rows, existing } = await destinationCounterparts(kind, checked.rows, run);
 		const diff = diffRows(kind, rows, existing);
-		for (const row of diff.create) tally.change({ scope, collection: kind.collection, key: row['id'] as Id, change: 'create' });
-		for (const id of diff.updated) {
-			const fields = [...diff.update, ...diff.links].filter((entry) => entry.id === id).flatMap((entry) => Object.keys(entry.changes));
-			tally.change({ scope, collection: kind.collection, key: id, change: 'update', fields });
-		}
-		tally.add(scope, 'unchanged', diff.unchanged.length);
-		for (const { id, reason } of diff.conflicts) tally.skip(outcome(id, reason));
-		run.created[kind.collection] = (run.created[kind.collection] ?? 0) + diff.create.length;
+		countDiff(scope, kind, diff, run);
 		const conflicting = new Set(diff.conflicts.map(({ id }) => String(id)));
 		presence.remember(kind.collection, rows.map((row) => row['id'] as Id).filter((id) => !conflicting.has(String(id))));
 		if (run.dryRun) continue;
 
-		const failedIds = new Set<string>();
-		const fail = (failure: ItemFailure, counted: 'created' | 'updated') => {
-			failedIds.add(String(failure.key));
-			tally.failWrite(outcome(failure.key, failure.reason, failure.code), counted);
-			if (counted === 'created') run.created[kind.collection]!--;
-		};
-		const created = await writeRows(client, 'POST', kind.path, diff.create);
-		created.failed.forEach((failure) => fail(failure, 'created'));
-		presence.forget(kind.collection, created.failed.map((failure) => failure.key));
-		const updated = await writeRows(client, 'PATCH', kind.path, diff.update.map(({ id, changes }) => ({ id, ...changes })));
-		updated.failed.forEach((failure) => fail(failure, 'updated'));
-
-		const createdIds = new Set(diff.create.map((row) => String(row['id'])));
-		const links: PendingLink[] = diff.links
-			.filter((link) => !failedIds.has(String(link.id)))
-			.map((link) => ({ ...link, counted: createdIds.has(String(link.id)) ? 'created' : 'updated' }));
+		const links = await applyDiff(scope, kind, diff, run);
 		if (kind.linksWaitForScope) waiting.push(...links);
 		else await writeLinks(scope, kind, links, run);
 	}
@@ -109,9 +83,45 @@ async function syncKindRows(scope: SystemScope, kind: SystemKind, run: SystemRun
 	return waiting;
 }
 
+function outcomeOf(scope: SystemScope, kind: SystemKind, key: Id, reason: string, code?: string) {
+	return { scope, collection: kind.collection, key, reason, ...(code ? { code } : {}) };
+}
+
+/** Counts and lists a batch's diff: what is (or would be) created, updated, unchanged, skipped. */
+function countDiff(scope: SystemScope, kind: SystemKind, diff: RowDiff, run: SystemRun): void {
+	for (const row of diff.create) run.tally.change({ scope, collection: kind.collection, key: row['id'] as Id, change: 'create' });
+	for (const id of diff.updated) {
+		const fields = [...diff.update, ...diff.links].filter((entry) => entry.id === id).flatMap((entry) => Object.keys(entry.changes));
+		run.tally.change({ scope, collection: kind.collection, key: id, change: 'update', fields });
+	}
+	run.tally.add(scope, 'unchanged', diff.unchanged.length);
+	for (const { id, reason } of diff.conflicts) run.tally.skip(outcomeOf(scope, kind, id, reason));
+	run.created[kind.collection] = (run.created[kind.collection] ?? 0) + diff.create.length;
+}
+
+/** Creates the missing rows and updates the changed fields; returns the links still to write. */
+async function applyDiff(scope: SystemScope, kind: SystemKind, diff: RowDiff, run: SystemRun): Promise<PendingLink[]> {
+	const failedIds = new Set<string>();
+	const fail = (failure: ItemFailure, counted: 'created' | 'updated') => {
+		failedIds.add(String(failure.key));
+		run.tally.failWrite(outcomeOf(scope, kind, failure.key, failure.reason, failure.code), counted);
+		if (counted === 'created') run.created[kind.collection]!--;
+	};
+	const created = await writeRows(run.client, 'POST', kind.path, diff.create);
+	created.failed.forEach((failure) => fail(failure, 'created'));
+	run.presence.forget(kind.collection, created.failed.map((failure) => failure.key));
+	const updated = await writeRows(run.client, 'PATCH', kind.path, diff.update.map(({ id, changes }) => ({ id, ...changes })));
+	updated.failed.forEach((failure) => fail(failure, 'updated'));
+
+	const createdIds = new Set(diff.create.map((row) => String(row['id'])));
+	return diff.links
+		.filter((link) => !failedIds.has(String(link.id)))
+		.map((link) => ({ ...link, counted: createdIds.has(String(link.id)) ? 'created' : 'updated' }));
+}
+
 /**
- * Writes links once their targets exist. Links such as an operation's resolve are unique, so the ones
- * that change are emptied first and set afterwards.
+ * Writes links once their targets exist. Unique links (an operation's resolve) that change are emptied
+ * first and set afterwards, so that no value is ever held twice.
  */
 async function writeLinks(scope: SystemScope, kind: SystemKind, links: PendingLink[], run: SystemRun): Promise<void> {
 	if (links.length === 0 || run.dryRun) return;
@@ -122,7 +132,7 @@ async function writeLinks(scope: SystemScope, kind: SystemKind, links: PendingLi
 		failedIds.add(String(failure.key));
 		run.tally.failWrite({ scope, collection: kind.collection, key: failure.key, code: failure.code, reason: failure.reason }, counted.get(String(failure.key)) ?? 'updated');
 	};
-	for (let start = 0; start < links.length; start += 200) {
+	for (let start = 0; kind.uniqueLinks && start < links.length; start += 200) {
 		const batch = links.slice(start, start + 200);
 		const current = await readDestinationRows(run.client, kind.path, batch.map((link) => link.id), kind.links ?? []);
 		const steps = linkSteps(batch, new Map(current.map((row) => [String(row['id']), row])));
@@ -136,18 +146,19 @@ async function writeLinks(scope: SystemScope, kind: SystemKind, links: PendingLi
 	}
 }
 
-/** Rows missing by id that the destination holds under another id with the same natural key. */
-async function matchNaturalKeys(kind: SystemKind, rows: Row[], existing: Row[], run: SystemRun): Promise<Row[]> {
-	if (!kind.matchBy) return rows;
+/**
+ * The destination rows a batch is compared with: those with the same ids and, for collections matched
+ * by natural key, those holding the same row under another id (the batch's rows then take that id).
+ */
+async function destinationCounterparts(kind: SystemKind, rows: Row[], run: SystemRun): Promise<{ rows: Row[]; existing: Row[] }> {
+	const fields = [...kind.fields, ...(kind.links ?? [])];
+	const existing = await readDestinationRows(run.client, kind.path, rows.map((row) => row['id'] as Id), fields);
 	const found = new Set(existing.map((row) => String(row['id'])));
 	const newcomers = rows.filter((row) => !found.has(String(row['id'])));
-	if (newcomers.length === 0) return rows;
-	const held = await searchDestination(run.client, kind.path, {
-		filter: naturalKeyFilter(kind.matchBy, newcomers),
-		fields: ['id', ...kind.fields, ...(kind.links ?? [])],
-	});
-	const { rows: matched, adopted } = adoptDestinationIds(kind.matchBy, rows, held.filter((row) => !found.has(String(row['id']))));
+	if (!kind.matchBy || newcomers.length === 0) return { rows, existing };
+	const held = await searchDestination(run.client, kind.path, { filter: naturalKeyFilter(kind.matchBy, newcomers), fields: ['id', ...fields] });
+	const elsewhere = held.filter((row) => !found.has(String(row['id'])));
+	const { rows: matched, adopted } = adoptDestinationIds(kind.matchBy, rows, elsewhere);
 	for (const { sourceId, destinationId } of adopted) run.mapping.add(kind.collection, sourceId, destinationId);
-	existing.push(...held);
-	return matched;
+	return { rows: matched, existing: [...existing, ...elsewhere] };
 }
