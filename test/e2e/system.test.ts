@@ -19,6 +19,7 @@ const IDS = {
 	dashboard: '0f000000-0000-4000-8000-000000000001',
 	panel: '0f000000-0000-4000-8000-000000000002',
 	flow: '1a000000-0000-4000-8000-000000000001',
+	archiveOperation: '1a000000-0000-4000-8000-000000000000',
 	checkOperation: '1a000000-0000-4000-8000-000000000002',
 	notifyOperation: '1a000000-0000-4000-8000-000000000003',
 	translation: '1b000000-0000-4000-8000-000000000001',
@@ -139,8 +140,11 @@ async function seedSource(source: DirectusInstance): Promise<void> {
 	]);
 }
 
+/** Other test runs share this machine's 2 cores: Directus must not answer 503 "under pressure" to the seeding. */
+const CALM = { PRESSURE_LIMITER_ENABLED: 'false' };
+
 beforeAll(async () => {
-	pair = await startPair();
+	pair = await startPair({ sourceEnv: CALM, destinationEnv: CALM });
 	for (const instance of [pair.source, pair.destination]) {
 		await createCollection(instance, 'notes', [integerKey, stringField('title')]);
 	}
@@ -311,6 +315,26 @@ describe('migration-system', () => {
 		expect(login.status).toBe(200);
 	});
 
+	it('moves unique resolve/reject links from one operation to another without a clash', async () => {
+		// `archive` sorts before `check`: set in source order, its reject would take `notify` while `check` still holds it.
+		await pair.source.api('POST', '/operations', { id: IDS.archiveOperation, flow: IDS.flow, key: 'archive', name: 'Archive', type: 'log', position_x: 20, position_y: 20, options: { message: 'archived' } });
+		await pair.source.api('PATCH', `/operations/${IDS.checkOperation}`, { reject: null, resolve: IDS.archiveOperation });
+		await pair.source.api('PATCH', `/operations/${IDS.archiveOperation}`, { reject: IDS.notifyOperation });
+
+		const run = await runSystem({ dryRun: false, scope: ['flows'] });
+		expect(run.resolved, JSON.stringify(run.last)).toBe(true);
+		expect(run.last.scopes.flows).toEqual({ created: 1, updated: 1, unchanged: 2, skipped: 2, failed: 0 });
+		const operations: { id: string; resolve: string | null; reject: string | null }[] = await pair.destination.api(
+			'GET',
+			`/operations?filter[flow][_eq]=${IDS.flow}&fields=id,resolve,reject&sort=id`,
+		);
+		expect(operations).toEqual([
+			{ id: IDS.archiveOperation, resolve: null, reject: IDS.notifyOperation },
+			{ id: IDS.checkOperation, resolve: IDS.archiveOperation, reject: null },
+			{ id: IDS.notifyOperation, resolve: null, reject: null },
+		]);
+	});
+
 	it('reports a user beyond the destination’s seats as failed (LIMIT_EXCEEDED) and migrates the rest', async () => {
 		// The source has 3 seats (its admin, the editor, this user); the destination would need 4.
 		await pair.source.api('POST', '/users', { id: IDS.thirdUser, email: 'third@example.com', role: IDS.juniorRole });
@@ -331,6 +355,7 @@ describe('migration-system', () => {
 			expect(json).not.toContain(pair.destination.token);
 			expect(json).not.toContain(FLOW_OPTION_SECRET);
 		}
+		expect(pair.source.readLog()).not.toContain(FLOW_OPTION_SECRET);
 		expect(await placesHoldingSecret(pair.source, pair.destination.token)).toEqual([]);
 	});
 });

@@ -33,7 +33,9 @@ export interface Pair {
  * bootstrapped databases. The source's environment names the destination (MIGRATION_DESTINATION_URL)
  * and holds its token (MIGRATION_DESTINATION_TOKEN), as a user would set them up.
  */
-export async function startPair(options: { keepWorkDir?: boolean; sourceEnv?: Record<string, string> } = {}): Promise<Pair> {
+export async function startPair(
+	options: { keepWorkDir?: boolean; sourceEnv?: Record<string, string>; destinationEnv?: Record<string, string> } = {},
+): Promise<Pair> {
 	const workDir = mkdtempSync(join(tmpdir(), 'directus-migration-'));
 	const extensionsPath = stageExtension(workDir);
 	const destinationPort = await freePort();
@@ -49,7 +51,7 @@ export async function startPair(options: { keepWorkDir?: boolean; sourceEnv?: Re
 				...options.sourceEnv,
 			},
 		}),
-		DirectusInstance.start({ name: 'destination', workDir, port: destinationPort }),
+		DirectusInstance.start({ name: 'destination', workDir, port: destinationPort, env: options.destinationEnv }),
 	]);
 	const [source, destination] = starting.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
 	if (!source || !destination) {
