@@ -14,7 +14,7 @@ export async function syncExtensions(run: SystemRun): Promise<void> {
 	const plan = planExtensions(source, destination);
 	const outcome = (key: string, reason: string, code?: string) => ({ scope: 'extensions' as const, collection: 'directus_extensions', key, reason, ...(code ? { code } : {}) });
 
-	run.tally.add('extensions', 'unchanged', plan.unchanged.length);
+	run.tally.unchanged('extensions', plan.unchanged.length);
 	for (const folder of plan.local) run.tally.skip(outcome(folder, 'local extension: copy its folder to the destination'));
 	for (const id of plan.otherVersion) run.tally.skip(outcome(id, 'installed on the destination in another version: update it in the marketplace'));
 	if (plan.local.length > 0) {

@@ -54,7 +54,7 @@ async function syncKindRows(scope: SystemScope, kind: SystemKind, run: SystemRun
 		for (const row of page) {
 			const leftOut = run.leaveOut(kind, row);
 			if (leftOut) tally.skip(outcomeOf(scope, kind, row['id'] as Id, leftOut));
-			else if (mapping.isMapped(kind.collection, row['id'] as Id)) tally.add(scope, 'unchanged');
+			else if (mapping.isMapped(kind.collection, row['id'] as Id)) tally.unchanged(scope);
 			else candidates.push(toDestinationRow(kind, row, mapping));
 		}
 		const checked = await resolveReferences(kind, candidates, presence);
@@ -94,7 +94,7 @@ function countDiff(scope: SystemScope, kind: SystemKind, diff: RowDiff, run: Sys
 		const fields = [...diff.update, ...diff.links].filter((entry) => entry.id === id).flatMap((entry) => Object.keys(entry.changes));
 		run.tally.change({ scope, collection: kind.collection, key: id, change: 'update', fields });
 	}
-	run.tally.add(scope, 'unchanged', diff.unchanged.length);
+	run.tally.unchanged(scope, diff.unchanged.length);
 	for (const { id, reason } of diff.conflicts) run.tally.skip(outcomeOf(scope, kind, id, reason));
 	run.created[kind.collection] = (run.created[kind.collection] ?? 0) + diff.create.length;
 }

@@ -1,5 +1,5 @@
 import { boundedPush } from '../report.js';
-import { failureOf, stopOnRunFailure } from './destination-rows.js';
+import { failureOf, stopOnRunFailure, type ItemFailure } from './destination-rows.js';
 import type { Id, Row } from './kinds.js';
 import { planSettings, SETTINGS_REFERENCES } from './settings.js';
 import type { SystemRun } from './sync-rows.js';
@@ -25,7 +25,7 @@ export async function syncSettings(run: SystemRun): Promise<void> {
 	}
 	const changed = Object.keys(plan.changes).length > 0;
 	if (changed) run.tally.change({ scope: 'settings', collection: 'directus_settings', key: 'settings', change: 'update', fields: Object.keys(plan.changes) });
-	else run.tally.add('settings', 'unchanged');
+	else run.tally.unchanged('settings');
 	if (!changed || run.dryRun) return;
 	const write = (changes: Row) => run.client.send({ method: 'PATCH', path: '/settings', body: () => JSON.stringify(changes) });
 	try {
@@ -33,17 +33,16 @@ export async function syncSettings(run: SystemRun): Promise<void> {
 	} catch (error) {
 		stopOnRunFailure(error);
 		// One refused value (a collection the destination lacks) must not keep the others back.
-		const refused: string[] = [];
+		const refused: ItemFailure[] = [];
 		for (const [field, value] of Object.entries(plan.changes)) {
 			try {
 				await write({ [field]: value });
 			} catch (fieldError) {
 				stopOnRunFailure(fieldError);
-				const failure = failureOf(`settings.${field}`, fieldError);
-				refused.push(field);
-				run.tally.fail({ scope: 'settings', collection: 'directus_settings', key: failure.key, code: failure.code, reason: failure.reason });
+				refused.push(failureOf(`settings.${field}`, fieldError));
 			}
 		}
-		if (refused.length === Object.keys(plan.changes).length) run.tally.counts('settings').updated--;
+		for (const failure of refused) run.tally.fail({ scope: 'settings', collection: 'directus_settings', ...failure });
+		if (refused.length === Object.keys(plan.changes).length) run.tally.withdraw('settings', 'directus_settings', 'settings', 'updated');
 	}
 }

@@ -40,8 +40,8 @@ export class SystemTally {
 		return (this.scopes[scope] ??= { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
 	}
 
-	add(scope: SystemScope, outcome: Exclude<keyof ScopeCounts, 'skipped' | 'failed'>, count = 1): void {
-		this.counts(scope)[outcome] += count;
+	unchanged(scope: SystemScope, count = 1): void {
+		this.counts(scope).unchanged += count;
 	}
 
 	/** Counts a row as created or updated and lists it (the list is bounded, the count is not). */
@@ -62,10 +62,15 @@ export class SystemTally {
 
 	/** A row counted (and listed) as created or updated whose write then failed. */
 	failWrite(outcome: ItemOutcome, counted: 'created' | 'updated'): void {
-		this.counts(outcome.scope)[counted]--;
-		const listed = this.changes.findIndex((entry) => entry.collection === outcome.collection && entry.key === outcome.key);
-		if (listed >= 0) this.changes.splice(listed, 1);
+		this.withdraw(outcome.scope, outcome.collection, outcome.key, counted);
 		this.fail(outcome);
+	}
+
+	/** Takes back a row counted and listed as created or updated: it was not written after all. */
+	withdraw(scope: SystemScope, collection: string, key: Id, counted: 'created' | 'updated'): void {
+		this.counts(scope)[counted]--;
+		const listed = this.changes.findIndex((entry) => entry.collection === collection && entry.key === key);
+		if (listed >= 0) this.changes.splice(listed, 1);
 	}
 
 	get failedCount(): number {
