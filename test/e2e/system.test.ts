@@ -234,6 +234,9 @@ describe('migration-system', () => {
 		const sourceAdmin = await pair.source.api('GET', '/users/me?fields=id,email');
 		const migratedAdmin = await destination.api('GET', `/users/${sourceAdmin.id}?fields=email,role`);
 		expect(migratedAdmin).toEqual({ email: sourceAdmin.email, role: destinationAdminRole });
+		const sourceAdminRole = (await pair.source.api('GET', '/users/me?fields=role')).role;
+		expect(report.administrator.role).toEqual({ source: sourceAdminRole, destination: destinationAdminRole });
+		expect(report.administrator.policy.source).not.toBe(report.administrator.policy.destination);
 		expect(await destination.api('GET', `/users/${IDS.editor}?fields=email,role,first_name`)).toEqual({
 			email: 'editor@example.com',
 			role: IDS.juniorRole,

@@ -14,7 +14,7 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 	const client = new DestinationClient(destination);
 	const runningFlowId = (context as { flow?: { id?: string } }).flow?.id ?? null;
 
-	const { tally, warnings } = await migrateSystem(scopes, {
+	const { tally, warnings, admin } = await migrateSystem(scopes, {
 		client,
 		source: new SourceRows(context),
 		dryRun: options.dryRun,
@@ -28,6 +28,10 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 		durationMs: Date.now() - startedAt,
 		destination: { host: destination.host },
 		scopes: tally.scopes,
+		administrator: {
+			role: { source: admin.source.roleId, destination: admin.destination.roleId },
+			policy: { source: admin.source.policyId, destination: admin.destination.policyId },
+		},
 		changes: tally.changes,
 		failures: tally.failures,
 		skipped: tally.skipped,
