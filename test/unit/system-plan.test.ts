@@ -8,6 +8,7 @@ import { KINDS, SCOPE_KINDS } from '../../src/lib/system/kinds.js';
 import { resolveReferences, type DestinationPresence } from '../../src/lib/system/presence.js';
 import { resolveSystemScopes, SYSTEM_SCOPES } from '../../src/lib/system/scopes.js';
 import { planSettings } from '../../src/lib/system/settings.js';
+import { SystemTally } from '../../src/lib/system/tally.js';
 import { systemOptions } from '../../src/operations/system/options.js';
 
 const source = {
@@ -282,5 +283,25 @@ describe('rows held under another id', () => {
 		expect(naturalKeyFilter(['key', 'language'], [{ key: 'greeting', language: null }])).toEqual({
 			_or: [{ _and: [{ key: { _eq: 'greeting' } }, { language: { _null: true } }] }],
 		});
+	});
+});
+
+describe('the tally of a run', () => {
+	it('takes a refused write back from created and from the list of changes, and counts it as failed', () => {
+		const tally = new SystemTally();
+		tally.change({ scope: 'users', collection: 'directus_permissions', key: 1, change: 'create' });
+		tally.change({ scope: 'users', collection: 'directus_permissions', key: 900, change: 'create' });
+		tally.failWrite({ scope: 'users', collection: 'directus_permissions', key: 900, code: 'RESOURCE_RESTRICTED', reason: 'restricted' }, 'created');
+		expect(tally.scopes.users).toEqual({ created: 1, updated: 0, unchanged: 0, skipped: 0, failed: 1 });
+		expect(tally.changes.map((change) => change.key)).toEqual([1]);
+		expect(tally.failures).toEqual([{ scope: 'users', collection: 'directus_permissions', key: 900, code: 'RESOURCE_RESTRICTED', reason: 'restricted' }]);
+		expect(tally.failedCount).toBe(1);
+	});
+
+	it('keeps its lists short however many rows change, while the counts stay exact', () => {
+		const tally = new SystemTally();
+		for (let key = 0; key < 500; key++) tally.change({ scope: 'comments', collection: 'directus_comments', key, change: 'create' });
+		expect(tally.scopes.comments?.created).toBe(500);
+		expect(tally.changes.length).toBe(50);
 	});
 });
