@@ -11,6 +11,7 @@ const IDS = {
 	editorsRole: '0a000000-0000-4000-8000-000000000001',
 	juniorRole: '0a000000-0000-4000-8000-000000000002',
 	editingPolicy: '0b000000-0000-4000-8000-000000000001',
+	destinationPolicy: '0b000000-0000-4000-8000-000000000002',
 	roleAccess: '0c000000-0000-4000-8000-000000000001',
 	userAccess: '0c000000-0000-4000-8000-000000000002',
 	editor: '0d000000-0000-4000-8000-000000000001',
@@ -151,6 +152,9 @@ beforeAll(async () => {
 	await pair.destination.api('POST', '/items/notes', { title: 'First note' });
 	// The destination already has this translation string, under an id of its own.
 	await pair.destination.api('POST', '/translations', { key: 'greeting', language: 'en-US', value: 'Hi' });
+	// …and a permission of its own under id 1, the id the source's first permission has too.
+	await pair.destination.api('POST', '/policies', { id: IDS.destinationPolicy, name: 'Destination only' });
+	await pair.destination.api('POST', '/permissions', { id: 1, policy: IDS.destinationPolicy, collection: 'notes', action: 'read', fields: ['*'] });
 	await seedSource(pair.source);
 });
 afterAll(async () => {
@@ -217,8 +221,12 @@ describe('migration-system', () => {
 		const destination = pair.destination;
 		const junior = await destination.api('GET', `/roles/${IDS.juniorRole}?fields=id,name,parent`);
 		expect(junior).toEqual({ id: IDS.juniorRole, name: 'Junior editors', parent: IDS.editorsRole });
-		const permissions: { collection: string; action: string }[] = await destination.api('GET', `/permissions?filter[policy][_eq]=${IDS.editingPolicy}`);
-		expect(permissions.filter((row) => (row as { id?: number }).id).map((row) => row.action).sort()).toEqual(['create', 'read']);
+		const permissions: { id?: number; action: string }[] = await destination.api('GET', `/permissions?filter[policy][_eq]=${IDS.editingPolicy}`);
+		expect(permissions.filter((row) => row.id).map((row) => row.action).sort()).toEqual(['create', 'read']);
+		// The destination's own permission 1 is untouched; the source's permission 1 got an id of the destination's choosing.
+		expect(await destination.api('GET', '/permissions/1?fields=policy,action')).toEqual({ policy: IDS.destinationPolicy, action: 'read' });
+		expect(permissions.find((row) => row.action === 'read')?.id).not.toBe(1);
+		expect(report.changes).toContainEqual({ scope: 'users', collection: 'directus_permissions', key: 1, change: 'create', newId: true });
 		const access = await destination.api('GET', `/access?filter[policy][_eq]=${IDS.editingPolicy}&fields=id,role,user`);
 		expect(access).toEqual(
 			expect.arrayContaining([

@@ -161,10 +161,18 @@ describe('comparing rows with the destination', () => {
 		expect(diff.updated).toEqual(['f1']);
 	});
 
-	it('does not overwrite a destination row that holds the same integer id for something else', () => {
+	it('creates a row under a new id when the destination uses its integer id for another row', () => {
 		const preset = { id: 7, bookmark: 'Mine', user: 'u1', role: null, collection: 'notes' };
 		const diff = diffRows(KINDS.presets, [preset], [{ ...preset, user: 'someone-else' }]);
 		expect(diff.update).toEqual([]);
+		expect(diff.createUnderNewId).toEqual([preset]);
+	});
+
+	it('never overwrites a row held under the same integer id when it has no natural key to be found by', () => {
+		const kind = { ...KINDS.presets, matchBy: undefined };
+		const preset = { id: 7, bookmark: 'Mine', user: 'u1', role: null, collection: 'notes' };
+		const diff = diffRows(kind, [preset], [{ ...preset, user: 'someone-else' }]);
+		expect(diff.createUnderNewId).toEqual([]);
 		expect(diff.conflicts).toEqual([{ id: 7, reason: 'id 7 holds a different row on the destination (user differs)' }]);
 	});
 

@@ -41,16 +41,19 @@ export interface ItemFailure {
 
 /**
  * Writes rows in one request; if the destination refuses the batch, row by row, so that one refused
- * row (a Core limit, a unique value) fails alone. Returns the ids written and the rows refused.
+ * row (a Core limit, a unique value) fails alone. Returns the (source) ids written and the rows refused.
  */
 export async function writeRows(
 	client: DestinationClient,
 	method: 'POST' | 'PATCH',
 	path: string,
 	rows: Row[],
+	options: { newIds?: boolean } = {},
 ): Promise<{ written: Id[]; failed: ItemFailure[] }> {
 	if (rows.length === 0) return { written: [], failed: [] };
-	const send = (body: Row | Row[]) => client.send({ method, path, body: () => JSON.stringify(body) });
+	// With newIds the destination picks the ids; the source id still names the row in the report.
+	const bodyOf = (row: Row) => (options.newIds ? Object.fromEntries(Object.entries(row).filter(([field]) => field !== 'id')) : row);
+	const send = (body: Row[]) => client.send({ method, path, body: () => JSON.stringify(body.map(bodyOf)) });
 	try {
 		await send(rows);
 		return { written: rows.map((row) => row['id'] as Id), failed: [] };

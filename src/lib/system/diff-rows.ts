@@ -17,8 +17,22 @@ export interface RowDiff {
 	/** Ids of rows that already exist and change (fields or links): counted once as updated. */
 	updated: Id[];
 	unchanged: Id[];
-	/** Integer ids the destination uses for a different row: not written. */
+	/**
+	 * Rows whose integer id the destination uses for a different row (and that no row of the destination
+	 * matches by natural key): created under an id the destination picks, found by natural key next time.
+	 */
+	createUnderNewId: Row[];
+	/** The same, for collections without a natural key: not written. */
 	conflicts: { id: Id; reason: string }[];
+}
+
+/** Whether the destination row under a row's id is that row (integer ids are handed out per instance). */
+export function isSameRow(kind: SystemKind, desired: Row, existing: Row): boolean {
+	return differingIdentity(kind, desired, existing) === undefined;
+}
+
+function differingIdentity(kind: SystemKind, desired: Row, existing: Row): string | undefined {
+	return kind.sameRowWhen?.find((field) => !sameValue(desired[field], existing[field]));
 }
 
 /** A source row as the destination should hold it: its id, its fields and links, references mapped. */
@@ -37,21 +51,23 @@ export function toDestinationRow(kind: SystemKind, row: Row, mapping: IdMapping)
 export function diffRows(kind: SystemKind, desired: Row[], existing: Row[]): RowDiff {
 	const onDestination = new Map(existing.map((row) => [String(row['id']), row]));
 	const links = kind.links ?? [];
-	const diff: RowDiff = { create: [], update: [], links: [], updated: [], unchanged: [], conflicts: [] };
+	const diff: RowDiff = { create: [], update: [], links: [], updated: [], unchanged: [], createUnderNewId: [], conflicts: [] };
 
 	for (const row of desired) {
 		const id = row['id'] as Id;
 		const current = onDestination.get(String(id));
 		if (!current) {
-			const created: Row = {};
-			for (const [field, value] of Object.entries(row)) if (!links.includes(field)) created[field] = value;
-			diff.create.push(created);
+			diff.create.push(withoutLinks(row, links));
 			const written = links.filter((field) => row[field] !== null || kind.filledOnCreate?.includes(field));
 			const linkValues = Object.fromEntries(written.map((field) => [field, row[field]]));
 			if (Object.keys(linkValues).length > 0) diff.links.push({ id, changes: linkValues });
 			continue;
 		}
-		const conflict = kind.sameRowWhen?.find((field) => !sameValue(row[field], current[field]));
+		const conflict = differingIdentity(kind, row, current);
+		if (conflict && kind.matchBy) {
+			diff.createUnderNewId.push(withoutLinks(row, links));
+			continue;
+		}
 		if (conflict) {
 			diff.conflicts.push({ id, reason: `id ${id} holds a different row on the destination (${conflict} differs)` });
 			continue;
@@ -64,6 +80,10 @@ export function diffRows(kind: SystemKind, desired: Row[], existing: Row[]): Row
 		else diff.unchanged.push(id);
 	}
 	return diff;
+}
+
+function withoutLinks(row: Row, links: readonly string[]): Row {
+	return Object.fromEntries(Object.entries(row).filter(([field]) => !links.includes(field)));
 }
 
 function changedFields(kind: SystemKind, desired: Row, current: Row, fields: readonly string[]): Row {

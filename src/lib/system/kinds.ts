@@ -39,7 +39,8 @@ export interface SystemKind {
 	timestamps?: readonly string[];
 	/**
 	 * Integer keys are handed out by each instance on its own: a destination row with the same id is
-	 * the same row only if these fields match; otherwise the id is taken and the row is not written.
+	 * the same row only if these fields match; otherwise the id is taken, and the row is matched by
+	 * `matchBy` or created under a new id.
 	 */
 	sameRowWhen?: readonly string[];
 	/** A row the destination holds under another id with these fields equal is the same row (takes its id). */
@@ -66,6 +67,7 @@ const permissions: SystemKind = {
 	fields: ['policy', 'collection', 'action', 'permissions', 'validation', 'presets', 'fields'],
 	references: { policy: { collection: 'directus_policies', need: 'required' } },
 	sameRowWhen: ['policy', 'collection', 'action'],
+	matchBy: ['policy', 'collection', 'action'],
 };
 
 /** Never: password, token, tfa_secret, auth_data, last_access, last_page. */
@@ -145,6 +147,7 @@ const presets: SystemKind = {
 		role: { collection: 'directus_roles', need: 'required' },
 	},
 	sameRowWhen: ['collection', 'user', 'role'],
+	matchBy: ['collection', 'user', 'role', 'bookmark'],
 };
 
 const dashboards: SystemKind = {

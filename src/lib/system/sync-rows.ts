@@ -3,7 +3,7 @@ import { boundedPush, type Warning } from '../report.js';
 import type { IdMapping } from './admin-identity.js';
 import { linkSteps } from './dependency-order.js';
 import { readDestinationRows, searchDestination, writeRows, type ItemFailure } from './destination-rows.js';
-import { diffRows, toDestinationRow, type RowChange, type RowDiff } from './diff-rows.js';
+import { diffRows, isSameRow, toDestinationRow, type RowChange, type RowDiff } from './diff-rows.js';
 import type { Id, Row, SystemKind } from './kinds.js';
 import { adoptDestinationIds, naturalKeyFilter } from './natural-key.js';
 import { resolveReferences, type DestinationPresence } from './presence.js';
@@ -64,8 +64,8 @@ async function syncKindRows(scope: SystemScope, kind: SystemKind, run: SystemRun
 		const { rows, existing } = await destinationCounterparts(kind, checked.rows, run);
 		const diff = diffRows(kind, rows, existing);
 		countDiff(scope, kind, diff, run);
-		const conflicting = new Set(diff.conflicts.map(({ id }) => String(id)));
-		presence.remember(kind.collection, rows.map((row) => row['id'] as Id).filter((id) => !conflicting.has(String(id))));
+		const elsewhere = new Set([...diff.conflicts.map(({ id }) => id), ...diff.createUnderNewId.map((row) => row['id'] as Id)].map(String));
+		presence.remember(kind.collection, rows.map((row) => row['id'] as Id).filter((id) => !elsewhere.has(String(id))));
 		if (run.dryRun) continue;
 
 		const links = await applyDiff(scope, kind, diff, run);
@@ -90,13 +90,14 @@ function outcomeOf(scope: SystemScope, kind: SystemKind, key: Id, reason: string
 /** Counts and lists a batch's diff: what is (or would be) created, updated, unchanged, skipped. */
 function countDiff(scope: SystemScope, kind: SystemKind, diff: RowDiff, run: SystemRun): void {
 	for (const row of diff.create) run.tally.change({ scope, collection: kind.collection, key: row['id'] as Id, change: 'create' });
+	for (const row of diff.createUnderNewId) run.tally.change({ scope, collection: kind.collection, key: row['id'] as Id, change: 'create', newId: true });
 	for (const id of diff.updated) {
 		const fields = [...diff.update, ...diff.links].filter((entry) => entry.id === id).flatMap((entry) => Object.keys(entry.changes));
 		run.tally.change({ scope, collection: kind.collection, key: id, change: 'update', fields });
 	}
 	run.tally.unchanged(scope, diff.unchanged.length);
 	for (const { id, reason } of diff.conflicts) run.tally.skip(outcomeOf(scope, kind, id, reason));
-	run.created[kind.collection] = (run.created[kind.collection] ?? 0) + diff.create.length;
+	run.created[kind.collection] = (run.created[kind.collection] ?? 0) + diff.create.length + diff.createUnderNewId.length;
 }
 
 /** Creates the missing rows and updates the changed fields; returns the links still to write. */
@@ -110,6 +111,8 @@ async function applyDiff(scope: SystemScope, kind: SystemKind, diff: RowDiff, ru
 	const created = await writeRows(run.client, 'POST', kind.path, diff.create);
 	created.failed.forEach((failure) => fail(failure, 'created'));
 	run.presence.forget(kind.collection, created.failed.map((failure) => failure.key));
+	const createdUnderNewId = await writeRows(run.client, 'POST', kind.path, diff.createUnderNewId, { newIds: true });
+	createdUnderNewId.failed.forEach((failure) => fail(failure, 'created'));
 	const updated = await writeRows(run.client, 'PATCH', kind.path, diff.update.map(({ id, changes }) => ({ id, ...changes })));
 	updated.failed.forEach((failure) => fail(failure, 'updated'));
 
@@ -148,17 +151,28 @@ async function writeLinks(scope: SystemScope, kind: SystemKind, links: PendingLi
 
 /**
  * The destination rows a batch is compared with: those with the same ids and, for collections matched
- * by natural key, those holding the same row under another id (the batch's rows then take that id).
+ * by natural key, the row holding the same natural key under another id (a row missing by id, or whose
+ * integer id the destination uses for something else, then takes that id).
  */
 async function destinationCounterparts(kind: SystemKind, rows: Row[], run: SystemRun): Promise<{ rows: Row[]; existing: Row[] }> {
 	const fields = [...kind.fields, ...(kind.links ?? [])];
 	const existing = await readDestinationRows(run.client, kind.path, rows.map((row) => row['id'] as Id), fields);
-	const found = new Set(existing.map((row) => String(row['id'])));
-	const newcomers = rows.filter((row) => !found.has(String(row['id'])));
-	if (!kind.matchBy || newcomers.length === 0) return { rows, existing };
+	if (!kind.matchBy) return { rows, existing };
+	const byId = new Map(existing.map((row) => [String(row['id']), row]));
+	const settled = (row: Row) => {
+		const current = byId.get(String(row['id']));
+		return current !== undefined && isSameRow(kind, row, current);
+	};
+	const newcomers = rows.filter((row) => !settled(row));
+	if (newcomers.length === 0) return { rows, existing };
+	const claimed = new Set(rows.filter(settled).map((row) => String(row['id'])));
 	const held = await searchDestination(run.client, kind.path, { filter: naturalKeyFilter(kind.matchBy, newcomers), fields: ['id', ...fields] });
-	const elsewhere = held.filter((row) => !found.has(String(row['id'])));
-	const { rows: matched, adopted } = adoptDestinationIds(kind.matchBy, rows, elsewhere);
+	const elsewhere = held.filter((row) => !claimed.has(String(row['id'])));
+	const { rows: matched, adopted } = adoptDestinationIds(kind.matchBy, newcomers, elsewhere);
 	for (const { sourceId, destinationId } of adopted) run.mapping.add(kind.collection, sourceId, destinationId);
-	return { rows: matched, existing: [...existing, ...elsewhere] };
+	const adoptedBySource = new Map(matched.map((row, index) => [String(newcomers[index]!['id']), row]));
+	return {
+		rows: rows.map((row) => adoptedBySource.get(String(row['id'])) ?? row),
+		existing: [...existing, ...elsewhere.filter((row) => !byId.has(String(row['id'])))],
+	};
 }

@@ -27,6 +27,8 @@ export interface PlannedChange {
 	key: Id;
 	change: 'create' | 'update';
 	fields?: string[];
+	/** Created under an id the destination picked: the source's integer id is taken there. */
+	newId?: true;
 }
 
 /** Counts and bounded lists of a system migration run, filled as each batch is done. */
