@@ -158,6 +158,8 @@ beforeAll(async () => {
 	await seedSource(pair.source);
 });
 afterAll(async () => {
+	// The migrated Flow is inactive on both sides; it is removed all the same.
+	for (const instance of [pair?.source, pair?.destination]) await instance?.api('DELETE', `/flows/${IDS.flow}`).catch(() => undefined);
 	await pair?.stop();
 });
 

@@ -76,6 +76,15 @@ export class SystemTally {
 	}
 
 	get failedCount(): number {
-		return Object.values(this.scopes).reduce((sum, counts) => sum + counts.failed, 0);
+		return this.totals.failed;
+	}
+
+	/** Every scope's counts added up. */
+	get totals(): ScopeCounts {
+		const totals: ScopeCounts = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
+		for (const counts of Object.values(this.scopes)) {
+			for (const key of Object.keys(totals) as (keyof ScopeCounts)[]) totals[key] += counts[key];
+		}
+		return totals;
 	}
 }

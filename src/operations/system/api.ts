@@ -38,10 +38,9 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 		warnings,
 		requests: client.stats,
 	};
-	const totals = Object.values(tally.scopes).reduce((sum, counts) => ({ created: sum.created + counts.created, updated: sum.updated + counts.updated }), { created: 0, updated: 0 });
-	context.logger.info(
-		`[migration-system] ${destination.host}: ${options.dryRun ? 'dry run, would create' : 'created'} ${totals.created}, ${options.dryRun ? 'would update' : 'updated'} ${totals.updated}, failed ${tally.failedCount} (${scopes.join(', ')})`,
-	);
+	const { created, updated, failed } = tally.totals;
+	const mode = options.dryRun ? 'dry run, to' : 'applied,';
+	context.logger.info(`[migration-system] ${destination.host}: ${mode} create ${created}, update ${updated}; failed ${failed} (${scopes.join(', ')})`);
 	if (tally.failedCount > 0) {
 		throw new Rejection({ code: 'SYSTEM_FAILED', message: `${tally.failedCount} system row(s) could not be written; see failures.`, ...report });
 	}
