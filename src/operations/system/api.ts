@@ -39,8 +39,8 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 		requests: client.stats,
 	};
 	const { created, updated, failed } = tally.totals;
-	const mode = options.dryRun ? 'dry run, to' : 'applied,';
-	context.logger.info(`[migration-system] ${destination.host}: ${mode} create ${created}, update ${updated}; failed ${failed} (${scopes.join(', ')})`);
+	const done = options.dryRun ? `dry run: would create ${created}, update ${updated}` : `created ${created}, updated ${updated}`;
+	context.logger.info(`[migration-system] ${destination.host}: ${done}, failed ${failed} (${scopes.join(', ')})`);
 	if (tally.failedCount > 0) {
 		throw new Rejection({ code: 'SYSTEM_FAILED', message: `${tally.failedCount} system row(s) could not be written; see failures.`, ...report });
 	}
