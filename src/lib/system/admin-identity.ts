@@ -61,10 +61,4 @@ export class IdMapping {
 	isMapped(collection: string, id: Id): boolean {
 		return this.byCollection.get(collection)?.has(id) ?? false;
 	}
-
-	toJSON(): Record<string, Record<string, Id>> {
-		const json: Record<string, Record<string, Id>> = {};
-		for (const [collection, ids] of this.byCollection) json[collection] = Object.fromEntries(ids);
-		return json;
-	}
 }

@@ -18,20 +18,19 @@ export class SourceRows {
 		this.context = context;
 	}
 
-	async *pages(kind: SystemKind, filter: Record<string, unknown> | null = null): AsyncGenerator<Row[]> {
+	async *pages(kind: SystemKind): AsyncGenerator<Row[]> {
 		const fields = ['id', ...kind.fields, ...(kind.links ?? [])];
 		if (kind.parentField) {
-			const rows = await this.read(kind.collection, { fields, filter, sort: ['id'], limit: -1 });
+			const rows = await this.read(kind.collection, { fields, sort: ['id'], limit: -1 });
 			const { ordered } = orderParentFirst(rows, kind.parentField);
 			for (let start = 0; start < ordered.length; start += PAGE_SIZE) yield ordered.slice(start, start + PAGE_SIZE);
 			return;
 		}
 		let after: Id | null = null;
 		for (;;) {
-			const conditions = [filter, after === null ? null : { id: { _gt: after } }].filter(Boolean);
 			const page = await this.read(kind.collection, {
 				fields,
-				filter: conditions.length > 0 ? { _and: conditions } : null,
+				filter: after === null ? null : { id: { _gt: after } },
 				sort: ['id'],
 				limit: PAGE_SIZE,
 			});
