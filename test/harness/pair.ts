@@ -34,7 +34,13 @@ export interface Pair {
  * and holds its token (MIGRATION_DESTINATION_TOKEN), as a user would set them up.
  */
 export async function startPair(
-	options: { keepWorkDir?: boolean; sourceEnv?: Record<string, string>; vendor?: Vendor; destinationVendor?: Vendor } = {},
+	options: {
+		keepWorkDir?: boolean;
+		sourceEnv?: Record<string, string>;
+		destinationEnv?: Record<string, string>;
+		vendor?: Vendor;
+		destinationVendor?: Vendor;
+	} = {},
 ): Promise<Pair> {
 	const vendor = options.vendor ?? DEFAULT_VENDOR;
 	const destinationVendor = options.destinationVendor ?? vendor;
@@ -54,7 +60,7 @@ export async function startPair(
 				...options.sourceEnv,
 			},
 		}),
-		DirectusInstance.start({ name: 'destination', workDir, port: destinationPort, vendor: destinationVendor }),
+		DirectusInstance.start({ name: 'destination', workDir, port: destinationPort, vendor: destinationVendor, env: options.destinationEnv }),
 	]);
 	const [source, destination] = starting.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
 	if (!source || !destination) {

@@ -1,0 +1,47 @@
+import { defineOperationApp } from '@directus/extensions-sdk';
+import { booleanField, destinationFields, destinationOverview, listText, yesNo } from '../../lib/panel/fields.js';
+
+const SCOPE_CHOICES = [
+	{ text: 'Users, roles, policies, permissions', value: 'users' },
+	{ text: 'Comments', value: 'comments' },
+	{ text: 'Presets and bookmarks', value: 'presets' },
+	{ text: 'Dashboards and panels', value: 'dashboards' },
+	{ text: 'Flows and operations', value: 'flows' },
+	{ text: 'Project settings', value: 'settings' },
+	{ text: 'Custom translations', value: 'translations' },
+	{ text: 'File folders', value: 'folders' },
+	{ text: 'Extensions', value: 'extensions' },
+];
+
+export default defineOperationApp({
+	id: 'migration-system',
+	name: 'Migration: system data',
+	icon: 'admin_panel_settings',
+	description:
+		'Copies users and access, comments, presets, dashboards, flows, settings, translations, folders and extensions to the destination, keeping ids.',
+	overview: (options) => [
+		...destinationOverview(options),
+		{ label: 'Scope', text: listText(options?.scope, 'MIGRATION_DEFAULT_SCOPE, else all') },
+		{ label: 'Dry run', text: yesNo(options?.dryRun, true) },
+	],
+	options: [
+		...destinationFields(),
+		{
+			field: 'scope',
+			name: 'Scope',
+			type: 'csv',
+			meta: {
+				width: 'full',
+				interface: 'select-multiple-checkbox',
+				options: { choices: SCOPE_CHOICES },
+				note: 'What to migrate. None ticked: the MIGRATION_DEFAULT_SCOPE environment variable (comma-separated), else everything. Users never get passwords, tokens or 2FA secrets: new users must reset their password.',
+			},
+		},
+		booleanField(
+			'dryRun',
+			'Dry run',
+			true,
+			'Compare only: per scope, what would be created, updated or left unchanged; nothing is written. Turn off to apply.',
+		),
+	],
+});

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { destinationOptionsShape } from '../../lib/options/destination.js';
+import { flowBoolean, flowStringList } from '../../lib/options/flow-values.js';
+
+export const systemOptions = z.object({
+	...destinationOptionsShape,
+	/** users, comments, presets, dashboards, flows, settings, translations, folders, extensions. Empty: MIGRATION_DEFAULT_SCOPE, else all. */
+	scope: flowStringList(),
+	/**
+	 * Compare only: nothing is written. On by default, as for the schema sync: this operation rewrites
+	 * roles, permissions, users and settings of another instance, so a first run shows what it would do.
+	 */
+	dryRun: flowBoolean(true),
+});
+
+export type SystemOptions = z.output<typeof systemOptions>;

@@ -1,0 +1,41 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import type { DirectusInstance } from './instance.ts';
+import { ensureDirectusInstalled, nodeBinary } from './paths.ts';
+import { psql } from './postgres.ts';
+
+const RUN_SQL = `
+const [sqlitePath, file, sql, params] = process.argv.slice(1);
+const sqlite3 = require(sqlitePath);
+const db = new sqlite3.Database(file);
+db.configure('busyTimeout', 10000);
+db.run(sql, JSON.parse(params), (error) => {
+	db.close();
+	if (error) { console.error(error.message); process.exit(1); }
+});
+`;
+
+/** A parameter as an SQL literal (PostgreSQL path: psql takes no bound parameters). */
+function literal(value: unknown): string {
+	if (value === null || value === undefined) return 'NULL';
+	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+	return `'${String(value).replace(/'/g, "''")}'`;
+}
+
+/**
+ * Runs one SQL statement (with `?` parameters) on an instance's database, next to the running
+ * server: for rows its API refuses to create (a permission with a filter under Directus Core, a
+ * marketplace extension offline). SQLite and PostgreSQL.
+ */
+export function runSql(instance: DirectusInstance, sql: string, params: unknown[] = []): void {
+	if (instance.vendor === 'postgres') {
+		let index = 0;
+		psql(sql.replace(/\?/g, () => literal(params[index++])), instance.database);
+		return;
+	}
+	const installRoot = dirname(dirname(dirname(ensureDirectusInstalled())));
+	const sqlitePath = join(installRoot, 'node_modules/sqlite3');
+	execFileSync(nodeBinary(), ['-e', RUN_SQL, sqlitePath, instance.database, sql, JSON.stringify(params)], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+}
