@@ -7,7 +7,8 @@ import { freePort } from '../harness/instance.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
 import { placesHoldingSecret } from '../harness/secrets.ts';
 
-const IGNORED = [...STAMPED_ON_UPDATE, 'user_created'];
+/** With the defaults the destination stamps date_created and user_created of the rows it creates. */
+const IGNORED = [...STAMPED_ON_UPDATE, 'user_created', 'date_created'];
 const NOT_DIRECTUS_TOKEN = 'some-token-for-a-server-that-is-not-directus';
 const EDITOR_TOKEN = 'editor-token-content-flows-0123456789';
 

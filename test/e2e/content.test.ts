@@ -9,11 +9,13 @@ const ARTICLES = 1200;
 const CATEGORIES = 150;
 /** user_created links to the source's admin, who does not exist on the destination (see the user-link test). */
 const IGNORED = [...STAMPED_ON_UPDATE, 'user_created'];
+/** These runs keep authorship (date_created is compared); the default, one write per row, is tested apart. */
+const KEEP_AUTHORSHIP = { preserveAuthorship: true };
 
 let pair: Pair;
 let fileIds: string[];
 const migrate = (options: Record<string, unknown> = {}): Promise<FlowRun> =>
-	withFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options }], (flow) => flow.trigger());
+	withFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options: { ...KEEP_AUTHORSHIP, ...options } }], (flow) => flow.trigger());
 const count = async (instance: Pair['source'], collection: string, filter?: object) => {
 	const query = filter ? `&filter=${encodeURIComponent(JSON.stringify(filter))}` : '';
 	const result = await instance.api<{ count: number }[]>('GET', `/items/${collection}?aggregate[count]=*${query}`);

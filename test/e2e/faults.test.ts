@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { differences } from '../harness/compare.ts';
+import { differences, STAMPED_ON_UPDATE } from '../harness/compare.ts';
 import { uploadFile } from '../harness/content-fixtures.ts';
 import { FaultProxy, type Faults } from '../harness/fault-proxy.ts';
 import { withFlow } from '../harness/flows.ts';
@@ -20,7 +20,7 @@ const migrateThroughProxy = (options: Record<string, unknown> = {}) =>
 
 async function expectDestinationEqualsSource() {
 	for (const collection of ['parts', 'assemblies']) {
-		expect(await differences(pair.source, pair.destination, collection), collection).toEqual([]);
+		expect(await differences(pair.source, pair.destination, collection, { ignore: [...STAMPED_ON_UPDATE, 'date_created', 'user_created'] }), collection).toEqual([]);
 	}
 	const files = await pair.destination.api<{ id: string }[]>('GET', '/files?limit=-1&fields=id');
 	expect(files).toHaveLength(FILES);

@@ -14,5 +14,5 @@ export const planShape = {
 
 export const upsertShape = {
 	deleteMissing: flowBoolean(false),
-	preserveAuthorship: flowBoolean(true),
+	preserveAuthorship: flowBoolean(false),
 };

@@ -206,7 +206,7 @@ export function executionFields(options: { dryRunNote: string }): PanelField[] {
 export function upsertFields(): PanelField[] {
 	return [
 		booleanField('deleteMissing', 'Delete missing', false, 'Also delete destination items of these collections that no longer exist on the source. A dry run counts them.'),
-		booleanField('preserveAuthorship', 'Preserve authorship', true, 'Set date_created and user_created of created items back to the source values (one extra small write per created item; date_updated then shows the migration).'),
+		booleanField('preserveAuthorship', 'Preserve authorship', false, 'Set date_created and user_created of created items back to the source values. Costs a second write of each created item (the first copy runs about 2.5× slower) and date_updated then shows the migration.'),
 	];
 }
 
