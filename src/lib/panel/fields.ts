@@ -46,7 +46,7 @@ export function destinationFields(): PanelField[] {
 			type: 'integer',
 			schema: { default_value: 5 },
 			meta: {
-				width: 'third',
+				width: 'half',
 				interface: 'input',
 				options: { min: 0, max: 10 },
 				note: 'Retries of a request that failed for a passing reason (network, 429, 502–504), with backoff.',
@@ -58,7 +58,7 @@ export function destinationFields(): PanelField[] {
 			type: 'integer',
 			schema: { default_value: 0 },
 			meta: {
-				width: 'third',
+				width: 'half',
 				interface: 'input',
 				options: { min: 0, max: 1000 },
 				note: 'Most requests started per second on the destination. 0: no limit.',
@@ -70,7 +70,7 @@ export function destinationFields(): PanelField[] {
 			type: 'integer',
 			schema: { default_value: 120 },
 			meta: {
-				width: 'third',
+				width: 'full',
 				interface: 'input',
 				options: { min: 1, max: 3600 },
 				note: 'A request that takes longer is cancelled and retried.',
