@@ -45,16 +45,19 @@ export async function openBrowser(viewport = { width: 1600, height: 1000 }): Pro
 			'--no-first-run',
 		],
 	});
-	const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' });
+	// Reduced motion: the login page's animated background is costly without a GPU.
+	const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC', reducedMotion: 'reduce' });
 	context.setDefaultTimeout(20_000);
 	const page = await context.newPage();
 	let errors: string[] = [];
 	page.on('console', (message: ConsoleMessage) => {
+		if (process.env['BROWSER_TEST_CONSOLE']) console.log(`[browser ${message.type()}] ${message.text()} (${message.location().url})`);
 		if (message.type() !== 'error') return;
 		const text = message.text();
 		if (message.location().url.includes(EXTENSION_SOURCES) || text.includes(EXTENSION_SOURCES)) errors.push(`console.error: ${text}`);
 	});
 	page.on('pageerror', (error) => {
+		if (process.env['BROWSER_TEST_CONSOLE']) console.log(`[browser uncaught] ${error.stack ?? error.message}`);
 		if (`${error.stack ?? ''}\n${error.message}`.includes(EXTENSION_SOURCES)) errors.push(`uncaught: ${error.stack ?? error.message}`);
 	});
 	return {
