@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium for the browser test (test/browser/), once. The test drives it with
+# Installs Debian's Chromium for the browser test (test/e2e/flow-editor-browser.test.ts), once. The test drives it with
 # playwright-core; no browser is ever downloaded by Playwright. Idempotent: nothing to do when
 # /usr/bin/chromium is there. Needs root (CI and developer machines run as root).
 set -euo pipefail
@@ -9,6 +9,7 @@ if [ -x /usr/bin/chromium ]; then
 fi
 echo "install-chromium: installing Debian's chromium package" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium fonts-liberation >&2
-/usr/bin/chromium --version
+# Wait for another apt run (a colleague's, unattended upgrades) instead of failing on its lock.
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends chromium fonts-liberation >&2
+echo "install-chromium: $(/usr/bin/chromium --version 2>/dev/null)"
