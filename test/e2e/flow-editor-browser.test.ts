@@ -91,11 +91,13 @@ describe.skipIf(!browserAvailable)('the operations in the Flow editor of the adm
 		);
 	const expectedOverview = (panel: OperationPanel, options: Record<string, unknown>) =>
 		panel.overview(options, { flow: {} }).map(({ label, text }) => ({ label, text: String(text).trim() }));
-	/** Edit mode: a flow with operations opens read-only; "Edit Flow" unlocks the cards. */
+	/** Edit mode: a flow with operations opens read-only ("Edit Flow" unlocks the cards), an empty one editable. */
 	const enterEditMode = async () => {
 		const edit = page().getByRole('button', { name: 'Edit Flow' });
+		const editing = page().locator('.v-workspace.editing');
+		await edit.or(editing).first().waitFor();
 		if (await edit.isVisible()) await edit.click();
-		await page().locator('.v-workspace.editing').waitFor();
+		await editing.waitFor();
 	};
 	const openDrawer = async (panel: OperationPanel): Promise<Locator> => {
 		await card(panel).locator('.edit-actions button:has(i[data-icon="edit"])').click();
@@ -272,8 +274,10 @@ describe.skipIf(!browserAvailable)('the operations in the Flow editor of the adm
 			await page().setViewportSize({ width: viewport.width, height: Math.min(Math.max(height, viewport.height), 4000) });
 		}
 		try {
-			// Settled: web fonts loaded, the drawer's slide-in and any field transition finished.
+			// Settled: web fonts loaded, no focus ring (its transition never ends at the same frame), the
+			// drawer's slide-in and any field transition finished.
 			await page().evaluate(() => document.fonts.ready.then(() => undefined));
+			await page().evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
 			await drawer.evaluate((element) => Promise.all(element.getAnimations({ subtree: true }).map((animation) => animation.finished)).then(() => undefined));
 			await drawer.screenshot({ path, animations: 'disabled' });
 		} finally {
