@@ -274,10 +274,12 @@ describe.skipIf(!browserAvailable)('the operations in the Flow editor of the adm
 			await page().setViewportSize({ width: viewport.width, height: Math.min(Math.max(height, viewport.height), 4000) });
 		}
 		try {
-			// Settled: web fonts loaded, no focus ring (its transition never ends at the same frame), the
-			// drawer's slide-in and any field transition finished.
+			// Settled, so that the picture changes only with the app: web fonts loaded, no focus ring and no
+			// hover (the input borders fade between the two), the drawer's slide-in and transitions over.
 			await page().evaluate(() => document.fonts.ready.then(() => undefined));
+			await page().mouse.move(0, 0);
 			await page().evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+			await page().waitForTimeout(600);
 			await drawer.evaluate((element) => Promise.all(element.getAnimations({ subtree: true }).map((animation) => animation.finished)).then(() => undefined));
 			await drawer.screenshot({ path, animations: 'disabled' });
 		} finally {
