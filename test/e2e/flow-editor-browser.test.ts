@@ -61,7 +61,10 @@ describe.skipIf(!browserAvailable)('the operations in the Flow editor of the adm
 		mkdirSync(SCREENSHOTS, { recursive: true });
 		pair = await startPair();
 		await completeOnboarding(pair.source);
-		session = await openBrowser({ width: 1800, height: 1000 });
+		session = await openBrowser(
+			panels.map((panel) => panel.id),
+			{ width: 1800, height: 1000 },
+		);
 	});
 
 	afterAll(async () => {

@@ -20,17 +20,35 @@ export function chromiumInstalled(): boolean {
 /** Where the admin app loads an extension's app bundle from: errors from there are ours. */
 const EXTENSION_SOURCES = '/extensions/sources/';
 
+/**
+ * Whether a console message is an error of our bundle: logged from it, with it in the stack, or one
+ * the admin app caught in our code and reported as a warning tagged with the extension's id
+ * (`[operation-overview-<id>-error]`, followed by the error and its stack).
+ */
+function fromOurBundle(message: ConsoleMessage, extensionIds: string[]): boolean {
+	if (!['error', 'warning', 'assert'].includes(message.type())) return false;
+	const text = message.text();
+	return (
+		message.location().url.includes(EXTENSION_SOURCES) ||
+		text.includes(EXTENSION_SOURCES) ||
+		extensionIds.some((id) => text.includes(`-${id}-error]`))
+	);
+}
+
 export interface BrowserSession {
 	browser: Browser;
 	context: BrowserContext;
 	page: Page;
-	/** Console errors and uncaught exceptions that came from our app bundle, since the last `takeBundleErrors`. */
+	/** Errors of our app bundle the page logged (see `fromOurBundle`) or threw, since the last `takeBundleErrors`. */
 	takeBundleErrors(): string[];
 	close(): Promise<void>;
 }
 
-/** A headless Chromium with a fresh profile (Playwright makes a temporary one), quiet (no background traffic), one page. */
-export async function openBrowser(viewport = { width: 1600, height: 1000 }): Promise<BrowserSession> {
+/**
+ * A headless Chromium with a fresh profile (Playwright makes a temporary one), quiet (no background
+ * traffic), one page, watching for errors of our bundle (`extensionIds`: our operations' ids).
+ */
+export async function openBrowser(extensionIds: string[], viewport = { width: 1600, height: 1000 }): Promise<BrowserSession> {
 	const browser = await chromium.launch({
 		executablePath: CHROMIUM_PATH,
 		headless: true,
@@ -52,9 +70,7 @@ export async function openBrowser(viewport = { width: 1600, height: 1000 }): Pro
 	let errors: string[] = [];
 	page.on('console', (message: ConsoleMessage) => {
 		if (process.env['BROWSER_TEST_CONSOLE']) console.log(`[browser ${message.type()}] ${message.text()} (${message.location().url})`);
-		if (message.type() !== 'error') return;
-		const text = message.text();
-		if (message.location().url.includes(EXTENSION_SOURCES) || text.includes(EXTENSION_SOURCES)) errors.push(`console.error: ${text}`);
+		if (fromOurBundle(message, extensionIds)) errors.push(`console.${message.type()}: ${message.text()}`);
 	});
 	page.on('pageerror', (error) => {
 		if (process.env['BROWSER_TEST_CONSOLE']) console.log(`[browser uncaught] ${error.stack ?? error.message}`);
