@@ -144,7 +144,9 @@ describe.skipIf(!browserAvailable)('the operations in the Flow editor of the adm
 			expect(await tile.locator('.block > .name').textContent()).toBe(stepName(panel));
 			const overview = await overviewOf(tile);
 			expect(overview, `overview of ${panel.id}`).toEqual(expectedOverview(panel, canvasOptions.get(panel.id)!));
-			expect(overview).toContainEqual({ label: 'Destination', text: new URL(DESTINATION_URL).host });
+			if (canvasOptions.get(panel.id)!['destinationUrl']) {
+				expect(overview).toContainEqual({ label: 'Destination', text: new URL(DESTINATION_URL).host });
+			}
 			if (canvasOptions.get(panel.id)!['collections']) {
 				expect(overview).toContainEqual({ label: 'Collections', text: COLLECTIONS.join(', ') });
 			}
@@ -207,10 +209,11 @@ describe.skipIf(!browserAvailable)('the operations in the Flow editor of the adm
 				const value = await changeField(page(), block, field, options[field.field]);
 				if (value !== undefined) expected[field.field] = value;
 			}
-			expect(Object.keys(expected).length, `${panel.id}: no field could be changed`).toBeGreaterThan(0);
 			changed.set(panel.id, expected);
 			await closeDrawer(drawer);
 		}
+		const changedFields = [...changed.values()].reduce((count, fields) => count + Object.keys(fields).length, 0);
+		expect(changedFields, 'no field of any drawer could be changed').toBeGreaterThan(0);
 		await page().getByRole('button', { name: 'Save' }).click();
 		await page().getByRole('button', { name: 'Edit Flow' }).waitFor();
 

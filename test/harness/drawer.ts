@@ -26,7 +26,7 @@ export function plainNote(note: string): string {
 /** The value the field shows, as the option would hold it; `undefined`: an interface we do not read. */
 export async function readFieldValue(block: Locator, field: PanelField): Promise<unknown> {
 	const iface = field.meta?.interface;
-	if (iface === 'boolean' || iface === 'toggle') {
+	if (iface === 'boolean') {
 		return (await block.getByRole('checkbox').getAttribute('aria-pressed')) === 'true';
 	}
 	if (iface === 'input') {
@@ -52,7 +52,7 @@ export async function readFieldValue(block: Locator, field: PanelField): Promise
 export async function changeField(page: Page, block: Locator, field: PanelField, current: unknown): Promise<unknown> {
 	const iface = field.meta?.interface;
 	if (isMasked(field)) return undefined;
-	if (iface === 'boolean' || iface === 'toggle') {
+	if (iface === 'boolean') {
 		const now = current ?? defaultOf(field) ?? false;
 		await block.getByRole('checkbox').click();
 		return !now;
