@@ -1,5 +1,6 @@
 import type { Filter, SchemaOverview } from '@directus/types';
-import type { DestinationClient } from '../destination/client.js';
+import { DestinationClient } from '../destination/client.js';
+import { resolveDestination, type DestinationOptions } from '../options/destination.js';
 import { assertAdminDestination } from '../destination/preflight.js';
 import { MigrationError, toMigrationError } from '../errors.js';
 import { FileTransfer, referencedFileIds } from '../files/transfer.js';
@@ -153,6 +154,22 @@ export class ContentMigration {
 		}
 		return this.report;
 	}
+}
+
+/**
+ * A content migration for one operation run: the destination from the options and the source's
+ * environment (its token registered as a secret to scrub), one client with the run's concurrency.
+ */
+export function contentMigration(
+	operation: string,
+	options: DestinationOptions & { concurrency?: number; dryRun: boolean },
+	context: MigrationContext,
+	secrets: string[],
+): ContentMigration {
+	const destination = resolveDestination(options, context.env);
+	secrets.push(destination.token);
+	const client = new DestinationClient(destination, { concurrency: options.concurrency });
+	return new ContentMigration(operation, context, client, options.dryRun);
 }
 
 /** Runs `steps` on a migration and returns its report (or rejects with it). */
