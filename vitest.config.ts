@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import PlainSummaryReporter from './test/plain-summary-reporter.ts';
 import { postgresAvailable } from './test/harness/postgres.ts';
 
 const e2e = {
@@ -16,6 +17,7 @@ if (!withPostgres) {
 
 export default defineConfig({
 	test: {
+		reporters: ['default', new PlainSummaryReporter()],
 		// Each end-to-end file starts its own pair of Directus servers: one file at a time on 2 cores.
 		fileParallelism: false,
 		projects: [
