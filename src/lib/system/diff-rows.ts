@@ -1,3 +1,4 @@
+import { valuesEqual } from '../items/values-equal.js';
 import type { IdMapping } from './admin-identity.js';
 import type { Id, Row, SystemKind } from './kinds.js';
 
@@ -98,29 +99,5 @@ function changedFields(kind: SystemKind, desired: Row, current: Row, fields: rea
 
 /** Equal as Directus stores them: null = missing, objects by content (key order aside), instants by time. */
 export function sameValue(a: unknown, b: unknown, asInstant = false): boolean {
-	const left = a ?? null;
-	const right = b ?? null;
-	if (left === null || right === null) return left === right;
-	if (asInstant) return instant(left) === instant(right);
-	if (typeof left !== 'object' || typeof right !== 'object') {
-		return left === right || (isNumeric(left) && isNumeric(right) && Number(left) === Number(right));
-	}
-	return canonicalJson(left) === canonicalJson(right);
-}
-
-function instant(value: unknown): number | string {
-	const time = value instanceof Date ? value.getTime() : Date.parse(String(value));
-	return Number.isNaN(time) ? String(value) : time;
-}
-
-function isNumeric(value: unknown): boolean {
-	return (typeof value === 'number' || (typeof value === 'string' && value.trim() !== '')) && !Number.isNaN(Number(value));
-}
-
-function canonicalJson(value: unknown): string {
-	return JSON.stringify(value, (_key, inner) =>
-		inner && typeof inner === 'object' && !Array.isArray(inner)
-			? Object.fromEntries(Object.entries(inner as Row).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
-			: inner,
-	);
+	return valuesEqual(a, b, asInstant ? 'timestamp' : undefined);
 }
