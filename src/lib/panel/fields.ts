@@ -210,6 +210,15 @@ export function upsertFields(): PanelField[] {
 	];
 }
 
+/** The card of a step that works on a plan: destination, which plan, dry run. */
+export function planStepOverview(options: Record<string, any>): { label: string; text: string }[] {
+	return [
+		...destinationOverview(options),
+		{ label: 'Plan', text: options?.plan || 'Previous step' },
+		{ label: 'Dry run', text: yesNo(options?.dryRun, false) },
+	];
+}
+
 export function planField(): PanelField {
 	return {
 		field: 'plan',

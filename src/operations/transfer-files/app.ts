@@ -1,16 +1,12 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { destinationFields, destinationOverview, executionFields, planField, yesNo } from '../../lib/panel/fields.js';
+import { destinationFields, executionFields, planField, planStepOverview } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-transfer-files',
 	name: 'Migration: transfer files',
 	icon: 'perm_media',
 	description: 'Streams the files a plan references, with their folders and metadata, to the destination (same ids).',
-	overview: (options) => [
-		...destinationOverview(options),
-		{ label: 'Plan', text: options?.plan || 'Previous step' },
-		{ label: 'Dry run', text: yesNo(options?.dryRun, false) },
-	],
+	overview: planStepOverview,
 	options: [
 		...destinationFields(),
 		planField(),
