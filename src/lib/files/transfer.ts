@@ -2,10 +2,9 @@ import type { Readable } from 'node:stream';
 import type { Filter, SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import pLimit from 'p-limit';
-import { isMigrationError } from '../errors.js';
 import type { MigrationContext } from '../operation.js';
 import { boundedPush } from '../report.js';
-import { DestinationItems, type RowFailure } from '../items/destination-items.js';
+import { DestinationItems, isRowRefusal, type RowFailure } from '../items/destination-items.js';
 import { diffRows, type Row } from '../items/diff-rows.js';
 import { LinkGuard } from '../items/link-guard.js';
 import { SourceItems } from '../items/source-reader.js';
@@ -95,6 +94,7 @@ export class FileTransfer {
 	private readonly folderModel: CollectionModel;
 	private readonly guard: LinkGuard;
 	private readonly files: DestinationItems;
+	private readonly assets: InstanceType<MigrationContext['services']['AssetsService']>;
 
 	private readonly context: MigrationContext;
 	private readonly schema: SchemaOverview;
@@ -121,7 +121,8 @@ export class FileTransfer {
 		this.folderModel = modelCollection(this.schema, 'directus_folders');
 		this.files = new DestinationItems(this.client, 'directus_files', 'id');
 		// Folders are all written first; users and anything else linked are checked on the destination.
-		this.guard = new LinkGuard(this.client, new Set(['directus_folders']), (collection) => this.schema.collections[collection]?.primary ?? 'id');
+		this.guard = new LinkGuard(this.client, this.schema, new Set(['directus_folders']));
+		this.assets = new this.context.services.AssetsService({ knex: this.context.database, schema: this.schema, accountability: null });
 	}
 
 	/** Creates and updates folders so the destination has the source's tree with the same ids. */
@@ -178,22 +179,21 @@ export class FileTransfer {
 
 	/** One file's bytes; a refusal is recorded, a failure of the destination itself ends the run. */
 	private async transferOne(row: Row, replace: boolean): Promise<void> {
-		const assets = new this.context.services.AssetsService({ knex: this.context.database, schema: this.schema, accountability: null });
 		try {
 			// Checks the bytes exist in the source's storage without opening them: a missing file fails
 			// this file, not the run.
-			await assets.getAsset(String(row['id']), undefined, undefined, true);
+			await this.assets.getAsset(String(row['id']), undefined, undefined, true);
 		} catch (error) {
 			this.tally.failed++;
 			boundedPush(this.failures, { id: String(row['id']), reason: `the source cannot read the file: ${(error as Error).message}` });
 			return;
 		}
 		try {
-			await this.upload(row, replace, assets);
+			await this.upload(row, replace);
 			this.tally.transferred++;
 			this.tally.bytes += Number(row['filesize'] ?? 0);
 		} catch (error) {
-			if (!isMigrationError(error) || !['DESTINATION_REJECTED', 'PAYLOAD_TOO_LARGE'].includes(error.code)) throw error;
+			if (!isRowRefusal(error)) throw error;
 			// An earlier attempt whose answer was lost may have stored it already.
 			const stored = (await this.files.readByKeys([row['id']], ['filesize'])).get(String(row['id']));
 			if (stored && String(stored['filesize']) === String(row['filesize'])) {
@@ -202,7 +202,7 @@ export class FileTransfer {
 				return;
 			}
 			this.tally.failed++;
-			boundedPush(this.failures, { id: String(row['id']), reason: error.message });
+			boundedPush(this.failures, { id: String(row['id']), reason: (error as Error).message });
 		}
 	}
 
@@ -212,7 +212,7 @@ export class FileTransfer {
 		return rows;
 	}
 
-	private async upload(row: Row, replace: boolean, assets: { getAsset(id: string): Promise<{ stream: unknown }> }): Promise<void> {
+	private async upload(row: Row, replace: boolean): Promise<void> {
 		const fields: Record<string, string> = { filename_download: String(row['filename_download'] ?? row['id']) };
 		if (!replace) fields['id'] = String(row['id']);
 		if (row['folder']) fields['folder'] = String(row['folder']);
@@ -230,7 +230,7 @@ export class FileTransfer {
 				multipartStream(boundary, fields, {
 					filename,
 					type,
-					open: async () => (await assets.getAsset(String(row['id']))).stream as Readable,
+					open: async () => (await this.assets.getAsset(String(row['id']))).stream as Readable,
 				}),
 		});
 	}

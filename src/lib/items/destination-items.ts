@@ -144,7 +144,8 @@ export class DestinationItems {
 	}
 }
 
-function isRowRefusal(error: unknown): boolean {
+/** The destination refused the rows themselves (a constraint, a validation, a too-large body), not the request. */
+export function isRowRefusal(error: unknown): boolean {
 	return isMigrationError(error) && (error.code === 'DESTINATION_REJECTED' || error.code === 'PAYLOAD_TOO_LARGE');
 }
 

@@ -1,3 +1,4 @@
+import type { SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import type { CollectionModel } from '../plan/collection-model.js';
 import { DestinationItems } from './destination-items.js';
@@ -17,15 +18,15 @@ interface KnownKeys {
 export class LinkGuard {
 	private readonly client: DestinationClient;
 	private readonly writtenInFull: Set<string>;
-	private readonly primaryKeyOf: (collection: string) => string;
+	private readonly schema: SchemaOverview;
 	private readonly known = new Map<string, KnownKeys>();
 	/** How many links were set to null, by "collection.field → target". */
 	readonly nulled = new Map<string, number>();
 
-	constructor(client: DestinationClient, writtenInFull: Set<string>, primaryKeyOf: (collection: string) => string) {
+	constructor(client: DestinationClient, schema: SchemaOverview, writtenInFull: Set<string>) {
 		this.client = client;
+		this.schema = schema;
 		this.writtenInFull = writtenInFull;
-		this.primaryKeyOf = primaryKeyOf;
 	}
 
 	/** Rewrites `rows` in place. */
@@ -60,7 +61,8 @@ export class LinkGuard {
 		}
 		const unknown = values.filter((value) => !known!.present.has(String(value)) && !known!.missing.has(String(value)));
 		if (unknown.length > 0) {
-			const present = await new DestinationItems(this.client, target, this.primaryKeyOf(target)).existingKeys(unknown);
+			const primaryKey = this.schema.collections[target]?.primary ?? 'id';
+			const present = await new DestinationItems(this.client, target, primaryKey).existingKeys(unknown);
 			for (const value of unknown) (present.has(String(value)) ? known.present : known.missing).add(String(value));
 		}
 		return known;

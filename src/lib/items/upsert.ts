@@ -94,7 +94,7 @@ export class ItemUpserter {
 		this.settings = args.settings;
 		this.logger = args.logger;
 		const writtenInFull = new Set(args.plan.collections.filter((entry) => entry.filter === null).map((entry) => entry.collection));
-		this.guard = new LinkGuard(args.client, writtenInFull, (collection) => this.primaryKeyOf(collection));
+		this.guard = new LinkGuard(args.client, args.schema, writtenInFull);
 	}
 
 	async run(plan: MigrationPlan): Promise<void> {
@@ -115,10 +115,6 @@ export class ItemUpserter {
 			this.models.set(collection, model);
 		}
 		return model;
-	}
-
-	private primaryKeyOf(collection: string): string {
-		return this.schema.collections[collection]?.primary ?? 'id';
 	}
 
 	private async upsertCollection(planned: PlannedCollection, deferred: string[]): Promise<void> {
