@@ -14,7 +14,7 @@ const runCheck = (options: Record<string, unknown> = {}) =>
 	withFlow(pair.source, [{ key: 'check', type: 'migration-check', options }], (flow) => flow.trigger());
 
 beforeAll(async () => {
-	pair = await startPair({ sourceEnv: { WRONG_TOKEN, EDITOR_TOKEN } });
+	pair = await startPair({ sourceEnv: { MIGRATION_WRONG_TOKEN: WRONG_TOKEN, MIGRATION_EDITOR_TOKEN: EDITOR_TOKEN } });
 	// A user of the destination who is not an admin, with a token the source knows.
 	await pair.destination.api('POST', '/users', { email: 'editor@example.com', password: 'editor-password', token: EDITOR_TOKEN });
 });
@@ -50,14 +50,14 @@ describe('migration-check', () => {
 	});
 
 	it('rejects with UNAUTHORIZED when the destination refuses the token', async () => {
-		const run = await runCheck({ destinationTokenEnv: 'WRONG_TOKEN' });
+		const run = await runCheck({ destinationTokenEnv: 'MIGRATION_WRONG_TOKEN' });
 		expect(run.resolved).toBe(false);
 		expect(run.last).toMatchObject({ operation: 'migration-check', code: 'UNAUTHORIZED', compatible: false });
 		expect(run.last.reasons.map((reason: { code: string }) => reason.code)).toEqual(['UNAUTHORIZED']);
 	});
 
 	it('rejects with NOT_ADMIN when the token belongs to a user who is not an admin', async () => {
-		const run = await runCheck({ destinationTokenEnv: 'EDITOR_TOKEN' });
+		const run = await runCheck({ destinationTokenEnv: 'MIGRATION_EDITOR_TOKEN' });
 		expect(run.resolved).toBe(false);
 		expect(run.last).toMatchObject({ code: 'NOT_ADMIN', compatible: false });
 	});
@@ -73,7 +73,7 @@ describe('migration-check', () => {
 	});
 
 	it('rejects bad options with INVALID_OPTIONS naming the option, before any request', async () => {
-		const noEnv = await runCheck({ destinationTokenEnv: 'NOT_SET_ANYWHERE' });
+		const noEnv = await runCheck({ destinationTokenEnv: 'MIGRATION_NOT_SET_ANYWHERE' });
 		expect(noEnv.last).toMatchObject({ code: 'INVALID_OPTIONS' });
 		expect(noEnv.last.message).toContain('destinationTokenEnv');
 		expect(noEnv.last.message).toContain('NOT_SET_ANYWHERE');
@@ -91,7 +91,7 @@ describe('migration-check', () => {
 	});
 
 	it('never lets the destination token reach a result, a log line, a revision or the database', async () => {
-		await runCheck({ destinationTokenEnv: 'WRONG_TOKEN' });
+		await runCheck({ destinationTokenEnv: 'MIGRATION_WRONG_TOKEN' });
 		await runCheck();
 		expect(await placesHoldingSecret(pair.source, pair.destination.token)).toEqual([]);
 		expect(await placesHoldingSecret(pair.source, WRONG_TOKEN)).toEqual([]);

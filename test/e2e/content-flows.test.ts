@@ -43,7 +43,7 @@ beforeAll(async () => {
 		response.end('<html><body>Just a website</body></html>');
 	}).listen(port, '127.0.0.1');
 	notDirectusUrl = `http://127.0.0.1:${port}`;
-	pair = await startPair({ sourceEnv: { NOT_DIRECTUS_TOKEN, EDITOR_TOKEN } });
+	pair = await startPair({ sourceEnv: { MIGRATION_NOT_DIRECTUS_TOKEN: NOT_DIRECTUS_TOKEN, MIGRATION_EDITOR_TOKEN: EDITOR_TOKEN } });
 	await pair.destination.api('POST', '/users', { email: 'editor@example.com', password: 'editor-password', token: EDITOR_TOKEN });
 	await createContentSchema(pair.source);
 	await seedContent(pair.source, { articleCount: 300, categoryCount: 40 });
@@ -57,8 +57,8 @@ afterAll(async () => {
 describe('bad input', () => {
 	const cases: [string, Record<string, unknown>, string, string][] = [
 		['a malformed URL', { destinationUrl: 'http//nope' }, 'INVALID_OPTIONS', 'destinationUrl'],
-		['a server that is not Directus', { destinationUrl: 'NOT_DIRECTUS', destinationTokenEnv: 'NOT_DIRECTUS_TOKEN' }, 'NOT_DIRECTUS', 'Directus'],
-		['a token that is not an admin’s', { destinationTokenEnv: 'EDITOR_TOKEN' }, 'FORBIDDEN', 'admin'],
+		['a server that is not Directus', { destinationUrl: 'NOT_DIRECTUS', destinationTokenEnv: 'MIGRATION_NOT_DIRECTUS_TOKEN' }, 'NOT_DIRECTUS', 'Directus'],
+		['a token that is not an admin’s', { destinationTokenEnv: 'MIGRATION_EDITOR_TOKEN' }, 'FORBIDDEN', 'admin'],
 		['an invalid token', { destinationToken: 'not-a-valid-token' }, 'UNAUTHORIZED', 'token'],
 		['an unknown collection', { collections: ['nope'] }, 'INVALID_OPTIONS', '"nope" is not a collection'],
 		['a system collection', { collections: ['directus_users'] }, 'INVALID_OPTIONS', 'directus_users'],

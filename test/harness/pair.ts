@@ -5,6 +5,8 @@ import { databaseTemplate, DEFAULT_VENDOR, DirectusInstance, freePort, type Vend
 import { PROJECT_ROOT } from './paths.ts';
 
 export const EXTENSION_FOLDER = 'directus-extension-migration-operations';
+/** The source's IMPORT_IP_DENY_LIST in the harness: Directus's default less 0.0.0.0 (this machine). */
+export const LOCAL_DESTINATION_DENY_LIST = '169.254.169.254';
 
 /** An EXTENSIONS_PATH holding the freshly built bundle (dist/ and package.json, as a user installs it). */
 export function stageExtension(workDir: string): string {
@@ -30,8 +32,9 @@ export interface Pair {
 
 /**
  * A source Directus with the bundle loaded and a destination Directus, both fresh copies of their own
- * bootstrapped databases. The source's environment names the destination (MIGRATION_DESTINATION_URL)
- * and holds its token (MIGRATION_DESTINATION_TOKEN), as a user would set them up.
+ * bootstrapped databases. The source's environment names the destination (MIGRATION_DESTINATION_URL),
+ * holds its token (MIGRATION_DESTINATION_TOKEN) and lets it reach this machine (IMPORT_IP_DENY_LIST), as
+ * a user would set them up.
  */
 export async function startPair(
 	options: {
@@ -57,6 +60,9 @@ export async function startPair(
 			env: {
 				MIGRATION_DESTINATION_URL: `http://127.0.0.1:${destinationPort}`,
 				MIGRATION_DESTINATION_TOKEN: credentials.token,
+				// Directus's default deny list holds 0.0.0.0, which denies this machine's own addresses:
+				// a destination on the same machine needs it narrowed, as a user running both locally does.
+				IMPORT_IP_DENY_LIST: LOCAL_DESTINATION_DENY_LIST,
 				...options.sourceEnv,
 			},
 		}),

@@ -160,13 +160,13 @@ export class ContentMigration {
  * A content migration for one operation run: the destination from the options and the source's
  * environment (its token registered as a secret to scrub), one client with the run's concurrency.
  */
-export function contentMigration(
+export async function contentMigration(
 	operation: string,
 	options: DestinationOptions & { concurrency?: number; dryRun: boolean },
 	context: MigrationContext,
 	secrets: string[],
-): ContentMigration {
-	const destination = resolveDestination(options, context.env);
+): Promise<ContentMigration> {
+	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
 	return new ContentMigration(operation, context, client, options.dryRun);

@@ -1,7 +1,9 @@
 import { createDirectus, rest, staticToken, type RestCommand } from '@directus/sdk';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { Agent, FormData, fetch as undiciFetch } from 'undici';
 import type { Destination } from '../options/destination.js';
-import { failureFromNetwork, failureFromResponse } from './failures.js';
+import { failureFromNetwork, failureFromRedirect, failureFromResponse } from './failures.js';
+import { guardedLookup, type NetworkPolicy } from './network-policy.js';
 import { DEFAULT_RETRY_POLICY, sleep, withRetries, type RetryPolicy } from './retry.js';
 
 export interface RequestStats {
@@ -24,6 +26,23 @@ function limiterFor(url: string, concurrency: number): LimitFunction {
 		limit.concurrency = concurrency;
 	}
 	return limit;
+}
+
+/**
+ * One connection pool per network policy: every connection it opens resolves the host again and is
+ * refused when an address is denied (a name that resolved to an allowed address when the run began
+ * cannot be pointed elsewhere afterwards).
+ */
+const dispatchers = new Map<string, Agent>();
+
+function dispatcherFor(policy: NetworkPolicy): Agent {
+	const key = JSON.stringify(policy);
+	let agent = dispatchers.get(key);
+	if (!agent) {
+		agent = new Agent({ connect: { lookup: guardedLookup(policy) } });
+		dispatchers.set(key, agent);
+	}
+	return agent;
 }
 
 /** Spaces request starts so that no more than `perSecond` begin in any second (0 = no limit). */
@@ -65,20 +84,25 @@ export class DestinationClient {
 		this.pacer = new RequestPacer(destination.requestsPerSecond);
 		this.retryPolicy = { ...DEFAULT_RETRY_POLICY, retries: destination.retries };
 		const timeoutMs = destination.timeoutMs;
+		const dispatcher = dispatcherFor(destination.policy);
 
 		const destinationFetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
 			const what = `${init.method ?? 'GET'} ${new URL(String(input)).pathname}`;
 			const streaming = init.body instanceof ReadableStream;
 			let response: Response;
 			try {
-				response = await fetch(input, {
+				// Redirects are never followed: the token would go along to wherever they point.
+				response = (await undiciFetch(String(input), {
 					...init,
+					redirect: 'manual',
+					dispatcher,
 					signal: AbortSignal.timeout(timeoutMs),
 					...(streaming ? { duplex: 'half' } : {}),
-				} as RequestInit);
+				} as Parameters<typeof undiciFetch>[1])) as unknown as Response;
 			} catch (error) {
 				throw failureFromNetwork(error, what);
 			}
+			if (response.status >= 300 && response.status < 400) throw failureFromRedirect(response, what);
 			if (!response.ok) throw await failureFromResponse(response, what);
 			return response;
 		};
@@ -108,6 +132,7 @@ export class DestinationClient {
 		method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'SEARCH';
 		path: string;
 		params?: Record<string, unknown>;
+		/** A multipart body is undici's FormData (the client's fetch is undici's, which reads only its own). */
 		body?: () => string | FormData | ReadableStream;
 		headers?: Record<string, string>;
 	}): Promise<T> {
@@ -120,7 +145,7 @@ export class DestinationClient {
 				path: options.path,
 				params: options.params,
 				headers: { ...contentType, ...options.headers },
-				body: body as string | FormData | undefined,
+				body: body as unknown as string | undefined,
 			};
 		}) as RestCommand<T, any>;
 		return this.request(command);

@@ -61,10 +61,35 @@ export async function failureFromResponse(response: Response, what: string): Pro
 	return new MigrationError('DESTINATION_ERROR', `The destination failed on ${what} (${status}): ${reason}`, { status, details });
 }
 
+/** A redirect answer: never followed (the token would go along), so the destination URL must be the one that answers. */
+export function failureFromRedirect(response: Response, what: string): MigrationError {
+	void response.body?.cancel().catch(() => {});
+	const location = response.headers.get('location');
+	let target = 'another address';
+	if (location) {
+		try {
+			target = new URL(location, response.url || undefined).host || target;
+		} catch {
+			/* an unreadable Location: name no host */
+		}
+	}
+	return new MigrationError(
+		'DESTINATION_REJECTED',
+		`The destination answered ${what} with a redirect (${response.status}) to ${target}. Redirects are not followed, so that the token never goes to another address: set destinationUrl to the address that answers.`,
+		{ status: response.status, details: { request: what, redirectTo: target } },
+	);
+}
+
 /** A fetch that threw (refused, reset, DNS, timeout) as a retryable MigrationError. */
 export function failureFromNetwork(error: unknown, what: string): MigrationError {
 	const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
 	const name = (error as { name?: string })?.name;
+	if (cause?.code === 'EDENIEDADDRESS') {
+		// The network policy refused the connection (IMPORT_IP_DENY_LIST): final, never retried.
+		return new MigrationError('FORBIDDEN', `Not connecting to the destination for ${what}: ${cause.message}`, {
+			details: { request: what, cause: 'denied address' },
+		});
+	}
 	const kind =
 		name === 'TimeoutError' ? 'timed out' : cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'network error';
 	return new MigrationError('DESTINATION_UNREACHABLE', `Could not reach the destination for ${what}: ${kind}`, {

@@ -14,7 +14,7 @@ export function destinationFields(): PanelField[] {
 				width: 'full',
 				interface: 'input',
 				options: { placeholder: 'https://destination.example.com', trim: true },
-				note: 'Base URL of the destination Directus. Empty: the MIGRATION_DESTINATION_URL environment variable of this Directus.',
+				note: 'Base URL of the destination Directus. Empty: the MIGRATION_DESTINATION_URL environment variable of this Directus. Hosts on IMPORT_IP_DENY_LIST, or missing from MIGRATION_DESTINATION_ALLOW_LIST when it is set, are refused.',
 			},
 		},
 		{
@@ -26,7 +26,7 @@ export function destinationFields(): PanelField[] {
 				width: 'half',
 				interface: 'input',
 				options: { placeholder: 'MIGRATION_DESTINATION_TOKEN', font: 'monospace', trim: true },
-				note: 'NAME of the environment variable (on this Directus) that holds an admin token of the destination. The token itself never enters the Flow.',
+				note: 'NAME of the environment variable (on this Directus) that holds an admin token of the destination: a name starting with MIGRATION_, or one the administrator listed in MIGRATION_TOKEN_ENV_ALLOW_LIST. The token itself never enters the Flow.',
 			},
 		},
 		{

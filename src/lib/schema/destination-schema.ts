@@ -1,5 +1,6 @@
 import { schemaSnapshot } from '@directus/sdk';
 import type { Snapshot, SnapshotDiff, SnapshotDiffWithHash } from '@directus/types';
+import { FormData } from 'undici';
 import type { DestinationClient } from '../destination/client.js';
 import { MigrationError } from '../errors.js';
 import type { SchemaDiffMode } from './diff-summary.js';

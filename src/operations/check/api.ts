@@ -11,7 +11,7 @@ import { checkOptions } from './options.js';
 
 export default defineMigrationOperation('migration-check', checkOptions, async (options, context, { secrets }) => {
 	const startedAt = Date.now();
-	const destination = resolveDestination(options, context.env);
+	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const fullSnapshot = await takeSourceSnapshot(context);
 	const scope = resolveCollectionScope(fullSnapshot, options);

@@ -4,7 +4,7 @@ import { migrateTablesOptions } from './options.js';
 
 /** Extract, transfer files and upsert items in one step. */
 export default defineMigrationOperation('migration-migrate-tables', migrateTablesOptions, async (options, context, { secrets }) => {
-	const migration = contentMigration('migration-migrate-tables', options, context, secrets);
+	const migration = await contentMigration('migration-migrate-tables', options, context, secrets);
 	return runContentSteps(migration, async () => {
 		await migration.extract(options, options.batchSize);
 		await migration.transferFiles(options);

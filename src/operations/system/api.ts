@@ -8,7 +8,7 @@ import { systemOptions } from './options.js';
 
 export default defineMigrationOperation('migration-system', systemOptions, async (options, context, { secrets }) => {
 	const startedAt = Date.now();
-	const destination = resolveDestination(options, context.env);
+	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const scopes = resolveSystemScopes(options.scope, context.env);
 	const client = new DestinationClient(destination);

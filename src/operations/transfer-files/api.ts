@@ -6,7 +6,7 @@ import { transferFilesOptions } from './options.js';
 /** Streams the files a plan references (and the folder tree) to the destination, keeping their ids. */
 export default defineMigrationOperation('migration-transfer-files', transferFilesOptions, async (options, context, { secrets }) => {
 	const plan = findPlan(options.plan, context.data);
-	const migration = contentMigration('migration-transfer-files', options, context, secrets);
+	const migration = await contentMigration('migration-transfer-files', options, context, secrets);
 	return runContentSteps(migration, async () => {
 		migration.use(plan);
 		await migration.transferFiles(options);

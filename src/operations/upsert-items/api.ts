@@ -6,7 +6,7 @@ import { upsertItemsOptions } from './options.js';
 /** Writes a plan's items: creates what is missing, updates what differs, leaves identical rows alone. */
 export default defineMigrationOperation('migration-upsert-items', upsertItemsOptions, async (options, context, { secrets }) => {
 	const plan = findPlan(options.plan, context.data);
-	const migration = contentMigration('migration-upsert-items', options, context, secrets);
+	const migration = await contentMigration('migration-upsert-items', options, context, secrets);
 	return runContentSteps(migration, async () => {
 		migration.use(plan);
 		await migration.upsertItems(options);
