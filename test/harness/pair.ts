@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databaseTemplate, DEFAULT_VENDOR, DirectusInstance, freePort, type Vendor } from './instance.ts';
@@ -8,18 +9,36 @@ export const EXTENSION_FOLDER = 'directus-extension-migration-operations';
 /** The source's IMPORT_IP_DENY_LIST in the harness: Directus's default less 0.0.0.0 (this machine). */
 export const LOCAL_DESTINATION_DENY_LIST = '169.254.169.254';
 
-/** An EXTENSIONS_PATH holding the freshly built bundle (dist/ and package.json, as a user installs it). */
-export function stageExtension(workDir: string): string {
+let packed: string | null = null;
+
+/**
+ * The bundle as a user gets it: `npm pack` of this project (what npm and the Marketplace ship), made
+ * once per test process. A file missing from package.json's `files` is missing here too.
+ */
+export function packedBundle(): string {
+	if (packed) return packed;
 	const dist = join(PROJECT_ROOT, 'dist');
 	if (!existsSync(join(dist, 'api.js')) || !existsSync(join(dist, 'app.js'))) {
 		throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
 	}
+	const dir = mkdtempSync(join(tmpdir(), 'directus-migration-pack-'));
+	process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+	const output = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+		cwd: PROJECT_ROOT,
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'ignore'],
+	});
+	const [{ filename }] = JSON.parse(output) as { filename: string }[];
+	packed = join(dir, filename);
+	return packed;
+}
+
+/** An EXTENSIONS_PATH holding the bundle unpacked from its npm tarball, as a user installs it. */
+export function stageExtension(workDir: string): string {
 	const extensionsPath = join(workDir, 'extensions');
 	const target = join(extensionsPath, EXTENSION_FOLDER);
 	mkdirSync(target, { recursive: true });
-	cpSync(dist, join(target, 'dist'), { recursive: true });
-	const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'));
-	writeFileSync(join(target, 'package.json'), JSON.stringify({ ...pkg, dependencies: {}, devDependencies: {} }, null, 2));
+	execFileSync('tar', ['-xzf', packedBundle(), '-C', target, '--strip-components=1']);
 	return extensionsPath;
 }
 
