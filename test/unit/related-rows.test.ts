@@ -42,13 +42,13 @@ describe('rows chosen items need (includeRelated)', () => {
 		const related = planRelatedRows({ collection: 'pages', filter: page }, relations, modelOf);
 		const junction = { pages_id: { id: { _in: [1] } } };
 		const blocksOf = (collection: string) => ({
-			'$FOLLOW(pages_blocks,item,collection)': { _some: { _and: [junction, { collection: { _eq: collection } }] } },
+			'$FOLLOW(pages_blocks,item,collection)': { _some: { id: { _nnull: true }, _and: [junction, { collection: { _eq: collection } }] } },
 		});
 		expect(related).toEqual([
 			{ collection: 'pages_blocks', filter: junction, createOnly: false },
 			{ collection: 'block_text', filter: blocksOf('block_text'), createOnly: false },
 			{ collection: 'block_hero', filter: blocksOf('block_hero'), createOnly: false },
-			{ collection: 'authors', filter: { '$FOLLOW(block_text,author)': { _some: blocksOf('block_text') } }, createOnly: true },
+			{ collection: 'authors', filter: { '$FOLLOW(block_text,author)': { _some: { id: { _nnull: true }, _and: [blocksOf('block_text')] } } }, createOnly: true },
 		]);
 	});
 

@@ -69,17 +69,19 @@ export function planRelatedRows(
 					reach({ collection: relation.collection, filter: through(relation.field, set.filter), owned: true, back: relation.field });
 				}
 			}
-			for (const link of modelOf(set.collection).links) {
+			const { primaryKey, links } = modelOf(set.collection);
+			for (const link of links) {
 				if (link.field === set.back) continue;
 				if (link.related) {
 					if (isSystemCollection(link.related)) continue;
-					reach({ collection: link.related, filter: { [`$FOLLOW(${set.collection},${link.field})`]: { _some: set.filter } } as Filter, owned: false });
+					const follow = `$FOLLOW(${set.collection},${link.field})`;
+					reach({ collection: link.related, filter: { [follow]: { _some: some(primaryKey, [set.filter]) } } as Filter, owned: false });
 				} else if (link.collectionField) {
 					for (const target of linkTargets(link)) {
 						if (isSystemCollection(target)) continue;
 						const follow = `$FOLLOW(${set.collection},${link.field},${link.collectionField})`;
-						const some = { _and: [set.filter, { [link.collectionField]: { _eq: target } }] };
-						reach({ collection: target, filter: { [follow]: { _some: some } } as Filter, owned: set.owned });
+						const rows = some(primaryKey, [set.filter, { [link.collectionField]: { _eq: target } } as Filter]);
+						reach({ collection: target, filter: { [follow]: { _some: rows } } as Filter, owned: set.owned });
 					}
 				}
 			}
@@ -87,6 +89,15 @@ export function planRelatedRows(
 		frontier = [...next.values()];
 	}
 	return [...found.values()];
+}
+
+/**
+ * The inside of a `_some`: Directus reads its first key as a field path (a logical operator first makes
+ * it skip the whole condition), then applies all of it in the subquery. So it starts with an always-true
+ * condition on the key, and the filters follow under `_and`.
+ */
+function some(primaryKey: string, filters: Filter[]): Filter {
+	return { [primaryKey]: { _nnull: true }, _and: filters } as Filter;
 }
 
 /** Relations whose rows are junction rows of `collection` (M2M, M2A and translations junctions pointing at it). */
