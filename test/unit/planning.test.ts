@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CollectionModel } from '../../src/lib/plan/collection-model.js';
 import { planWriteOrder } from '../../src/lib/plan/dependency-order.js';
 import { findPlan } from '../../src/lib/plan/plan.js';
-import { changedSince } from '../../src/lib/plan/select.js';
+import { assertWritable, changedSince } from '../../src/lib/plan/select.js';
+import type { PlannedCollection } from '../../src/lib/plan/plan.js';
 import { diffRows } from '../../src/lib/items/diff-rows.js';
 import { splitBySize } from '../../src/lib/items/destination-items.js';
 import { valuesEqual } from '../../src/lib/items/values-equal.js';
@@ -86,6 +87,24 @@ describe('write order', () => {
 			],
 		]);
 		expect(planWriteOrder([model('nodes', [['next', 'nodes', false]])]).requiredCycles).toEqual([[{ collection: 'nodes', field: 'next', related: 'nodes' }]]);
+	});
+
+	it('refuses before any write a cycle of required links whose collections hold rows, naming the links', () => {
+		const cycle = [
+			{ collection: 'people', field: 'team', related: 'teams' },
+			{ collection: 'teams', field: 'lead', related: 'people' },
+		];
+		const planned = (items: number) =>
+			new Map(['people', 'teams'].map((collection) => [collection, { collection, items } as PlannedCollection]));
+		expect(() => assertWritable([cycle], planned(0))).not.toThrow();
+		let refusal: unknown;
+		try {
+			assertWritable([cycle], planned(2));
+		} catch (error) {
+			refusal = error;
+		}
+		expect(refusal).toMatchObject({ code: 'INVALID_OPTIONS', details: { requiredCycles: [cycle] } });
+		expect((refusal as Error).message).toContain('people.team → teams, teams.lead → people');
 	});
 
 	it('orders M2A junctions after every collection they may point to', () => {

@@ -196,7 +196,7 @@ async function addRelatedRows(
 }
 
 /** Refuses, before any write, a selection whose rows no order can write (a cycle of required links). */
-function assertWritable(cycles: CycleLink[][], planned: Map<string, PlannedCollection>): void {
+export function assertWritable(cycles: CycleLink[][], planned: Map<string, PlannedCollection>): void {
 	const blocking = cycles.filter((links) => links.some((link) => (planned.get(link.collection)?.items ?? 0) > 0));
 	if (blocking.length === 0) return;
 	const problems = blocking.map((links) => ({
