@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { CollectionModel } from '../../src/lib/plan/collection-model.js';
 import { planWriteOrder } from '../../src/lib/plan/dependency-order.js';
 import { findPlan } from '../../src/lib/plan/plan.js';
-import { changedSince } from '../../src/lib/plan/select.js';
+import { assertWritable, changedSince } from '../../src/lib/plan/select.js';
+import type { PlannedCollection } from '../../src/lib/plan/plan.js';
 import { diffRows } from '../../src/lib/items/diff-rows.js';
 import { splitBySize } from '../../src/lib/items/destination-items.js';
 import { valuesEqual } from '../../src/lib/items/values-equal.js';
 import { parentsFirst } from '../../src/lib/files/transfer.js';
 
-function model(collection: string, links: [string, string | null][] = [], extra: Partial<CollectionModel> = {}): CollectionModel {
+/** A collection model; a link is `[field, related]`, or `[field, related, false]` for a required (NOT NULL) one. */
+function model(collection: string, links: [string, string | null, boolean?][] = [], extra: Partial<CollectionModel> = {}): CollectionModel {
 	return {
 		collection,
 		primaryKey: 'id',
@@ -16,7 +18,7 @@ function model(collection: string, links: [string, string | null][] = [], extra:
 		singleton: false,
 		fields: ['id', ...links.map(([field]) => field)],
 		types: {},
-		links: links.map(([field, related]) => ({ field, related, nullable: true })),
+		links: links.map(([field, related, nullable]) => ({ field, related, nullable: nullable ?? true })),
 		stamps: { dateCreated: [], dateUpdated: [], userCreated: [], userUpdated: [] },
 		concealed: [],
 		...extra,
@@ -42,7 +44,67 @@ describe('write order', () => {
 
 	it('ignores links to collections outside the selection', () => {
 		const order = planWriteOrder([model('articles', [['author', 'directus_users'], ['cover', 'directus_files']])]);
-		expect(order).toEqual({ order: ['articles'], deferred: {} });
+		expect(order).toEqual({ order: ['articles'], deferred: {}, requiredCycles: [] });
+	});
+
+	it('never defers a required link of a two-collection cycle: it defers the nullable one', () => {
+		// people.team is NOT NULL: a person cannot be created before their team.
+		const order = planWriteOrder([model('people', [['team', 'teams', false]]), model('teams', [['lead', 'people']])]);
+		expect(order.deferred).toEqual({ teams: ['lead'] });
+		expect(order.order).toEqual(['teams', 'people']);
+		expect(order.requiredCycles).toEqual([]);
+	});
+
+	it('breaks a three-collection cycle by deferring exactly one link, a nullable one', () => {
+		const order = planWriteOrder([
+			model('a', [['b', 'b', false]]),
+			model('b', [['c', 'c']]),
+			model('c', [['a', 'a', false]]),
+		]);
+		expect(order.deferred).toEqual({ b: ['c'] });
+		// b's link waits; c needs a, a needs b: b, then a, then c.
+		expect(order.order).toEqual(['b', 'a', 'c']);
+	});
+
+	it('defers one link of a three-collection cycle even when all are nullable', () => {
+		const order = planWriteOrder([model('a', [['b', 'b']]), model('b', [['c', 'c']]), model('c', [['a', 'a']])]);
+		expect(Object.values(order.deferred).flat()).toHaveLength(1);
+	});
+
+	it('defers a nullable self-reference, and keeps the required links of the same collection', () => {
+		const order = planWriteOrder([model('categories', [['parent', 'categories'], ['owner', 'owners', false]]), model('owners')]);
+		expect(order.deferred).toEqual({ categories: ['parent'] });
+		expect(order.order).toEqual(['owners', 'categories']);
+	});
+
+	it('reports a cycle made only of required links, naming its links, instead of deferring one', () => {
+		const order = planWriteOrder([model('people', [['team', 'teams', false]]), model('teams', [['lead', 'people', false]]), model('tags')]);
+		expect(order.deferred).toEqual({});
+		expect(order.requiredCycles).toEqual([
+			[
+				{ collection: 'people', field: 'team', related: 'teams' },
+				{ collection: 'teams', field: 'lead', related: 'people' },
+			],
+		]);
+		expect(planWriteOrder([model('nodes', [['next', 'nodes', false]])]).requiredCycles).toEqual([[{ collection: 'nodes', field: 'next', related: 'nodes' }]]);
+	});
+
+	it('refuses before any write a cycle of required links whose collections hold rows, naming the links', () => {
+		const cycle = [
+			{ collection: 'people', field: 'team', related: 'teams' },
+			{ collection: 'teams', field: 'lead', related: 'people' },
+		];
+		const planned = (items: number) =>
+			new Map(['people', 'teams'].map((collection) => [collection, { collection, items } as PlannedCollection]));
+		expect(() => assertWritable([cycle], planned(0))).not.toThrow();
+		let refusal: unknown;
+		try {
+			assertWritable([cycle], planned(2));
+		} catch (error) {
+			refusal = error;
+		}
+		expect(refusal).toMatchObject({ code: 'INVALID_OPTIONS', details: { requiredCycles: [cycle] } });
+		expect((refusal as Error).message).toContain('people.team → teams, teams.lead → people');
 	});
 
 	it('orders M2A junctions after every collection they may point to', () => {

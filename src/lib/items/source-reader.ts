@@ -11,6 +11,19 @@ export function and(...filters: (Filter | null | undefined)[]): Filter | null {
 	return { _and: present } as Filter;
 }
 
+/** Key types Directus can compare with `_gt` (it refuses it on UUID and string fields). */
+const ORDERED_KEY_TYPES = new Set(['integer', 'bigInteger', 'float', 'decimal']);
+
+/**
+ * How many matching keys of a filtered UUID- or string-keyed collection are read at once (a few MB at
+ * most); past it, the table's keys are paged instead.
+ */
+export const FILTERED_KEYS_HELD = 50_000;
+
+function keyIsOrdered(model: CollectionModel): boolean {
+	return ORDERED_KEY_TYPES.has(model.types[model.primaryKey] ?? '');
+}
+
 /** Reads source items in process, with full access and without firing read events. */
 export class SourceItems {
 	private readonly context: MigrationContext;
@@ -30,10 +43,15 @@ export class SourceItems {
 	}
 
 	/**
-	 * The items matching `filter`, `batchSize` at a time, in key order. Pages are cut on the primary
-	 * key (keyset pagination, read from the table itself since Directus offers no "greater than" on
-	 * UUID or string keys), then the page's rows matching `filter` are read through Directus: memory
-	 * stays flat whatever the table size, and rows added meanwhile cannot shift a page.
+	 * The items matching `filter`, `batchSize` at a time, in key order (keyset pagination: memory stays
+	 * flat whatever the table size, and rows added meanwhile cannot shift a page). The work follows
+	 * the matches, not the table:
+	 * - no filter: pages of keys straight from the table, then those rows through Directus;
+	 * - a filter on a collection with numeric keys: the matching rows themselves, page after page
+	 *   (`filter` and key > cursor, sorted by key, `batchSize` rows);
+	 * - a filter on a collection with UUID or string keys (Directus offers no "greater than" on
+	 *   them): the matching keys are read at once when there are at most FILTERED_KEYS_HELD, then
+	 *   their rows page by page; past that, pages of the table's keys with the filter applied to each.
 	 * A selection known to be small (`expected` ≤ batchSize) is read with one query.
 	 */
 	async *batches(
@@ -50,15 +68,37 @@ export class SourceItems {
 			if (row && row[key] !== null && row[key] !== undefined) yield [row];
 			return;
 		}
-		const readRows = (pageFilter: Filter | null) =>
+		const readRows = (pageFilter: Filter | null, limit = -1, readFields = fields) =>
 			this.read(
-				() => service.readByQuery({ fields, filter: pageFilter ?? undefined, sort: [key], limit: -1 }, { emitEvents: false }) as Promise<Row[]>,
+				() => service.readByQuery({ fields: readFields, filter: pageFilter ?? undefined, sort: [key], limit }, { emitEvents: false }) as Promise<Row[]>,
 			);
 
 		if (filter && expected !== undefined && expected <= batchSize) {
 			const rows = await readRows(filter);
 			for (let start = 0; start < rows.length; start += batchSize) yield rows.slice(start, start + batchSize);
 			return;
+		}
+		if (filter && keyIsOrdered(model)) {
+			const withKey = fields.includes(key) ? fields : [key, ...fields];
+			let cursor: unknown;
+			for (;;) {
+				const after = cursor === undefined ? null : ({ [key]: { _gt: cursor } } as Filter);
+				const rows = await readRows(and(filter, after), batchSize, withKey);
+				if (rows.length > 0) yield rows;
+				if (rows.length < batchSize) return;
+				cursor = rows[rows.length - 1]![key];
+			}
+		}
+		if (filter) {
+			const matching = await readRows(filter, FILTERED_KEYS_HELD + 1, [key]);
+			if (matching.length <= FILTERED_KEYS_HELD) {
+				for (let start = 0; start < matching.length; start += batchSize) {
+					const keys = matching.slice(start, start + batchSize).map((row) => row[key]);
+					const rows = await readRows(and(filter, { [key]: { _in: keys } } as Filter));
+					if (rows.length > 0) yield rows;
+				}
+				return;
+			}
 		}
 		let cursor: unknown;
 		for (;;) {

@@ -140,6 +140,8 @@ export class ItemUpserter {
 			} else {
 				const existing = await items.readByKeys(rows.map((row) => row[model.primaryKey]), compared);
 				const diff = diffRows(rows, existing, model.primaryKey, compared, model.types);
+				// Rows reached through an M2O by includeRelated are only created: existing ones stay as they are.
+				if (planned.createOnly) tally.unchanged += diff.toUpdate.splice(0).length;
 				tally.unchanged += diff.unchanged;
 				const createFailures = await this.writes.create(items, diff.toCreate);
 				this.count(model.collection, tally, 'created', diff.toCreate.length, createFailures);

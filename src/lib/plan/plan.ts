@@ -12,8 +12,13 @@ export interface PlannedCollection {
 	items: number;
 	/** Changes since this time only (updatedAfter), or null. */
 	since: string | null;
-	/** Added by includeRelated: rows the chosen items need that the destination lacks. */
+	/** Added by includeRelated: rows the chosen items need. */
 	related: boolean;
+	/**
+	 * Rows reached by includeRelated through an M2O link only (an author, a category): created when
+	 * the destination lacks them, left as they are when it has them. Absent in plans of older versions.
+	 */
+	createOnly?: boolean;
 }
 
 /**

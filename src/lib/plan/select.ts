@@ -3,12 +3,11 @@ import type { DestinationClient } from '../destination/client.js';
 import { invalidOptions } from '../errors.js';
 import { collectionNameProblems } from '../options/scope.js';
 import { and, type SourceItems } from '../items/source-reader.js';
-import { DestinationItems } from '../items/destination-items.js';
 import type { Warning } from '../report.js';
-import { isSystemCollection } from '../source.js';
 import { SyncMarker } from '../sync-marker.js';
-import { linkTargets, modelCollection, userCollections, type CollectionModel } from './collection-model.js';
-import { planWriteOrder } from './dependency-order.js';
+import { modelCollection, userCollections, type CollectionModel } from './collection-model.js';
+import { planWriteOrder, type CycleLink } from './dependency-order.js';
+import { planRelatedRows } from './related-rows.js';
 import type { MigrationPlan, PlannedCollection } from './plan.js';
 
 export interface Selection {
@@ -119,14 +118,16 @@ export async function planMigration(
 			items: await source.count(collection, filter),
 			since: sinceFilter ? since : null,
 			related: false,
+			createOnly: false,
 		});
 	}
 
 	if (selection.includeRelated && picksItems) {
-		await addRelatedRows(schema, source, client, planned, models, options.batchSize);
+		await addRelatedRows(schema, source, planned, models);
 	}
 
 	const order = planWriteOrder([...planned.keys()].map((collection) => models.get(collection)!));
+	assertWritable(order.requiredCycles, planned);
 	const collections = order.order.map((collection) => planned.get(collection)!);
 	const relations = [...models.values()].flatMap((model) =>
 		model.links
@@ -153,16 +154,14 @@ export async function planMigration(
 }
 
 /**
- * For items chosen by keys or filter: their junction rows (M2M, M2A, translations) and, level by
- * level, the rows they link to that the destination lacks.
+ * For items chosen by keys or filter: the rows they need (junction rows, M2A blocks, linked rows a few
+ * levels deep), each collection as a criteria filter derived from the chosen one, with its count.
  */
 async function addRelatedRows(
 	schema: SchemaOverview,
 	source: SourceItems,
-	client: DestinationClient,
 	planned: Map<string, PlannedCollection>,
 	models: Map<string, CollectionModel>,
-	batchSize: number,
 ): Promise<void> {
 	const modelOf = (collection: string) => {
 		let model = models.get(collection);
@@ -173,74 +172,40 @@ async function addRelatedRows(
 		return model;
 	};
 	const chosen = [...planned.values()][0]!;
-	const chosenModel = modelOf(chosen.collection);
-	const chosenKeys: unknown[] = [];
-	for await (const rows of source.batches(chosenModel, chosen.filter, [chosenModel.primaryKey], batchSize, chosen.items)) {
-		chosenKeys.push(...rows.map((row) => row[chosenModel.primaryKey]));
-	}
-
-	// Junction rows pointing at the chosen items.
-	const frontier: { collection: string; filter: Filter; expected: number }[] = [];
-	for (const relation of schema.relations) {
-		if (relation.related_collection !== chosen.collection || !relation.meta?.junction_field) continue;
-		if (isSystemCollection(relation.collection) || chosenKeys.length === 0) continue;
-		const junction = modelOf(relation.collection);
-		const filter = { [relation.field]: { _in: chosenKeys } } as Filter;
-		const expected = await source.count(relation.collection, filter);
-		addPlanned(planned, junction, filter, expected);
-		frontier.push({ collection: relation.collection, filter, expected });
-	}
-	frontier.unshift({ collection: chosen.collection, filter: chosen.filter ?? ({} as Filter), expected: chosen.items });
-
-	// Linked rows the destination lacks, up to a few levels deep.
-	for (let depth = 0; depth < 5 && frontier.length > 0; depth++) {
-		const next: typeof frontier = [];
-		for (const { collection, filter, expected } of frontier.splice(0)) {
-			const model = modelOf(collection);
-			const wanted = new Map<string, Set<unknown>>();
-			const linkFields = model.links.filter((link) => link.related && !isSystemCollection(link.related));
-			if (linkFields.length === 0) continue;
-			const fields = [model.primaryKey, ...linkFields.map((link) => link.field)];
-			for await (const rows of source.batches(model, filter, fields, batchSize, expected)) {
-				for (const link of linkFields) {
-					for (const row of rows) {
-						const value = row[link.field];
-						if (value === null || value === undefined) continue;
-						const target = linkTargets(link)[0]!;
-						if (!wanted.has(target)) wanted.set(target, new Set());
-						wanted.get(target)!.add(value);
-					}
-				}
-			}
-			for (const [target, keys] of wanted) {
-				const targetModel = modelOf(target);
-				const present = await new DestinationItems(client, target, targetModel.primaryKey).existingKeys([...keys]);
-				const missing = [...keys].filter((key) => !present.has(String(key)));
-				if (missing.length === 0) continue;
-				const missingFilter = { [targetModel.primaryKey]: { _in: missing } } as Filter;
-				addPlanned(planned, targetModel, missingFilter, missing.length);
-				next.push({ collection: target, filter: missingFilter, expected: missing.length });
-			}
+	if (!chosen.filter || chosen.items === 0) return;
+	for (const related of planRelatedRows({ collection: chosen.collection, filter: chosen.filter }, schema.relations, modelOf)) {
+		const existing = planned.get(related.collection);
+		if (existing) {
+			existing.filter = existing.filter === null ? null : ({ _or: [existing.filter, related.filter] } as Filter);
+		} else {
+			const model = modelOf(related.collection);
+			planned.set(related.collection, {
+				collection: related.collection,
+				primaryKey: model.primaryKey,
+				singleton: model.singleton,
+				filter: related.filter,
+				items: 0,
+				since: null,
+				related: true,
+				createOnly: related.createOnly,
+			});
 		}
-		frontier.push(...next);
+		const entry = planned.get(related.collection)!;
+		entry.items = await source.count(related.collection, entry.filter);
 	}
 }
 
-function addPlanned(planned: Map<string, PlannedCollection>, model: CollectionModel, filter: Filter, items: number): void {
-	const existing = planned.get(model.collection);
-	if (existing) {
-		if (existing.filter === null) return;
-		existing.filter = { _or: [existing.filter, filter] } as Filter;
-		existing.items += items;
-		return;
-	}
-	planned.set(model.collection, {
-		collection: model.collection,
-		primaryKey: model.primaryKey,
-		singleton: model.singleton,
-		filter,
-		items,
-		since: null,
-		related: true,
-	});
+/** Refuses, before any write, a selection whose rows no order can write (a cycle of required links). */
+export function assertWritable(cycles: CycleLink[][], planned: Map<string, PlannedCollection>): void {
+	const blocking = cycles.filter((links) => links.some((link) => (planned.get(link.collection)?.items ?? 0) > 0));
+	if (blocking.length === 0) return;
+	const problems = blocking.map((links) => ({
+		option: 'collections',
+		problem:
+			`the required (NOT NULL) links ${links.map((link) => `${link.collection}.${link.field} → ${link.related}`).join(', ')} form a cycle: ` +
+			'no row of it can be written before the others exist. Make one of these fields nullable (it is then written in a second pass), or leave one collection out.',
+	}));
+	const error = invalidOptions(problems);
+	(error.details as Record<string, unknown>)['requiredCycles'] = blocking;
+	throw error;
 }
