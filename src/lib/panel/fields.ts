@@ -232,3 +232,16 @@ export function planField(): PanelField {
 		},
 	};
 }
+
+/** Every operation's last field: whether a run started without authentication may go ahead. */
+export function triggerFields(): PanelField[] {
+	return [
+		booleanField(
+			'allowPublicTrigger',
+			'Allow public trigger',
+			false,
+			'Off: a run started without authentication (a webhook called without a token) is refused with FORBIDDEN, because the migration reads this Directus with full rights. Schedules, events and authenticated calls always run.',
+			'full',
+		),
+	];
+}
