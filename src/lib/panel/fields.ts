@@ -207,6 +207,7 @@ export function upsertFields(): PanelField[] {
 	return [
 		booleanField('deleteMissing', 'Delete missing', false, 'Also delete destination items of these collections that no longer exist on the source. A dry run counts them.'),
 		booleanField('preserveAuthorship', 'Preserve authorship', false, 'Set date_created and user_created of created items back to the source values. Costs a second write of each created item (the first copy runs about 2.5× slower) and date_updated then shows the migration.'),
+		booleanField('force', 'Force', false, 'When the destination lacks collections or fields of the plan, migrate what both sides have instead of stopping with SCHEMA_MISMATCH. The report names every field left out (FIELD_NOT_COPIED).'),
 	];
 }
 
