@@ -100,10 +100,11 @@ export class ContentMigration {
 	async transferFiles(settings: { batchSize: number; concurrency: number }): Promise<void> {
 		const { batchSize, concurrency } = settings;
 		const plan = this.report.plan;
+		const source = this.sourceFor(plan, this.schema);
 		const transfer = new FileTransfer({
 			context: this.context,
 			schema: this.schema,
-			source: this.source,
+			source,
 			client: this.client,
 			write: !this.report.dryRun,
 			concurrency,
@@ -111,7 +112,7 @@ export class ContentMigration {
 		this.report.files = transfer.tally;
 		if (!plan.files.included || plan.files.references.length === 0) return;
 		await transfer.syncFolders();
-		for await (const ids of referencedFileIds(this.source, this.schema, plan, batchSize)) {
+		for await (const ids of referencedFileIds(source, this.schema, plan, batchSize)) {
 			await transfer.transferBatch(ids);
 			this.context.logger.info(`[migration] files: ${transfer.tally.transferred} transferred, ${transfer.tally.skipped} skipped`);
 		}
@@ -137,8 +138,7 @@ export class ContentMigration {
 	async upsertItems(settings: UpsertSettings & { deleteMissing: boolean }, check: FieldCheck): Promise<void> {
 		const plan = writablePlan(this.report.plan, check);
 		const schema = writableSchema(this.schema, check);
-		const catchUp = plan.marker ? plan.collections.filter((planned) => planned.since !== null).map((planned) => planned.collection) : [];
-		const source = catchUp.length > 0 ? new CatchUpSource(this.context, schema, this.client, catchUp) : this.source;
+		const source = this.sourceFor(plan, schema);
 		const upserter = new ItemUpserter({
 			schema,
 			source,
@@ -160,6 +160,15 @@ export class ContentMigration {
 			if (source instanceof CatchUpSource) this.report.missingPickedUp = source.pickedUp;
 		}
 		if (plan.marker) await this.advanceMarker(plan, upserter, check);
+	}
+
+	/**
+	 * The rows a step walks: an `auto` run's collections with a marker also take the rows the destination
+	 * lacks whatever their dates (see CatchUpSource), for the files they reference as for their items.
+	 */
+	private sourceFor(plan: MigrationPlan, schema: SchemaOverview): SourceItems {
+		const catchUp = plan.marker ? plan.collections.filter((planned) => planned.since !== null).map((planned) => planned.collection) : [];
+		return catchUp.length > 0 ? new CatchUpSource(this.context, schema, this.client, catchUp) : this.source;
 	}
 
 	/**
