@@ -3,6 +3,7 @@ import type { OperationContext } from '@directus/types';
 import type { z } from 'zod';
 import { isMigrationError, MigrationError, toMigrationError } from './errors.js';
 import { parseOptions } from './options/parse.js';
+import { assertTriggerAllowed } from './options/trigger.js';
 
 export type MigrationContext = OperationContext;
 
@@ -24,8 +25,9 @@ interface Secrets {
  * Defines a Flow operation the way every operation here works: parse options with the operation's zod
  * schema, run, and on failure throw plain JSON `{ code, message, status?, details? }` so the Flow's
  * reject path keeps its structure. Any secret the run registered is scrubbed from what leaves.
+ * A run started without authentication is refused before it starts, unless `allowPublicTrigger` is on.
  */
-export function defineMigrationOperation<S extends z.ZodType>(
+export function defineMigrationOperation<S extends z.ZodType<{ allowPublicTrigger: boolean }>>(
 	id: string,
 	schema: S,
 	run: (options: z.output<S>, context: MigrationContext, secrets: Secrets) => Promise<object>,
@@ -36,6 +38,7 @@ export function defineMigrationOperation<S extends z.ZodType>(
 			const secrets: Secrets = { secrets: [] };
 			try {
 				const options = parseOptions(schema, rawOptions);
+				assertTriggerAllowed(context.accountability, options.allowPublicTrigger);
 				return scrub(await run(options, context, secrets), secrets.secrets);
 			} catch (error) {
 				throw scrub(rejectionFor(id, error, context), secrets.secrets);

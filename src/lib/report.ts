@@ -4,6 +4,9 @@ export interface Warning {
 	code: string;
 	message: string;
 	collection?: string;
+	/** For a warning about one field: the field, and why (a stable word such as hash or conceal). */
+	field?: string;
+	reason?: string;
 }
 
 /** What every content operation returns: small, JSON-safe, never an item array, never a secret. */

@@ -5,10 +5,12 @@ import type { DestinationClient } from './destination/client.js';
  * destination is known to hold every change. It lives on the destination (a preset named after the
  * source), so a destination restored from a backup also restores the marker that matches its data.
  *
- * Why no change is missed: the marker of a collection moves only after a run that wrote every item of
- * that collection without a failure, and only to the time the run's plan was made (source clock)
- * minus a safety margin. Any item changed after that time has a newer date_updated (or date_created)
- * and is picked up by the next run; re-reading a few unchanged rows costs reads, never writes.
+ * Why a row is not left behind: the marker of a collection moves only after a run that wrote every row
+ * it chose completely (no refused row, no link set to null, no referenced file failed, no field left
+ * out), and only to the time the run's plan was made (source clock) minus a safety margin. A row changed
+ * after that time has a newer date_updated (or date_created) and is picked up by the next run. A row
+ * whose dates are older than the marker but that the destination lacks (an import, rows carried from
+ * another Directus with their dates) is picked up by the key walk of auto runs (content/catch-up.ts).
  */
 export const MARKER_SAFETY_MARGIN_MS = 60_000;
 
@@ -44,17 +46,46 @@ export class SyncMarker {
 		for (const collection of collections) watermarks[collection] = watermark;
 		const layoutOptions = { migrationSync: { version: 1 as const, watermarks } };
 		const preset = await this.load();
+		const body = { layout_options: layoutOptions };
 		if (preset) {
-			await this.client.send({ method: 'PATCH', path: `/presets/${preset.id}`, body: () => JSON.stringify({ layout_options: layoutOptions }) });
+			await this.client.send({ method: 'PATCH', path: `/presets/${preset.id}`, body: () => JSON.stringify(body) });
 		} else {
+			await this.create(layoutOptions);
+		}
+		this.preset = undefined;
+	}
+
+	/**
+	 * Creates the marker preset without ever leaving two: if the POST's answer is lost (it may have been
+	 * written, or written twice by a retry), the preset is looked up by name before anything is sent
+	 * again, and extra copies are deleted so that every run reads the same one.
+	 */
+	private async create(layoutOptions: NonNullable<MarkerPreset['layout_options']>): Promise<void> {
+		try {
 			await this.client.send({
 				method: 'POST',
 				path: '/presets',
+				params: { fields: 'id' },
 				body: () =>
 					JSON.stringify({ bookmark: this.name, collection: 'directus_presets', user: null, role: null, layout_options: layoutOptions }),
 			});
+		} catch (error) {
+			this.preset = undefined;
+			const written = await this.load();
+			if (!written) throw error;
+			await this.client.send({ method: 'PATCH', path: `/presets/${written.id}`, body: () => JSON.stringify({ layout_options: layoutOptions }) });
 		}
-		this.preset = undefined;
+		const copies = await this.client.send<{ id: number }[] | null>({
+			method: 'GET',
+			path: '/presets',
+			params: { fields: 'id', sort: 'id', limit: -1, filter: this.filter() },
+		});
+		const extra = (copies ?? []).slice(1).map((copy) => copy.id);
+		if (extra.length > 0) await this.client.send({ method: 'DELETE', path: '/presets', body: () => JSON.stringify(extra) });
+	}
+
+	private filter() {
+		return { bookmark: { _eq: this.name }, user: { _null: true } };
 	}
 
 	private async load(): Promise<MarkerPreset | null> {
@@ -62,7 +93,7 @@ export class SyncMarker {
 		const found = await this.client.send<MarkerPreset[] | null>({
 			method: 'GET',
 			path: '/presets',
-			params: { fields: 'id,layout_options', limit: 1, filter: { bookmark: { _eq: this.name }, user: { _null: true } } },
+			params: { fields: 'id,layout_options', sort: 'id', limit: 1, filter: this.filter() },
 		});
 		this.preset = found?.[0] ?? null;
 		return this.preset;

@@ -158,6 +158,9 @@ describe('triggered Flows', () => {
 	});
 
 	it('a scheduled Flow with updatedAfter "auto" picks up a change made between two runs', async () => {
+		// The articles' user_created must find its user on the destination: a link set to null keeps the marker where it was.
+		const sourceAdmin = await pair.source.api<{ id: string }>('GET', '/users/me?fields=id');
+		await pair.destination.api('POST', '/users', { id: sourceAdmin.id, email: 'source-admin@example.com' });
 		const flow = await createFlow(
 			pair.source,
 			[{ key: 'sync', type: 'migration-migrate-tables', options: { collections: ['articles', 'authors'], updatedAfter: 'auto' } }],

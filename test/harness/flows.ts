@@ -61,10 +61,16 @@ export async function createFlow(
 			);
 			return revisions.map((revision) => revision.data.data);
 		},
-		async trigger(body: Record<string, unknown> = {}): Promise<FlowRun> {
+		/**
+		 * Calls the webhook as the source's admin (Authorization: Bearer), as an authenticated user or
+		 * service would; `{ as: 'public' }` calls it without a token, as anyone who can reach it could.
+		 */
+		async trigger(body: Record<string, unknown> = {}, caller: { as?: 'admin' | 'public' } = {}): Promise<FlowRun> {
+			const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+			if (caller.as !== 'public') headers['Authorization'] = `Bearer ${instance.token}`;
 			const response = await fetch(`${instance.url}/flows/trigger/${flow.id}`, {
 				method: 'POST',
-				headers: { 'Content-Type': 'application/json' },
+				headers,
 				body: JSON.stringify(body),
 			});
 			const text = await response.text();

@@ -9,6 +9,8 @@ export interface ContentReport extends OperationReport {
 	files: FileTally | null;
 	failures: { items: ItemFailure[]; files: FileFailure[] };
 	plan: MigrationPlan;
+	/** `updatedAfter: "auto"` runs: rows taken although older than the marker, because the destination lacked their key. */
+	missingPickedUp?: Record<string, number>;
 }
 
 export function failedCount(report: Pick<ContentReport, 'collections' | 'files'>): { items: number; files: number } {

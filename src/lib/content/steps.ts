@@ -12,6 +12,18 @@ import { modelCollection } from '../plan/collection-model.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import { planMigration, type Selection } from '../plan/select.js';
 import { SyncMarker, sourceIdOf } from '../sync-marker.js';
+import { CatchUpSource } from './catch-up.js';
+import {
+	checkFields,
+	isSchemaMismatch,
+	missingFields,
+	notCopiedWarnings,
+	readDestinationFields,
+	schemaMismatch,
+	writablePlan,
+	writableSchema,
+	type FieldCheck,
+} from './field-check.js';
 import { failedCount, nulledLinkWarnings, type ContentReport } from './report.js';
 
 /**
@@ -88,10 +100,11 @@ export class ContentMigration {
 	async transferFiles(settings: { batchSize: number; concurrency: number }): Promise<void> {
 		const { batchSize, concurrency } = settings;
 		const plan = this.report.plan;
+		const source = this.sourceFor(plan, this.schema);
 		const transfer = new FileTransfer({
 			context: this.context,
 			schema: this.schema,
-			source: this.source,
+			source,
 			client: this.client,
 			write: !this.report.dryRun,
 			concurrency,
@@ -99,19 +112,36 @@ export class ContentMigration {
 		this.report.files = transfer.tally;
 		if (!plan.files.included || plan.files.references.length === 0) return;
 		await transfer.syncFolders();
-		for await (const ids of referencedFileIds(this.source, this.schema, plan, batchSize)) {
+		for await (const ids of referencedFileIds(source, this.schema, plan, batchSize)) {
 			await transfer.transferBatch(ids);
 			this.context.logger.info(`[migration] files: ${transfer.tally.transferred} transferred, ${transfer.tally.skipped} skipped`);
 		}
 		this.report.failures.files.push(...transfer.failures);
 	}
 
-	/** Step 3: the items, created or updated only where they differ; then deletions and the sync marker. */
-	async upsertItems(settings: UpsertSettings & { deleteMissing: boolean }): Promise<void> {
-		const plan = this.report.plan;
+	/**
+	 * Before the first write: the destination must have every planned collection and field, else the
+	 * run stops with SCHEMA_MISMATCH naming them; with `force` it goes on without them and the report
+	 * names each one. Hashed and concealed fields, never copied, are named in every run too.
+	 */
+	async checkDestinationSchema(force: boolean): Promise<FieldCheck> {
+		const check = checkFields(this.schema, this.report.plan, await readDestinationFields(this.client));
+		if (isSchemaMismatch(check) && !force) throw schemaMismatch(check);
+		this.report.warnings.push(...notCopiedWarnings(check));
+		return check;
+	}
+
+	/**
+	 * Step 3: the items, created or updated only where they differ; then deletions and the sync marker.
+	 * `check` (from checkDestinationSchema) says which collections and fields the destination can take.
+	 */
+	async upsertItems(settings: UpsertSettings & { deleteMissing: boolean }, check: FieldCheck): Promise<void> {
+		const plan = writablePlan(this.report.plan, check);
+		const schema = writableSchema(this.schema, check);
+		const source = this.sourceFor(plan, schema);
 		const upserter = new ItemUpserter({
-			schema: this.schema,
-			source: this.source,
+			schema,
+			source,
 			client: this.client,
 			writes: this.report.dryRun ? noWrites : destinationWrites,
 			settings,
@@ -127,11 +157,53 @@ export class ContentMigration {
 		} finally {
 			this.report.failures.items.push(...upserter.failures);
 			this.report.warnings.push(...nulledLinkWarnings(upserter.guard.nulled));
+			if (source instanceof CatchUpSource) this.report.missingPickedUp = source.pickedUp;
 		}
-		if (!this.report.dryRun && plan.marker) {
-			const complete = plan.marker.collections.filter((collection) => (upserter.tallies[collection]?.failed ?? 0) === 0);
-			await new SyncMarker(this.client, sourceIdOf(this.context.env)).advance(complete, plan.createdAt);
+		if (plan.marker) await this.advanceMarker(plan, upserter, check);
+	}
+
+	/**
+	 * The rows a step walks: an `auto` run's collections with a marker also take the rows the destination
+	 * lacks whatever their dates (see CatchUpSource), for the files they reference as for their items.
+	 */
+	private sourceFor(plan: MigrationPlan, schema: SchemaOverview): SourceItems {
+		const catchUp = plan.marker ? plan.collections.filter((planned) => planned.since !== null).map((planned) => planned.collection) : [];
+		return catchUp.length > 0 ? new CatchUpSource(this.context, schema, this.client, catchUp) : this.source;
+	}
+
+	/**
+	 * Moves the sync marker of the collections this run wrote completely. A collection with a refused
+	 * row, a link set to null, a referenced file that failed, or a field left out keeps its marker, so the
+	 * next `auto` run looks at the same rows again (they are unchanged on the source and would be missed).
+	 */
+	private async advanceMarker(plan: MigrationPlan, upserter: ItemUpserter, check: FieldCheck): Promise<void> {
+		const held = new Map<string, string>();
+		const hold = (collection: string, reason: string) => {
+			if (!held.has(collection)) held.set(collection, reason);
+		};
+		for (const collection of plan.marker!.collections) {
+			if ((upserter.tallies[collection]?.failed ?? 0) > 0) hold(collection, 'rows were refused');
 		}
+		for (const label of upserter.guard.nulled.keys()) hold(label.split('.')[0]!, 'links were set to null');
+		if ((this.report.files?.failed ?? 0) > 0) {
+			for (const { collection } of plan.files.references) hold(collection, 'referenced files failed');
+		}
+		for (const collection of check.missingCollections) hold(collection, 'the destination lacks the collection');
+		for (const collection of Object.keys(missingFields(check))) hold(collection, 'the destination lacks some fields');
+
+		const complete = plan.marker!.collections.filter((collection) => upserter.tallies[collection] && !held.has(collection));
+		for (const collection of plan.marker!.collections) {
+			const reason = held.get(collection);
+			if (reason) {
+				this.report.warnings.push({
+					code: 'MARKER_NOT_ADVANCED',
+					collection,
+					reason,
+					message: `${collection}: the sync marker stays where it was (${reason}); the next "auto" run compares these rows again.`,
+				});
+			}
+		}
+		if (!this.report.dryRun) await new SyncMarker(this.client, sourceIdOf(this.context.env)).advance(complete, plan.createdAt);
 	}
 
 	/**

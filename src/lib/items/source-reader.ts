@@ -112,7 +112,7 @@ export class SourceItems {
 	}
 
 	/** The next `size` primary keys after `cursor`, in key order, straight from the table. */
-	private keyPage(model: CollectionModel, cursor: unknown, size: number): Promise<unknown[]> {
+	protected keyPage(model: CollectionModel, cursor: unknown, size: number): Promise<unknown[]> {
 		const key = model.primaryKey;
 		return this.read(async () => {
 			const query = this.context.database.select(key).from(model.collection).orderBy(key).limit(size);

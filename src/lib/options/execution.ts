@@ -15,4 +15,6 @@ export const planShape = {
 export const upsertShape = {
 	deleteMissing: flowBoolean(false),
 	preserveAuthorship: flowBoolean(false),
+	/** Go on when the destination lacks planned collections or fields: write what both sides have, name the rest. */
+	force: flowBoolean(false),
 };

@@ -207,6 +207,7 @@ export function upsertFields(): PanelField[] {
 	return [
 		booleanField('deleteMissing', 'Delete missing', false, 'Also delete destination items of these collections that no longer exist on the source. A dry run counts them.'),
 		booleanField('preserveAuthorship', 'Preserve authorship', false, 'Set date_created and user_created of created items back to the source values. Costs a second write of each created item (the first copy runs about 2.5× slower) and date_updated then shows the migration.'),
+		booleanField('force', 'Force', false, 'When the destination lacks collections or fields of the plan, migrate what both sides have instead of stopping with SCHEMA_MISMATCH. The report names every field left out (FIELD_NOT_COPIED).'),
 	];
 }
 
@@ -231,4 +232,17 @@ export function planField(): PanelField {
 			note: 'Key of the "Migration: extract" step whose plan to use. Empty: the previous step.',
 		},
 	};
+}
+
+/** Every operation's last field: whether a run started without authentication may go ahead. */
+export function triggerFields(): PanelField[] {
+	return [
+		booleanField(
+			'allowPublicTrigger',
+			'Allow public trigger',
+			false,
+			'Off: a run started without authentication (a webhook called without a token) is refused with FORBIDDEN, because the migration reads this Directus with full rights. Schedules, events and authenticated calls always run.',
+			'full',
+		),
+	];
 }

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, yesNo } from '../../lib/panel/fields.js';
+import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, yesNo, triggerFields } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-check',
@@ -15,5 +15,6 @@ export default defineOperationApp({
 		...destinationFields(),
 		...collectionScopeFields(),
 		booleanField('force', 'Force', false, 'Accept a different Directus version or database vendor. The result says it was forced.'),
+		...triggerFields(),
 	],
 });

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { destinationFields, destinationOverview, listText, selectionFields } from '../../lib/panel/fields.js';
+import { destinationFields, destinationOverview, listText, selectionFields, triggerFields } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-extract',
@@ -21,5 +21,6 @@ export default defineOperationApp({
 			schema: { default_value: 100 },
 			meta: { width: 'half', interface: 'input', options: { min: 1, max: 1000 }, note: 'Items read per query while counting (1–1000).' },
 		},
+		...triggerFields(),
 	],
 });

@@ -7,7 +7,8 @@ export default defineMigrationOperation('migration-migrate-tables', migrateTable
 	const migration = await contentMigration('migration-migrate-tables', options, context, secrets);
 	return runContentSteps(migration, async () => {
 		await migration.extract(options, options.batchSize);
+		const fields = await migration.checkDestinationSchema(options.force);
 		await migration.transferFiles(options);
-		await migration.upsertItems(options);
+		await migration.upsertItems(options, fields);
 	});
 });

@@ -6,6 +6,7 @@ import {
 	listText,
 	selectionFields,
 	upsertFields,
+	triggerFields,
 	yesNo,
 } from '../../lib/panel/fields.js';
 
@@ -24,5 +25,6 @@ export default defineOperationApp({
 		...selectionFields(),
 		...executionFields({ dryRunNote: 'Return the full plan with counts to create, update and skip, and files to transfer; write nothing anywhere.' }),
 		...upsertFields(),
+		...triggerFields(),
 	],
 });

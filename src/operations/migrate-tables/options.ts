@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
+import { triggerShape } from '../../lib/options/trigger.js';
 import { executionShape, upsertShape } from '../../lib/options/execution.js';
 import { selectionShape } from '../../lib/options/selection.js';
 
 export const migrateTablesOptions = z.object({
 	...destinationOptionsShape,
+	...triggerShape,
 	...selectionShape,
 	...executionShape,
 	...upsertShape,

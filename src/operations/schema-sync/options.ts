@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
+import { triggerShape } from '../../lib/options/trigger.js';
 import { flowBoolean, flowEnum, flowText } from '../../lib/options/flow-values.js';
 import { collectionScopeShape } from '../../lib/options/scope.js';
 
 export const schemaSyncOptions = z.object({
 	...destinationOptionsShape,
+	...triggerShape,
 	...collectionScopeShape,
 	/** Compare only: nothing is written anywhere. */
 	dryRun: flowBoolean(true),

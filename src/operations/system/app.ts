@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, destinationFields, destinationOverview, listText, yesNo } from '../../lib/panel/fields.js';
+import { booleanField, destinationFields, destinationOverview, listText, yesNo, triggerFields } from '../../lib/panel/fields.js';
 
 const SCOPE_CHOICES = [
 	{ text: 'Users, roles, policies, permissions', value: 'users' },
@@ -43,5 +43,6 @@ export default defineOperationApp({
 			true,
 			'Compare only: per scope, what would be created, updated or left unchanged; nothing is written. Turn off to apply.',
 		),
+		...triggerFields(),
 	],
 });

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
+import { triggerShape } from '../../lib/options/trigger.js';
 import { executionShape, planShape } from '../../lib/options/execution.js';
 
 export const transferFilesOptions = z.object({
 	...destinationOptionsShape,
+	...triggerShape,
 	...planShape,
 	...executionShape,
 });

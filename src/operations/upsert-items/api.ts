@@ -9,6 +9,6 @@ export default defineMigrationOperation('migration-upsert-items', upsertItemsOpt
 	const migration = await contentMigration('migration-upsert-items', options, context, secrets);
 	return runContentSteps(migration, async () => {
 		migration.use(plan);
-		await migration.upsertItems(options);
+		await migration.upsertItems(options, await migration.checkDestinationSchema(options.force));
 	});
 });

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { destinationFields, executionFields, planField, planStepOverview, upsertFields } from '../../lib/panel/fields.js';
+import { destinationFields, executionFields, planField, planStepOverview, upsertFields, triggerFields } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-upsert-items',
@@ -12,5 +12,6 @@ export default defineOperationApp({
 		planField(),
 		...executionFields({ dryRunNote: 'Count what would be created, updated and deleted; write nothing.' }),
 		...upsertFields(),
+		...triggerFields(),
 	],
 });

@@ -1,0 +1,67 @@
+import type { Filter, SchemaOverview } from '@directus/types';
+import type { DestinationClient } from '../destination/client.js';
+import { DestinationItems } from '../items/destination-items.js';
+import type { Row } from '../items/diff-rows.js';
+import { and, SourceItems } from '../items/source-reader.js';
+import type { MigrationContext } from '../operation.js';
+import type { CollectionModel } from '../plan/collection-model.js';
+
+/**
+ * The source of an `updatedAfter: "auto"` run. A date filter alone misses rows whose dates are older
+ * than the marker although the destination never received them (an import, rows that came from another
+ * Directus with their original dates). For the collections in `catchUp`, every batch is therefore cut
+ * from a walk of the whole table's keys, page by page: a page yields its rows changed since the marker
+ * and, besides, its rows whose keys the destination does not have (one keyed look-up per page). Memory
+ * holds one page of keys; no set of every key is ever built.
+ *
+ * When a collection is walked again in the same run (the second pass that writes the links of a cycle),
+ * rows picked up as missing must get their links too, but they are no longer missing: such a collection
+ * is then walked without the date filter (only the few deferred fields are compared).
+ */
+export class CatchUpSource extends SourceItems {
+	/** Rows picked up only because the destination lacked their key, by collection. */
+	readonly pickedUp: Record<string, number> = {};
+	private readonly client: DestinationClient;
+	private readonly catchUp: Set<string>;
+
+	constructor(context: MigrationContext, schema: SchemaOverview, client: DestinationClient, catchUp: Iterable<string>) {
+		super(context, schema);
+		this.client = client;
+		this.catchUp = new Set(catchUp);
+	}
+
+	override async *batches(model: CollectionModel, filter: Filter | null, fields: string[], batchSize: number, expected?: number): AsyncGenerator<Row[]> {
+		const collection = model.collection;
+		if (!this.catchUp.has(collection) || model.singleton || filter === null) {
+			yield* super.batches(model, filter, fields, batchSize, expected);
+			return;
+		}
+		if (collection in this.pickedUp) {
+			yield* super.batches(model, this.pickedUp[collection]! > 0 ? null : filter, fields, batchSize);
+			return;
+		}
+		this.pickedUp[collection] = 0;
+		const key = model.primaryKey;
+		const destination = new DestinationItems(this.client, collection, key);
+		const keyIn = (keys: unknown[]) => ({ [key]: { _in: keys } }) as Filter;
+		let cursor: unknown;
+		for (;;) {
+			const keys = await this.keyPage(model, cursor, batchSize);
+			if (keys.length === 0) return;
+			const rows: Row[] = [];
+			for await (const changed of super.batches(model, and(filter, keyIn(keys)), fields, keys.length, keys.length)) rows.push(...changed);
+			const present = await destination.readByKeys(keys, []);
+			const chosen = new Set(rows.map((row) => String(row[key])));
+			const missing = keys.filter((value) => !present.has(String(value)) && !chosen.has(String(value)));
+			if (missing.length > 0) {
+				for await (const found of super.batches(model, keyIn(missing), fields, missing.length, missing.length)) {
+					rows.push(...found);
+					this.pickedUp[collection] += found.length;
+				}
+			}
+			if (rows.length > 0) yield rows;
+			if (keys.length < batchSize) return;
+			cursor = keys[keys.length - 1];
+		}
+	}
+}
