@@ -28,7 +28,7 @@ export function packedBundle(): string {
 		encoding: 'utf8',
 		stdio: ['ignore', 'pipe', 'ignore'],
 	});
-	const [{ filename }] = JSON.parse(output) as { filename: string }[];
+	const { filename } = (JSON.parse(output) as { filename: string }[])[0]!;
 	packed = join(dir, filename);
 	return packed;
 }
