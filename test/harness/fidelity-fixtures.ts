@@ -62,11 +62,16 @@ export async function createFidelitySchema(instance: DirectusInstance): Promise<
 	]);
 	let geometry = true;
 	let geometryRefusal: string | undefined;
+	// Directus may accept the field and still fail every write to it (SQLite without SpatiaLite has no
+	// st_geomfromtext): a probe row decides, and the field goes again where it cannot hold a value.
 	try {
 		await instance.api('POST', '/fields/fidelity_values', field('place', 'geometry.Point', { meta: { interface: 'map' } }));
+		await instance.api('POST', '/items/fidelity_values', { id: 999_999, place: { type: 'Point', coordinates: [1, 2] } });
+		await instance.api('DELETE', '/items/fidelity_values/999999');
 	} catch (error) {
 		geometry = false;
-		geometryRefusal = (error as Error).message.slice(0, 300);
+		geometryRefusal = (error as Error).message.replace(/\s+/g, ' ').slice(0, 200);
+		await instance.api('DELETE', '/fields/fidelity_values/place').catch(() => undefined);
 	}
 
 	await createCollection(instance, 'fidelity_accounts', [
