@@ -30,8 +30,8 @@ const migrate = (options: Record<string, unknown> = {}): Promise<FlowRun> =>
 	withFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options: { batchSize: BATCH_SIZE, ...options } }], (flow) => flow.trigger());
 const brief = (run: FlowRun) => JSON.stringify(run.last).slice(0, 3000);
 
-/** id, amount and big of every value row, as the database stores them (text: no double in between). */
-const EXACT_NUMBERS = `select cast(id as text), coalesce(cast(amount as text), 'NULL'), coalesce(cast(big as text), 'NULL') from fidelity_values order by id`;
+/** id, amount and big of every value row, as the database stores them (text: no double in between), by numeric id. */
+const EXACT_NUMBERS = `select cast(id as text), coalesce(cast(amount as text), 'NULL'), coalesce(cast(big as text), 'NULL') from fidelity_values order by fidelity_values.id`;
 const exactNumbers = (instance: Pair['source']) => selectAsText(instance, EXACT_NUMBERS).map((row) => row.join('|'));
 
 beforeAll(async () => {
