@@ -1,18 +1,36 @@
 import { defineConfig } from 'vitest/config';
 import PlainSummaryReporter from './test/plain-summary-reporter.ts';
-import { postgresAvailable } from './test/harness/postgres.ts';
+import { postgresUnavailable } from './test/harness/postgres.ts';
+import { CHROMIUM_PATH, chromiumInstalled } from './test/harness/browser.ts';
+import type { SuiteGate } from './test/suite-gate-runner.ts';
 
 const e2e = {
 	include: ['test/e2e/**/*.test.ts'],
 	testTimeout: 180_000,
 	hookTimeout: 300_000,
+	// Applies the gates below: a suite that cannot run fails, unless the run was told to skip it.
+	runner: './test/suite-gate-runner.ts',
 };
+const BROWSER_TEST = 'test/e2e/flow-editor-browser.test.ts';
 
-// The end-to-end suite runs on SQLite, and again on PostgreSQL when one answers on 127.0.0.1:5432
-// (`.ci/run` makes sure it does; scripts/install-postgres.sh installs it).
-const withPostgres = process.env['E2E_POSTGRES'] !== 'skip' && postgresAvailable();
-if (!withPostgres) {
-	console.log('\n[e2e] PostgreSQL is not available on 127.0.0.1:5432: the PostgreSQL end-to-end run is SKIPPED (SQLite only).\n');
+// The end-to-end suite runs on SQLite and again on PostgreSQL (127.0.0.1:5432; `.ci/run` installs it
+// with scripts/install-postgres.sh). Without PostgreSQL every PostgreSQL test FAILS, with the reason,
+// unless the run says E2E_POSTGRES=skip: then they are skipped and the summary line says why.
+function postgresGates(): SuiteGate[] {
+	if (process.env['E2E_POSTGRES'] === 'skip') return [{ file: '*', mode: 'skip', reason: 'E2E_POSTGRES=skip (the PostgreSQL run was not asked for)' }];
+	const missing = postgresUnavailable();
+	if (missing) return [{ file: '*', mode: 'fail', reason: `${missing}; run scripts/install-postgres.sh or set E2E_POSTGRES=skip` }];
+	// The admin app does not depend on the database: the browser test runs in the SQLite run only.
+	return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test runs on SQLite only (the admin app does not depend on the database)' }];
+}
+
+// The same rule for the browser test and Chromium (scripts/install-chromium.sh; E2E_BROWSER=skip).
+function browserGates(): SuiteGate[] {
+	if (process.env['E2E_BROWSER'] === 'skip') return [{ file: BROWSER_TEST, mode: 'skip', reason: 'E2E_BROWSER=skip (the browser test was not asked for)' }];
+	if (!chromiumInstalled()) {
+		return [{ file: BROWSER_TEST, mode: 'fail', reason: `No Chromium at ${CHROMIUM_PATH}; run scripts/install-chromium.sh or set E2E_BROWSER=skip` }];
+	}
+	return [];
 }
 
 export default defineConfig({
@@ -22,8 +40,14 @@ export default defineConfig({
 		fileParallelism: false,
 		projects: [
 			{ test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-			{ test: { name: 'e2e', ...e2e, env: { E2E_DB_VENDOR: 'sqlite' } } },
-			...(withPostgres ? [{ test: { name: 'e2e-postgres', ...e2e, env: { E2E_DB_VENDOR: 'postgres' } } }] : []),
+			{ test: { name: 'e2e', ...e2e, env: { E2E_DB_VENDOR: 'sqlite', E2E_GATES: JSON.stringify(browserGates()) } } },
+			{
+				test: {
+					name: 'e2e-postgres',
+					...e2e,
+					env: { E2E_DB_VENDOR: 'postgres', E2E_GATES: JSON.stringify([...postgresGates(), ...browserGates()]) },
+				},
+			},
 		],
 	},
 });

@@ -4,14 +4,27 @@ import { execFileSync, spawnSync } from 'node:child_process';
 export const POSTGRES = { host: '127.0.0.1', port: 5432, user: process.env['E2E_PG_USER'] ?? 'postgres' };
 
 export function postgresAvailable(): boolean {
-	const probe = spawnSync('pg_isready', ['-h', POSTGRES.host, '-p', String(POSTGRES.port), '-t', '3'], { stdio: 'ignore' });
-	if (probe.error || probe.status !== 0) return false;
-	const login = spawnSync('psql', psqlArgs('postgres', 'select 1'), { stdio: 'ignore', timeout: 5000 });
-	return login.status === 0;
+	return postgresUnavailable() === undefined;
 }
 
-function psqlArgs(database: string, sql: string): string[] {
-	return ['-h', POSTGRES.host, '-p', String(POSTGRES.port), '-U', POSTGRES.user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-Atc', sql];
+/**
+ * Why the PostgreSQL run cannot happen here, or undefined when PostgreSQL answers and lets us in.
+ * E2E_PG_CHECK_PORT points this check alone at another port (to prove that a missing server fails
+ * the run without stopping the real one).
+ */
+export function postgresUnavailable(): string | undefined {
+	const port = process.env['E2E_PG_CHECK_PORT'] ?? String(POSTGRES.port);
+	const where = `${POSTGRES.host}:${port}`;
+	const probe = spawnSync('pg_isready', ['-h', POSTGRES.host, '-p', port, '-t', '3'], { stdio: 'ignore' });
+	if (probe.error) return `PostgreSQL not reachable on ${where} (pg_isready is not installed)`;
+	if (probe.status !== 0) return `PostgreSQL not reachable on ${where}`;
+	const login = spawnSync('psql', psqlArgs('postgres', 'select 1', port), { stdio: 'ignore', timeout: 5000 });
+	if (login.status !== 0) return `PostgreSQL on ${where} refuses user ${POSTGRES.user} without a password`;
+	return undefined;
+}
+
+function psqlArgs(database: string, sql: string, port = String(POSTGRES.port)): string[] {
+	return ['-h', POSTGRES.host, '-p', port, '-U', POSTGRES.user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-Atc', sql];
 }
 
 export function psql(sql: string, database = 'postgres'): string {
