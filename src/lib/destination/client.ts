@@ -2,7 +2,7 @@ import { createDirectus, rest, staticToken, type RestCommand } from '@directus/s
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Destination } from '../options/destination.js';
 import { failureFromNetwork, failureFromResponse } from './failures.js';
-import { DEFAULT_RETRY_POLICY, sleep, withRetries, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, sleep, withRetries, type LostAnswer, type RetryPolicy } from './retry.js';
 
 export interface RequestStats {
 	requests: number;
@@ -10,29 +10,38 @@ export interface RequestStats {
 }
 
 /**
- * One limiter per destination URL in this process, so that every operation and every Flow run talking
- * to the same destination shares one concurrency budget.
+ * One request budget per destination URL in this process: a concurrency limit and a pacer shared by
+ * every client (every operation, every Flow run) talking to that destination. The budget is set by
+ * the first client built while the destination is idle (no request running, queued or paced) and is
+ * never rewritten while in use: a client built during another run joins that run's budget.
  */
-const limiters = new Map<string, LimitFunction>();
+interface RequestBudget {
+	limit: LimitFunction;
+	pacer: RequestPacer;
+}
 
-function limiterFor(url: string, concurrency: number): LimitFunction {
-	let limit = limiters.get(url);
-	if (!limit) {
-		limit = pLimit(concurrency);
-		limiters.set(url, limit);
-	} else if (limit.concurrency !== concurrency) {
-		limit.concurrency = concurrency;
-	}
-	return limit;
+const budgets = new Map<string, RequestBudget>();
+
+export function budgetFor(url: string, settings: { concurrency: number; requestsPerSecond: number }): RequestBudget {
+	const current = budgets.get(url);
+	if (current && !(current.limit.activeCount === 0 && current.limit.pendingCount === 0 && current.pacer.idle)) return current;
+	const budget = { limit: pLimit(settings.concurrency), pacer: new RequestPacer(settings.requestsPerSecond) };
+	budgets.set(url, budget);
+	return budget;
 }
 
 /** Spaces request starts so that no more than `perSecond` begin in any second (0 = no limit). */
-class RequestPacer {
+export class RequestPacer {
 	private nextStart = 0;
-	private readonly perSecond: number;
+	readonly perSecond: number;
 
 	constructor(perSecond: number) {
 		this.perSecond = perSecond;
+	}
+
+	/** No start is waiting for its turn. */
+	get idle(): boolean {
+		return this.nextStart <= Date.now();
 	}
 
 	async wait(): Promise<void> {
@@ -41,6 +50,54 @@ class RequestPacer {
 		const start = Math.max(now, this.nextStart);
 		this.nextStart = start + 1000 / this.perSecond;
 		if (start > now) await sleep(start - now);
+	}
+}
+
+/**
+ * Aborts a request after `ms` of silence: no byte of the request body sent and no byte of the answer
+ * received for that long. A large upload that keeps moving bytes is never cut off by its duration.
+ */
+class SilenceTimeout {
+	private readonly controller = new AbortController();
+	private timer: ReturnType<typeof setTimeout> | undefined;
+	private readonly ms: number;
+
+	constructor(ms: number) {
+		this.ms = ms;
+		this.touch();
+	}
+
+	get signal(): AbortSignal {
+		return this.controller.signal;
+	}
+
+	touch(): void {
+		clearTimeout(this.timer);
+		this.timer = setTimeout(
+			() => this.controller.abort(new DOMException(`no bytes moved for ${this.ms / 1000} s`, 'TimeoutError')),
+			this.ms,
+		);
+		this.timer.unref?.();
+	}
+
+	stop(): void {
+		clearTimeout(this.timer);
+	}
+
+	/** `stream` passed through, touching the timer at every chunk and stopping it at the end. */
+	watch(stream: ReadableStream<Uint8Array>, stopAtEnd: boolean): ReadableStream<Uint8Array> {
+		return stream.pipeThrough(
+			new TransformStream<Uint8Array, Uint8Array>({
+				transform: (chunk, controller) => {
+					this.touch();
+					controller.enqueue(chunk);
+				},
+				flush: () => {
+					if (stopAtEnd) this.stop();
+					else this.touch();
+				},
+			}),
+		);
 	}
 }
 
@@ -54,33 +111,42 @@ export class DestinationClient {
 	readonly host: string;
 	readonly stats: RequestStats = { requests: 0, retries: 0 };
 	private readonly sdk;
-	private readonly limit: LimitFunction;
-	private readonly pacer: RequestPacer;
+	private readonly budget: RequestBudget;
 	private readonly retryPolicy: RetryPolicy;
 
-	constructor(destination: Destination, options: { concurrency?: number } = {}) {
+	constructor(destination: Destination, options: { concurrency?: number; retryPolicy?: Partial<RetryPolicy> } = {}) {
 		this.url = destination.url;
 		this.host = destination.host;
-		this.limit = limiterFor(destination.url, options.concurrency ?? 4);
-		this.pacer = new RequestPacer(destination.requestsPerSecond);
-		this.retryPolicy = { ...DEFAULT_RETRY_POLICY, retries: destination.retries };
+		this.budget = budgetFor(destination.url, { concurrency: options.concurrency ?? 4, requestsPerSecond: destination.requestsPerSecond });
+		this.retryPolicy = { ...DEFAULT_RETRY_POLICY, retries: destination.retries, ...options.retryPolicy };
 		const timeoutMs = destination.timeoutMs;
 
 		const destinationFetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
 			const what = `${init.method ?? 'GET'} ${new URL(String(input)).pathname}`;
+			const silence = new SilenceTimeout(timeoutMs);
 			const streaming = init.body instanceof ReadableStream;
 			let response: Response;
 			try {
 				response = await fetch(input, {
 					...init,
-					signal: AbortSignal.timeout(timeoutMs),
-					...(streaming ? { duplex: 'half' } : {}),
+					signal: silence.signal,
+					...(streaming ? { body: silence.watch(init.body as ReadableStream<Uint8Array>, false), duplex: 'half' } : {}),
 				} as RequestInit);
 			} catch (error) {
+				silence.stop();
 				throw failureFromNetwork(error, what);
 			}
-			if (!response.ok) throw await failureFromResponse(response, what);
-			return response;
+			if (!response.ok) {
+				silence.stop();
+				throw await failureFromResponse(response, what);
+			}
+			if (!response.body) {
+				silence.stop();
+				return response;
+			}
+			// The answer's body is read by the SDK after this returns: silence is watched until its end.
+			const body = silence.watch(response.body, true);
+			return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 		};
 
 		this.sdk = createDirectus(destination.url, { globals: { fetch: destinationFetch as typeof fetch } })
@@ -88,18 +154,29 @@ export class DestinationClient {
 			.with(rest());
 	}
 
-	/** Runs one SDK command (a fresh request body is built for every attempt). */
-	request<T>(command: RestCommand<T, any>): Promise<T> {
-		return this.limit(() =>
-			withRetries(
-				async () => {
-					await this.pacer.wait();
+	/**
+	 * Runs one SDK command (a fresh request body is built for every attempt). `lostAnswer` says what
+	 * to do when the request was sent and its answer lost (see LostAnswer): reads repeat, writes say.
+	 * Each attempt takes a slot of the destination's budget; waiting between attempts and recovering
+	 * (which makes requests of its own) hold none.
+	 */
+	request<T>(command: RestCommand<T, any>, lostAnswer: LostAnswer = 'repeat'): Promise<T> {
+		return withRetries(
+			() =>
+				this.budget.limit(async () => {
+					await this.budget.pacer.wait();
 					this.stats.requests++;
-					return (await this.sdk.request(command)) as T;
-				},
-				this.retryPolicy,
-				() => this.stats.retries++,
-			),
+					try {
+						return (await this.sdk.request(command)) as T;
+					} catch (error) {
+						// A silence while the SDK read the answer's body surfaces here, not in the fetch.
+						if ((error as { name?: string })?.name === 'TimeoutError') throw failureFromNetwork(error, 'reading an answer');
+						throw error;
+					}
+				}),
+			this.retryPolicy,
+			() => this.stats.retries++,
+			lostAnswer,
 		);
 	}
 
@@ -110,6 +187,12 @@ export class DestinationClient {
 		params?: Record<string, unknown>;
 		body?: () => string | FormData | ReadableStream;
 		headers?: Record<string, string>;
+		/**
+		 * What a lost answer means for this request. Reads (GET, SEARCH) repeat; a write that says
+		 * nothing is never repeated once sent (`fail`): say `repeat` for writes that are idempotent
+		 * (known ids, the same values) or give a `recover` that reads before retrying.
+		 */
+		lostAnswer?: LostAnswer;
 	}): Promise<T> {
 		const command = (() => {
 			const body = options.body?.();
@@ -123,6 +206,7 @@ export class DestinationClient {
 				body: body as string | FormData | undefined,
 			};
 		}) as RestCommand<T, any>;
-		return this.request(command);
+		const isRead = options.method === 'GET' || options.method === 'SEARCH';
+		return this.request(command, options.lostAnswer ?? (isRead ? 'repeat' : 'fail'));
 	}
 }
