@@ -107,7 +107,7 @@ export class ContentMigration {
 	}
 
 	/** Step 3: the items, created or updated only where they differ; then deletions and the sync marker. */
-	async upsertItems(settings: UpsertSettings & { deleteMissing: boolean }): Promise<void> {
+	async upsertItems(settings: UpsertSettings & { deleteMissing: boolean; maxDeleteShare: number }): Promise<void> {
 		const plan = this.report.plan;
 		const upserter = new ItemUpserter({
 			schema: this.schema,
@@ -122,7 +122,7 @@ export class ContentMigration {
 		try {
 			await upserter.run(plan);
 			if (settings.deleteMissing) {
-				for (const planned of [...plan.collections].reverse()) if (!planned.related) await upserter.deleteMissing(planned);
+				await upserter.deleteMissing([...plan.collections].reverse().filter((planned) => !planned.related), settings.maxDeleteShare);
 			}
 		} finally {
 			this.report.failures.items.push(...upserter.failures);

@@ -110,6 +110,11 @@ export class DestinationClient {
 	readonly url: string;
 	readonly host: string;
 	readonly stats: RequestStats = { requests: 0, retries: 0 };
+	/**
+	 * The destination's clock minus ours, in ms, from the Date headers of its answers (whole seconds:
+	 * at most a second below the true offset); undefined before the first answer.
+	 */
+	clockOffsetMs: number | undefined;
 	private readonly sdk;
 	private readonly budget: RequestBudget;
 	private readonly retryPolicy: RetryPolicy;
@@ -136,6 +141,9 @@ export class DestinationClient {
 				silence.stop();
 				throw failureFromNetwork(error, what);
 			}
+			const date = Date.parse(response.headers.get('date') ?? '');
+			// The header is the destination's time rounded down to the second: the largest offset seen is the closest.
+			if (!Number.isNaN(date)) this.clockOffsetMs = Math.max(this.clockOffsetMs ?? -Infinity, date - Date.now());
 			if (!response.ok) {
 				silence.stop();
 				throw await failureFromResponse(response, what);

@@ -124,3 +124,29 @@ export function failureFromNetwork(error: unknown, what: string): MigrationError
 		delivery,
 	});
 }
+
+/** Directus codes of a 403 that refuses particular rows (a Core limit, a licensed feature), not the token. */
+const ROW_FORBIDDEN_CODES = new Set(['LIMIT_EXCEEDED', 'RESOURCE_RESTRICTED']);
+
+/**
+ * The one rule, for content and system writes alike, of what a failed write says about its rows.
+ *
+ * A row refusal is the destination turning these rows down while it would take others: a 4xx about
+ * the payload (a constraint, a validation, a too-large body), a 403 with a row-level Directus code
+ * (LIMIT_EXCEEDED, RESOURCE_RESTRICTED), and a 500. Directus answers 500 for what it did not foresee
+ * (a hook throwing on one row, a database error on one value) and writes a batch in one transaction,
+ * so nothing of the refused batch is applied: the batch is bisected, the other rows are written, and
+ * each refused row is reported with its key (the run still rejects, ITEMS_FAILED / SYSTEM_FAILED).
+ * A destination that is down answers 503 or no longer connects; that, a refused token, a missing
+ * route or a bug of ours ends the run instead of failing every row alike.
+ */
+export function isRowRefusal(error: unknown): boolean {
+	if (!(error instanceof MigrationError)) return false;
+	if (error.code === 'DESTINATION_REJECTED' || error.code === 'PAYLOAD_TOO_LARGE') return true;
+	if (error.code === 'DESTINATION_ERROR') return error.status !== undefined && error.status >= 500;
+	if (error.code === 'FORBIDDEN') {
+		const codes = error.details?.['directusCodes'];
+		return Array.isArray(codes) && codes.some((code) => ROW_FORBIDDEN_CODES.has(String(code)));
+	}
+	return false;
+}

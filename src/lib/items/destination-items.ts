@@ -1,5 +1,6 @@
 import type { DestinationClient } from '../destination/client.js';
-import { isMigrationError, MigrationError } from '../errors.js';
+import { isRowRefusal } from '../destination/failures.js';
+import { MigrationError } from '../errors.js';
 import type { Row } from './diff-rows.js';
 
 /** Directus refuses JSON bodies over MAX_PAYLOAD_SIZE (1 MB by default): batches are split below it. */
@@ -65,13 +66,28 @@ export class DestinationItems {
 		return present;
 	}
 
-	/** Destination keys after `cursor`, in key order (for finding rows the source no longer has). */
+	/**
+	 * Destination keys after `cursor`, in key order (for finding rows the source no longer has), at
+	 * most `limit`. A destination whose QUERY_LIMIT_MAX is lower refuses the page (400): the page is
+	 * halved until it is accepted, and that size is kept for the next pages (`pageSize`).
+	 */
 	async keysAfter(cursor: unknown, limit: number): Promise<unknown[]> {
-		const params: Record<string, unknown> = { fields: this.primaryKey, sort: this.primaryKey, limit };
-		if (cursor !== undefined) params['filter'] = { [this.primaryKey]: { _gt: cursor } };
-		const rows = await this.client.send<Row[] | null>({ method: 'GET', path: this.path, params });
-		return (rows ?? []).map((row) => row[this.primaryKey]);
+		this.pageSize = Math.min(this.pageSize ?? limit, limit);
+		for (;;) {
+			const params: Record<string, unknown> = { fields: this.primaryKey, sort: this.primaryKey, limit: this.pageSize };
+			if (cursor !== undefined) params['filter'] = { [this.primaryKey]: { _gt: cursor } };
+			try {
+				const rows = await this.client.send<Row[] | null>({ method: 'GET', path: this.path, params });
+				return (rows ?? []).map((row) => row[this.primaryKey]);
+			} catch (error) {
+				if (!(error instanceof MigrationError) || error.code !== 'DESTINATION_REJECTED' || this.pageSize <= 1) throw error;
+				this.pageSize = Math.floor(this.pageSize / 2);
+			}
+		}
 	}
+
+	/** The page size keysAfter settled on: what it asked for, or less if the destination refused that. */
+	pageSize: number | undefined;
 
 	async readSingleton(fields: string[]): Promise<Row | null> {
 		const row = await this.client.send<Row | null>({ method: 'GET', path: this.path, params: { fields: fields.join(',') } });
@@ -79,17 +95,24 @@ export class DestinationItems {
 	}
 
 	async writeSingleton(row: Row): Promise<void> {
-		await this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(row) });
+		await this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(row), lostAnswer: 'repeat' });
 	}
 
 	/**
 	 * Creates rows; returns the rows the destination refused, each with its reason. When a part is
 	 * refused because some of its rows already exist (an earlier attempt whose answer was lost wrote
-	 * them), only the others are sent again.
+	 * them), only the others are sent again. A lost answer is followed by reading the keys back: a
+	 * batch is one transaction, so all present means it was written, none means it was not.
 	 */
 	create(rows: Row[]): Promise<RowFailure[]> {
 		const post = (part: Row[]) =>
-			this.client.send({ method: 'POST', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(part) });
+			this.client.send({
+				method: 'POST',
+				path: this.path,
+				params: { fields: this.primaryKey },
+				body: () => JSON.stringify(part),
+				lostAnswer: { recover: () => this.allPresent(part) },
+			});
 		return this.writeInParts(rows, async (part) => {
 			try {
 				await post(part);
@@ -103,16 +126,43 @@ export class DestinationItems {
 		});
 	}
 
+	private async allPresent(part: Row[]): Promise<'applied' | 'not-applied'> {
+		const keys = part.map((row) => row[this.primaryKey]);
+		const existing = await this.existingKeys(keys);
+		return keys.every((key) => existing.has(String(key))) ? 'applied' : 'not-applied';
+	}
+
 	/** Updates rows (each carries its key and only the fields to change); returns refused rows. */
 	update(rows: Row[]): Promise<RowFailure[]> {
 		return this.writeInParts(rows, (part) =>
-			this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(part) }),
+			this.client.send({
+				method: 'PATCH',
+				path: this.path,
+				params: { fields: this.primaryKey },
+				body: () => JSON.stringify(part),
+				// The same values on the same keys: writing them twice leaves what writing them once does.
+				lostAnswer: 'repeat',
+			}),
 		);
 	}
 
-	async delete(keys: unknown[]): Promise<void> {
-		if (keys.length === 0) return;
-		await this.client.send({ method: 'DELETE', path: this.path, body: () => JSON.stringify(keys) });
+	/**
+	 * Deletes rows by key; returns the keys the destination refused to delete (a row still referenced
+	 * by a foreign key), each with its reason. A refused batch is halved like a refused create, so the
+	 * other rows are still deleted. Deleting a key twice leaves what deleting it once does.
+	 */
+	async delete(keys: unknown[]): Promise<RowFailure[]> {
+		const failures: RowFailure[] = [];
+		const send = (part: Row[]) =>
+			this.client.send({
+				method: 'DELETE',
+				path: this.path,
+				body: () => JSON.stringify(part.map((row) => row[this.primaryKey])),
+				lostAnswer: 'repeat',
+			});
+		const rows = keys.map((key) => ({ [this.primaryKey]: key }));
+		for (let start = 0; start < rows.length; start += 500) await this.writeOrBisect(rows.slice(start, start + 500), send, failures);
+		return failures;
 	}
 
 	/**
@@ -144,10 +194,7 @@ export class DestinationItems {
 	}
 }
 
-/** The destination refused the rows themselves (a constraint, a validation, a too-large body), not the request. */
-export function isRowRefusal(error: unknown): boolean {
-	return isMigrationError(error) && (error.code === 'DESTINATION_REJECTED' || error.code === 'PAYLOAD_TOO_LARGE');
-}
+export { isRowRefusal };
 
 /** Splits rows into parts whose JSON stays under `maxBytes` (a single larger row goes alone). */
 export function splitBySize(rows: Row[], maxBytes: number): Row[][] {
