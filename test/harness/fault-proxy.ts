@@ -13,6 +13,11 @@ export interface Faults {
 	loseAnswerEvery?: number;
 	/** Delay every request by this much. */
 	latencyMs?: number;
+	/**
+	 * Reset the connection after the destination handled a request with this method whose path (with
+	 * query) matches, `times` times (counted down here): that request was applied and its answer lost.
+	 */
+	loseAnswerOf?: { method: string; path: RegExp; times: number };
 }
 
 /**
@@ -85,7 +90,11 @@ export class FaultProxy {
 				headers: { ...incoming.headers, host: this.target.host },
 			},
 			(answer) => {
-				if (loseAnswerEvery && number % loseAnswerEvery === 0) {
+				const targeted = this.faults.loseAnswerOf;
+				const lose =
+					(loseAnswerEvery !== undefined && number % loseAnswerEvery === 0) ||
+					(targeted !== undefined && targeted.times > 0 && incoming.method === targeted.method && targeted.path.test(incoming.url ?? '') && targeted.times-- > 0);
+				if (lose) {
 					this.counts.answersLost++;
 					answer.resume();
 					answer.on('end', () => incoming.socket.destroy());
