@@ -11,6 +11,11 @@ export interface RowFailure {
 	reason: string;
 }
 
+/** A read of `size` rows refused as a bad query: the limit may be over QUERY_LIMIT_MAX, a smaller one may pass. */
+function isLimitRefusal(error: unknown, size: number): boolean {
+	return error instanceof MigrationError && error.code === 'DESTINATION_REJECTED' && error.status === 400 && size > 1;
+}
+
 /** REST paths of system collections; user collections live under /items/<collection>. */
 const SYSTEM_PATHS: Record<string, string> = {
 	directus_users: '/users',
@@ -38,16 +43,21 @@ export class DestinationItems {
 		this.path = itemsPath(collection);
 	}
 
-	/** The destination rows with these keys (fields `fields`), by key. SEARCH keeps long key lists out of the URL. */
+	/**
+	 * The destination rows with these keys (fields `fields`), by key. SEARCH keeps long key lists out of
+	 * the URL. Every read names its limit (the number of keys): a destination with a lower
+	 * QUERY_LIMIT_MAX would silently cut `limit: -1` to its maximum, but refuses a larger explicit limit.
+	 */
 	async readByKeys(keys: unknown[], fields: string[]): Promise<Map<string, Row>> {
 		const rows = new Map<string, Row>();
-		if (keys.length === 0) return rows;
-		const found = await this.client.send<Row[] | null>({
-			method: 'SEARCH',
-			path: this.path,
-			body: () => JSON.stringify({ keys, query: { fields: [...new Set([this.primaryKey, ...fields])], limit: -1 } }),
+		await this.inPages(keys, async (chunk) => {
+			const found = await this.client.send<Row[] | null>({
+				method: 'SEARCH',
+				path: this.path,
+				body: () => JSON.stringify({ keys: chunk, query: { fields: [...new Set([this.primaryKey, ...fields])], limit: chunk.length } }),
+			});
+			for (const row of found ?? []) rows.set(String(row[this.primaryKey]), row);
 		});
-		for (const row of found ?? []) rows.set(String(row[this.primaryKey]), row);
 		return rows;
 	}
 
@@ -55,39 +65,57 @@ export class DestinationItems {
 	async existingKeys(keys: unknown[]): Promise<Set<string>> {
 		const present = new Set<string>();
 		for (let start = 0; start < keys.length; start += 100) {
-			const chunk = keys.slice(start, start + 100);
-			const rows = await this.client.send<Row[] | null>({
-				method: 'GET',
-				path: this.path,
-				params: { fields: this.primaryKey, limit: -1, filter: { [this.primaryKey]: { _in: chunk } } },
+			await this.inPages(keys.slice(start, start + 100), async (chunk) => {
+				const rows = await this.client.send<Row[] | null>({
+					method: 'GET',
+					path: this.path,
+					params: { fields: this.primaryKey, limit: chunk.length, filter: { [this.primaryKey]: { _in: chunk } } },
+				});
+				for (const row of rows ?? []) present.add(String(row[this.primaryKey]));
 			});
-			for (const row of rows ?? []) present.add(String(row[this.primaryKey]));
 		}
 		return present;
 	}
 
 	/**
 	 * Destination keys after `cursor`, in key order (for finding rows the source no longer has), at
-	 * most `limit`. A destination whose QUERY_LIMIT_MAX is lower refuses the page (400): the page is
-	 * halved until it is accepted, and that size is kept for the next pages (`pageSize`).
+	 * most `limit`; fewer when the destination's QUERY_LIMIT_MAX is lower (then `pageSize` says how many).
 	 */
 	async keysAfter(cursor: unknown, limit: number): Promise<unknown[]> {
-		this.pageSize = Math.min(this.pageSize ?? limit, limit);
 		for (;;) {
-			const params: Record<string, unknown> = { fields: this.primaryKey, sort: this.primaryKey, limit: this.pageSize };
+			const size = Math.min(limit, this.pageSize);
+			const params: Record<string, unknown> = { fields: this.primaryKey, sort: this.primaryKey, limit: size };
 			if (cursor !== undefined) params['filter'] = { [this.primaryKey]: { _gt: cursor } };
 			try {
 				const rows = await this.client.send<Row[] | null>({ method: 'GET', path: this.path, params });
 				return (rows ?? []).map((row) => row[this.primaryKey]);
 			} catch (error) {
-				if (!(error instanceof MigrationError) || error.code !== 'DESTINATION_REJECTED' || this.pageSize <= 1) throw error;
-				this.pageSize = Math.floor(this.pageSize / 2);
+				if (!isLimitRefusal(error, size)) throw error;
+				this.pageSize = Math.floor(size / 2);
 			}
 		}
 	}
 
-	/** The page size keysAfter settled on: what it asked for, or less if the destination refused that. */
-	pageSize: number | undefined;
+	/** The most rows one read asks for: 1000, halved each time the destination refuses a limit as too high. */
+	pageSize = 1000;
+
+	/**
+	 * Runs `read` on pages of at most `pageSize` items. A page refused as a bad query (400: a limit over
+	 * the destination's QUERY_LIMIT_MAX) is halved, and the smaller size kept for later reads.
+	 */
+	private async inPages<T>(items: T[], read: (page: T[]) => Promise<void>): Promise<void> {
+		let start = 0;
+		while (start < items.length) {
+			const page = items.slice(start, start + this.pageSize);
+			try {
+				await read(page);
+				start += page.length;
+			} catch (error) {
+				if (!isLimitRefusal(error, page.length)) throw error;
+				this.pageSize = Math.floor(page.length / 2);
+			}
+		}
+	}
 
 	async readSingleton(fields: string[]): Promise<Row | null> {
 		const row = await this.client.send<Row | null>({ method: 'GET', path: this.path, params: { fields: fields.join(',') } });

@@ -270,7 +270,7 @@ export class ItemUpserter {
 			if (keys.length === 0) break;
 			const onSource = await this.source.existingKeys(model, keys);
 			await work(keys, keys.filter((key) => !onSource.has(String(key))));
-			if (keys.length < (items.pageSize ?? DELETE_PAGE_SIZE)) break;
+			if (keys.length < Math.min(items.pageSize, DELETE_PAGE_SIZE)) break;
 			cursor = keys[keys.length - 1];
 		}
 	}

@@ -12,18 +12,20 @@ import type { Id, Row } from './kinds.js';
  */
 export async function readDestinationRows(client: DestinationClient, path: string, ids: Id[], fields: readonly string[]): Promise<Row[]> {
 	if (ids.length === 0) return [];
-	return searchDestination(client, path, { filter: { id: { _in: ids } }, fields: ['id', ...fields] });
+	return searchDestination(client, path, { filter: { id: { _in: ids } }, fields: ['id', ...fields], limit: ids.length });
 }
 
 export async function searchDestination(
 	client: DestinationClient,
 	path: string,
-	query: { filter: Record<string, unknown>; fields: readonly string[] },
+	query: { filter: Record<string, unknown>; fields: readonly string[]; limit?: number },
 ): Promise<Row[]> {
+	// A read by ids names its limit: a destination's QUERY_LIMIT_MAX would silently cut `-1`, but
+	// refuses a larger explicit limit (a failure, never a silent miss).
 	const rows = await client.send<Row[]>({
 		method: 'SEARCH',
 		path,
-		body: () => JSON.stringify({ query: { ...query, limit: -1 } }),
+		body: () => JSON.stringify({ query: { limit: -1, ...query } }),
 	});
 	return (rows ?? []).filter((row) => row['id'] !== undefined && row['id'] !== null && row['system'] !== true);
 }
