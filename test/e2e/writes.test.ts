@@ -133,4 +133,29 @@ describe('files', () => {
 		const bytes = await fetch(`${pair.destination.url}/assets/${id}`, { headers: { Authorization: `Bearer ${pair.destination.token}` } });
 		expect(Buffer.from(await bytes.arrayBuffer()).equals(Buffer.alloc(10_000, 'b'))).toBe(true);
 	});
+
+	it('a refused metadata update is counted as a failed file and the run rejects with FILES_FAILED', async () => {
+		const [doc] = await pair.source.api<{ attachment: string }[]>('GET', '/items/docs?fields=attachment&limit=1');
+		await pair.source.api('PATCH', `/files/${doc!.attachment}`, { description: 'Described on the source' });
+		proxy.faults = { failOf: { method: 'PATCH', path: /^\/files\?/, status: 400, times: 5 } };
+		const refused = await run('migration-migrate-tables', { destinationUrl: proxy.url, collections: ['docs'] });
+		expect(refused.resolved).toBe(false);
+		expect(refused.last).toMatchObject({ code: 'FILES_FAILED', files: { failed: 1 } });
+		expect(refused.last.failures.files).toEqual([expect.objectContaining({ id: doc!.attachment })]);
+	});
+});
+
+describe('a 500 answer to a write', () => {
+	it('fails the rows it was about, as in system runs, and the rest of the run goes on', async () => {
+		await pair.source.api('POST', '/items/docs', [{ title: 'Second' }, { title: 'Third' }]);
+		proxy.faults = { failOf: { method: 'POST', path: /^\/items\/docs\?/, status: 500, times: 2 } };
+		const failed = await run('migration-migrate-tables', { destinationUrl: proxy.url, collections: ['docs'] });
+		expect(failed.resolved).toBe(false);
+		expect(failed.last).toMatchObject({ code: 'ITEMS_FAILED' });
+		// The batch of two is refused, then the first row alone (refused again); the second is written.
+		expect(failed.last.collections.docs).toMatchObject({ created: 1, failed: 1 });
+		const again = await run('migration-migrate-tables', { collections: ['docs'] });
+		expect(again.resolved, JSON.stringify(again.last).slice(0, 1500)).toBe(true);
+		expect(await count('/items/docs')).toBe(3);
+	});
 });

@@ -18,6 +18,8 @@ export interface Faults {
 	 * query) matches, `times` times (counted down here): that request was applied and its answer lost.
 	 */
 	loseAnswerOf?: { method: string; path: RegExp; times: number };
+	/** Answer `status` instead of forwarding a request with this method whose path matches, `times` times. */
+	failOf?: { method: string; path: RegExp; status: number; times: number };
 }
 
 /**
@@ -72,12 +74,15 @@ export class FaultProxy {
 			incoming.socket.destroy();
 			return;
 		}
-		if (failEvery && number % failEvery === 0) {
+		const targeted = this.faults.failOf;
+		const failTargeted =
+			targeted !== undefined && targeted.times > 0 && incoming.method === targeted.method && targeted.path.test(incoming.url ?? '') && targeted.times-- > 0;
+		if ((failEvery && number % failEvery === 0) || failTargeted) {
 			this.counts.failed++;
 			incoming.resume();
 			const headers: Record<string, string> = { 'Content-Type': 'application/json' };
 			if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
-			outgoing.writeHead(status, headers);
+			outgoing.writeHead(failTargeted ? targeted.status : status, headers);
 			outgoing.end(JSON.stringify({ errors: [{ message: 'Injected fault', extensions: { code: 'INJECTED' } }] }));
 			return;
 		}
