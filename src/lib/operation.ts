@@ -48,9 +48,15 @@ export function defineMigrationOperation<S extends z.ZodType<{ allowPublicTrigge
 }
 
 function rejectionFor(operation: string, error: unknown, context: MigrationContext): Record<string, unknown> {
-	if (error instanceof Rejection) return { operation, ...error.payload };
+	if (error instanceof Rejection) {
+		if (error.payload.code === 'INTERNAL') context.logger.error(`[${operation}] internal error: ${error.payload.message}`);
+		return { operation, ...error.payload };
+	}
 	const failure: MigrationError = toMigrationError(error);
-	if (!isMigrationError(error)) context.logger.error(`[${operation}] unexpected failure: ${failure.message}`);
+	if (!isMigrationError(error) || failure.code === 'INTERNAL') {
+		const cause = (failure.cause ?? error) as Error | undefined;
+		context.logger.error(`[${operation}] unexpected failure: ${failure.message}${cause?.stack ? `\n${cause.stack}` : ''}`);
+	}
 	return { operation, ...failure.toJSON() };
 }
 

@@ -13,6 +13,13 @@ export interface Faults {
 	loseAnswerEvery?: number;
 	/** Delay every request by this much. */
 	latencyMs?: number;
+	/**
+	 * Reset the connection after the destination handled a request with this method whose path (with
+	 * query) matches, `times` times (counted down here): that request was applied and its answer lost.
+	 */
+	loseAnswerOf?: { method: string; path: RegExp; times: number };
+	/** Answer `status` instead of forwarding a request with this method whose path matches, `times` times. */
+	failOf?: { method: string; path: RegExp; status: number; times: number };
 }
 
 /**
@@ -67,12 +74,15 @@ export class FaultProxy {
 			incoming.socket.destroy();
 			return;
 		}
-		if (failEvery && number % failEvery === 0) {
+		const targeted = this.faults.failOf;
+		const failTargeted =
+			targeted !== undefined && targeted.times > 0 && incoming.method === targeted.method && targeted.path.test(incoming.url ?? '') && targeted.times-- > 0;
+		if ((failEvery && number % failEvery === 0) || failTargeted) {
 			this.counts.failed++;
 			incoming.resume();
 			const headers: Record<string, string> = { 'Content-Type': 'application/json' };
 			if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
-			outgoing.writeHead(status, headers);
+			outgoing.writeHead(failTargeted ? targeted.status : status, headers);
 			outgoing.end(JSON.stringify({ errors: [{ message: 'Injected fault', extensions: { code: 'INJECTED' } }] }));
 			return;
 		}
@@ -85,7 +95,11 @@ export class FaultProxy {
 				headers: { ...incoming.headers, host: this.target.host },
 			},
 			(answer) => {
-				if (loseAnswerEvery && number % loseAnswerEvery === 0) {
+				const targeted = this.faults.loseAnswerOf;
+				const lose =
+					(loseAnswerEvery !== undefined && number % loseAnswerEvery === 0) ||
+					(targeted !== undefined && targeted.times > 0 && incoming.method === targeted.method && targeted.path.test(incoming.url ?? '') && targeted.times-- > 0);
+				if (lose) {
 					this.counts.answersLost++;
 					answer.resume();
 					answer.on('end', () => incoming.socket.destroy());

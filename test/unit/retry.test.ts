@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MigrationError } from '../../src/lib/errors.js';
-import { failureFromNetwork, failureFromResponse, parseRetryAfter } from '../../src/lib/destination/failures.js';
-import { withRetries } from '../../src/lib/destination/retry.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { deliveryOfNetworkFailure, failureFromNetwork, failureFromResponse, parseRetryAfter } from '../../src/lib/destination/failures.js';
+import { withRetries, type LostAnswer } from '../../src/lib/destination/retry.js';
 
 const fastPolicy = { retries: 3, minDelayMs: 1, maxDelayMs: 2 };
 
@@ -72,8 +74,8 @@ describe('the retry policy', () => {
 		}
 	});
 
-	it('never retries a 400, 401, 403 or 404', async () => {
-		for (const status of [400, 401, 403, 404]) {
+	it('never retries a 400, 401, 403, 404 or 500', async () => {
+		for (const status of [400, 401, 403, 404, 500]) {
 			let attempts = 0;
 			await expect(
 				withRetries(async () => {
@@ -114,5 +116,132 @@ describe('the retry policy', () => {
 		const now = Date.parse('2026-11-22T10:00:00Z');
 		expect(parseRetryAfter('Sun, 22 Nov 2026 10:00:05 GMT', now)).toBe(5000);
 		expect(parseRetryAfter('3600')).toBe(60_000);
+	});
+});
+
+const answer = (status: number) => failureFromResponse(new Response(JSON.stringify({ errors: [{ message: 'x' }] }), { status }), 'POST /items/x');
+
+describe('which failures may have been applied', () => {
+	it('maps each status to retryable or not, and to applied or not', async () => {
+		const mapping = Object.fromEntries(
+			await Promise.all([400, 401, 403, 404, 413, 429, 500, 502, 503, 504].map(async (status) => {
+				const failure = await answer(status);
+				return [status, failure.retryable ? failure.delivery : 'final'];
+			})),
+		);
+		expect(mapping).toEqual({
+			400: 'final',
+			401: 'final',
+			403: 'final',
+			404: 'final',
+			413: 'final',
+			429: 'not-applied',
+			500: 'final',
+			502: 'maybe-applied',
+			503: 'not-applied',
+			504: 'maybe-applied',
+		});
+	});
+
+	it('counts a refused connection and a failed DNS look-up as never sent', () => {
+		const fetchFailed = (cause: object) => Object.assign(new TypeError('fetch failed'), { cause });
+		expect(deliveryOfNetworkFailure(fetchFailed({ code: 'ECONNREFUSED' }))).toBe('not-sent');
+		expect(deliveryOfNetworkFailure(fetchFailed({ code: 'ENOTFOUND' }))).toBe('not-sent');
+		expect(deliveryOfNetworkFailure(fetchFailed({ code: 'EAI_AGAIN' }))).toBe('not-sent');
+		expect(deliveryOfNetworkFailure(fetchFailed({ errors: [{ code: 'ECONNREFUSED' }, { code: 'ECONNREFUSED' }] }))).toBe('not-sent');
+		expect(deliveryOfNetworkFailure(fetchFailed({ code: 'UND_ERR_SOCKET', socket: { bytesWritten: 0 } }))).toBe('not-sent');
+	});
+
+	it('counts a timeout, a reset and a socket closed after carrying bytes as maybe applied', () => {
+		const fetchFailed = (cause: object) => Object.assign(new TypeError('fetch failed'), { cause });
+		expect(deliveryOfNetworkFailure(new DOMException('slow', 'TimeoutError'))).toBe('maybe-applied');
+		expect(deliveryOfNetworkFailure(fetchFailed({ code: 'ECONNRESET' }))).toBe('maybe-applied');
+		expect(deliveryOfNetworkFailure(fetchFailed({ code: 'UND_ERR_SOCKET', socket: { bytesWritten: 512 } }))).toBe('maybe-applied');
+		expect(deliveryOfNetworkFailure(fetchFailed({ message: 'something else' }))).toBe('maybe-applied');
+	});
+
+	describe('with real sockets', () => {
+		let server: Server;
+		let port: number;
+		beforeAll(async () => {
+			// Reads the whole request, then closes the connection without an answer: a lost answer.
+			server = createServer((request) => {
+				request.resume();
+				request.on('end', () => request.socket.destroy());
+			});
+			await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+			port = (server.address() as AddressInfo).port;
+		});
+		afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+		it('a connection refused is a request never sent', async () => {
+			const closed = createServer();
+			await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+			const freePort = (closed.address() as AddressInfo).port;
+			await new Promise<void>((resolve) => closed.close(() => resolve()));
+			const error = await fetch(`http://127.0.0.1:${freePort}/`, { method: 'POST', body: '{}' }).catch((caught: unknown) => caught);
+			expect(failureFromNetwork(error, 'POST /').delivery).toBe('not-sent');
+		});
+
+		it('a request read by the server whose answer never came may have been applied', async () => {
+			const error = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{"a":1}' }).catch((caught: unknown) => caught);
+			expect(failureFromNetwork(error, 'POST /').delivery).toBe('maybe-applied');
+		});
+	});
+});
+
+describe('what a lost answer does to a write', () => {
+	const lost = () => new MigrationError('DESTINATION_UNREACHABLE', 'reset', { delivery: 'maybe-applied' });
+	const notSent = () => new MigrationError('DESTINATION_UNREACHABLE', 'refused', { delivery: 'not-sent' });
+	const run = async (failures: MigrationError[], lostAnswer: LostAnswer) => {
+		let attempts = 0;
+		const result = await withRetries(
+			async () => {
+				const failure = failures[attempts++];
+				if (failure) throw failure;
+				return 'answered';
+			},
+			fastPolicy,
+			() => {},
+			lostAnswer,
+		).catch((error: MigrationError) => error);
+		return { attempts, result };
+	};
+
+	it('a write that may not be repeated fails on a lost answer, saying it may have been applied', async () => {
+		const { attempts, result } = await run([lost()], 'fail');
+		expect(attempts).toBe(1);
+		expect(result).toMatchObject({ code: 'DESTINATION_UNREACHABLE', details: { delivery: 'maybe-applied' } });
+	});
+
+	it('a write that may not be repeated is still retried when it was never sent or was turned away', async () => {
+		const turnedAway = new MigrationError('DESTINATION_UNAVAILABLE', '503', { status: 503, delivery: 'not-applied' });
+		expect(await run([notSent(), turnedAway], 'fail')).toEqual({ attempts: 3, result: 'answered' });
+	});
+
+	it('an idempotent write is repeated after a lost answer', async () => {
+		expect(await run([lost(), lost()], 'repeat')).toEqual({ attempts: 3, result: 'answered' });
+	});
+
+	it('a write found applied by its recover check is not repeated', async () => {
+		let checks = 0;
+		const { attempts, result } = await run([lost()], { recover: async () => (checks++, 'applied') });
+		expect({ attempts, checks, result }).toEqual({ attempts: 1, checks: 1, result: undefined });
+	});
+
+	it('a write found not applied by its recover check is repeated', async () => {
+		let checks = 0;
+		const { attempts, result } = await run([lost()], { recover: async () => (checks++, 'not-applied') });
+		expect({ attempts, checks, result }).toEqual({ attempts: 2, checks: 1, result: 'answered' });
+	});
+
+	it('a bug of ours is reported as INTERNAL and never retried', async () => {
+		let attempts = 0;
+		const result = await withRetries(async () => {
+			attempts++;
+			return (undefined as unknown as { x: () => string }).x();
+		}, fastPolicy).catch((error: MigrationError) => error);
+		expect(attempts).toBe(1);
+		expect(result).toMatchObject({ code: 'INTERNAL' });
 	});
 });

@@ -135,7 +135,7 @@ export class ContentMigration {
 	 * Step 3: the items, created or updated only where they differ; then deletions and the sync marker.
 	 * `check` (from checkDestinationSchema) says which collections and fields the destination can take.
 	 */
-	async upsertItems(settings: UpsertSettings & { deleteMissing: boolean }, check: FieldCheck): Promise<void> {
+	async upsertItems(settings: UpsertSettings & { deleteMissing: boolean; maxDeleteShare: number }, check: FieldCheck): Promise<void> {
 		const plan = writablePlan(this.report.plan, check);
 		const schema = writableSchema(this.schema, check);
 		const source = this.sourceFor(plan, schema);
@@ -152,7 +152,7 @@ export class ContentMigration {
 		try {
 			await upserter.run(plan);
 			if (settings.deleteMissing) {
-				for (const planned of [...plan.collections].reverse()) if (!planned.related) await upserter.deleteMissing(planned);
+				await upserter.deleteMissing([...plan.collections].reverse().filter((planned) => !planned.related), settings.maxDeleteShare);
 			}
 		} finally {
 			this.report.failures.items.push(...upserter.failures);

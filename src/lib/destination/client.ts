@@ -4,7 +4,7 @@ import { Agent, FormData, fetch as undiciFetch } from 'undici';
 import type { Destination } from '../options/destination.js';
 import { failureFromNetwork, failureFromRedirect, failureFromResponse } from './failures.js';
 import { guardedLookup, type NetworkPolicy } from './network-policy.js';
-import { DEFAULT_RETRY_POLICY, sleep, withRetries, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, sleep, withRetries, type LostAnswer, type RetryPolicy } from './retry.js';
 
 export interface RequestStats {
 	requests: number;
@@ -12,20 +12,24 @@ export interface RequestStats {
 }
 
 /**
- * One limiter per destination URL in this process, so that every operation and every Flow run talking
- * to the same destination shares one concurrency budget.
+ * One request budget per destination URL in this process: a concurrency limit and a pacer shared by
+ * every client (every operation, every Flow run) talking to that destination. The budget is set by
+ * the first client built while the destination is idle (no request running, queued or paced) and is
+ * never rewritten while in use: a client built during another run joins that run's budget.
  */
-const limiters = new Map<string, LimitFunction>();
+interface RequestBudget {
+	limit: LimitFunction;
+	pacer: RequestPacer;
+}
 
-function limiterFor(url: string, concurrency: number): LimitFunction {
-	let limit = limiters.get(url);
-	if (!limit) {
-		limit = pLimit(concurrency);
-		limiters.set(url, limit);
-	} else if (limit.concurrency !== concurrency) {
-		limit.concurrency = concurrency;
-	}
-	return limit;
+const budgets = new Map<string, RequestBudget>();
+
+export function budgetFor(url: string, settings: { concurrency: number; requestsPerSecond: number }): RequestBudget {
+	const current = budgets.get(url);
+	if (current && !(current.limit.activeCount === 0 && current.limit.pendingCount === 0 && current.pacer.idle)) return current;
+	const budget = { limit: pLimit(settings.concurrency), pacer: new RequestPacer(settings.requestsPerSecond) };
+	budgets.set(url, budget);
+	return budget;
 }
 
 /**
@@ -46,12 +50,17 @@ function dispatcherFor(policy: NetworkPolicy): Agent {
 }
 
 /** Spaces request starts so that no more than `perSecond` begin in any second (0 = no limit). */
-class RequestPacer {
+export class RequestPacer {
 	private nextStart = 0;
-	private readonly perSecond: number;
+	readonly perSecond: number;
 
 	constructor(perSecond: number) {
 		this.perSecond = perSecond;
+	}
+
+	/** No start is waiting for its turn. */
+	get idle(): boolean {
+		return this.nextStart <= Date.now();
 	}
 
 	async wait(): Promise<void> {
@@ -64,6 +73,54 @@ class RequestPacer {
 }
 
 /**
+ * Aborts a request after `ms` of silence: no byte of the request body sent and no byte of the answer
+ * received for that long. A large upload that keeps moving bytes is never cut off by its duration.
+ */
+class SilenceTimeout {
+	private readonly controller = new AbortController();
+	private timer: ReturnType<typeof setTimeout> | undefined;
+	private readonly ms: number;
+
+	constructor(ms: number) {
+		this.ms = ms;
+		this.touch();
+	}
+
+	get signal(): AbortSignal {
+		return this.controller.signal;
+	}
+
+	touch(): void {
+		clearTimeout(this.timer);
+		this.timer = setTimeout(
+			() => this.controller.abort(new DOMException(`no bytes moved for ${this.ms / 1000} s`, 'TimeoutError')),
+			this.ms,
+		);
+		this.timer.unref?.();
+	}
+
+	stop(): void {
+		clearTimeout(this.timer);
+	}
+
+	/** `stream` passed through, touching the timer at every chunk and stopping it at the end. */
+	watch(stream: ReadableStream<Uint8Array>, stopAtEnd: boolean): ReadableStream<Uint8Array> {
+		return stream.pipeThrough(
+			new TransformStream<Uint8Array, Uint8Array>({
+				transform: (chunk, controller) => {
+					this.touch();
+					controller.enqueue(chunk);
+				},
+				flush: () => {
+					if (stopAtEnd) this.stop();
+					else this.touch();
+				},
+			}),
+		);
+	}
+}
+
+/**
  * The only way this bundle talks to the destination: `@directus/sdk` with a static token, every call
  * behind the shared concurrency limit, the request pacer and the retry policy, every failure turned
  * into a MigrationError. The token lives here and nowhere else.
@@ -72,22 +129,26 @@ export class DestinationClient {
 	readonly url: string;
 	readonly host: string;
 	readonly stats: RequestStats = { requests: 0, retries: 0 };
+	/**
+	 * The destination's clock minus ours, in ms, from the Date headers of its answers (whole seconds:
+	 * at most a second below the true offset); undefined before the first answer.
+	 */
+	clockOffsetMs: number | undefined;
 	private readonly sdk;
-	private readonly limit: LimitFunction;
-	private readonly pacer: RequestPacer;
+	private readonly budget: RequestBudget;
 	private readonly retryPolicy: RetryPolicy;
 
-	constructor(destination: Destination, options: { concurrency?: number } = {}) {
+	constructor(destination: Destination, options: { concurrency?: number; retryPolicy?: Partial<RetryPolicy> } = {}) {
 		this.url = destination.url;
 		this.host = destination.host;
-		this.limit = limiterFor(destination.url, options.concurrency ?? 4);
-		this.pacer = new RequestPacer(destination.requestsPerSecond);
-		this.retryPolicy = { ...DEFAULT_RETRY_POLICY, retries: destination.retries };
+		this.budget = budgetFor(destination.url, { concurrency: options.concurrency ?? 4, requestsPerSecond: destination.requestsPerSecond });
+		this.retryPolicy = { ...DEFAULT_RETRY_POLICY, retries: destination.retries, ...options.retryPolicy };
 		const timeoutMs = destination.timeoutMs;
 		const dispatcher = dispatcherFor(destination.policy);
 
 		const destinationFetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
 			const what = `${init.method ?? 'GET'} ${new URL(String(input)).pathname}`;
+			const silence = new SilenceTimeout(timeoutMs);
 			const streaming = init.body instanceof ReadableStream;
 			let response: Response;
 			try {
@@ -96,15 +157,31 @@ export class DestinationClient {
 					...init,
 					redirect: 'manual',
 					dispatcher,
-					signal: AbortSignal.timeout(timeoutMs),
-					...(streaming ? { duplex: 'half' } : {}),
+					signal: silence.signal,
+					...(streaming ? { body: silence.watch(init.body as ReadableStream<Uint8Array>, false), duplex: 'half' } : {}),
 				} as Parameters<typeof undiciFetch>[1])) as unknown as Response;
 			} catch (error) {
+				silence.stop();
 				throw failureFromNetwork(error, what);
 			}
-			if (response.status >= 300 && response.status < 400) throw failureFromRedirect(response, what);
-			if (!response.ok) throw await failureFromResponse(response, what);
-			return response;
+			const date = Date.parse(response.headers.get('date') ?? '');
+			// The header is the destination's time rounded down to the second: the largest offset seen is the closest.
+			if (!Number.isNaN(date)) this.clockOffsetMs = Math.max(this.clockOffsetMs ?? -Infinity, date - Date.now());
+			if (response.status >= 300 && response.status < 400) {
+				silence.stop();
+				throw failureFromRedirect(response, what);
+			}
+			if (!response.ok) {
+				silence.stop();
+				throw await failureFromResponse(response, what);
+			}
+			if (!response.body) {
+				silence.stop();
+				return response;
+			}
+			// The answer's body is read by the SDK after this returns: silence is watched until its end.
+			const body = silence.watch(response.body, true);
+			return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 		};
 
 		this.sdk = createDirectus(destination.url, { globals: { fetch: destinationFetch as typeof fetch } })
@@ -112,18 +189,29 @@ export class DestinationClient {
 			.with(rest());
 	}
 
-	/** Runs one SDK command (a fresh request body is built for every attempt). */
-	request<T>(command: RestCommand<T, any>): Promise<T> {
-		return this.limit(() =>
-			withRetries(
-				async () => {
-					await this.pacer.wait();
+	/**
+	 * Runs one SDK command (a fresh request body is built for every attempt). `lostAnswer` says what
+	 * to do when the request was sent and its answer lost (see LostAnswer): reads repeat, writes say.
+	 * Each attempt takes a slot of the destination's budget; waiting between attempts and recovering
+	 * (which makes requests of its own) hold none.
+	 */
+	request<T>(command: RestCommand<T, any>, lostAnswer: LostAnswer = 'repeat'): Promise<T> {
+		return withRetries(
+			() =>
+				this.budget.limit(async () => {
+					await this.budget.pacer.wait();
 					this.stats.requests++;
-					return (await this.sdk.request(command)) as T;
-				},
-				this.retryPolicy,
-				() => this.stats.retries++,
-			),
+					try {
+						return (await this.sdk.request(command)) as T;
+					} catch (error) {
+						// A silence while the SDK read the answer's body surfaces here, not in the fetch.
+						if ((error as { name?: string })?.name === 'TimeoutError') throw failureFromNetwork(error, 'reading an answer');
+						throw error;
+					}
+				}),
+			this.retryPolicy,
+			() => this.stats.retries++,
+			lostAnswer,
 		);
 	}
 
@@ -135,6 +223,12 @@ export class DestinationClient {
 		/** A multipart body is undici's FormData (the client's fetch is undici's, which reads only its own). */
 		body?: () => string | FormData | ReadableStream;
 		headers?: Record<string, string>;
+		/**
+		 * What a lost answer means for this request. Reads (GET, SEARCH) repeat; a write that says
+		 * nothing is never repeated once sent (`fail`): say `repeat` for writes that are idempotent
+		 * (known ids, the same values) or give a `recover` that reads before retrying.
+		 */
+		lostAnswer?: LostAnswer;
 	}): Promise<T> {
 		const command = (() => {
 			const body = options.body?.();
@@ -148,6 +242,7 @@ export class DestinationClient {
 				body: body as unknown as string | undefined,
 			};
 		}) as RestCommand<T, any>;
-		return this.request(command);
+		const isRead = options.method === 'GET' || options.method === 'SEARCH';
+		return this.request(command, options.lostAnswer ?? (isRead ? 'repeat' : 'fail'));
 	}
 }

@@ -1,7 +1,33 @@
-import { MigrationError } from '../errors.js';
+import { MigrationError, type Delivery } from '../errors.js';
 
-/** HTTP statuses a retry may cure. 400, 401, 403 and 404 never are. */
-const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+/**
+ * HTTP statuses a retry may cure, and what each says about the request. 429 and 503 come from the
+ * destination (or its gateway) refusing to take the request: nothing was done. 502 and 504 come from
+ * a gateway that may have forwarded the request and lost the answer. 400, 401, 403, 404 and 500 are
+ * never retried.
+ */
+const TRANSIENT_STATUSES: ReadonlyMap<number, Delivery> = new Map([
+	[429, 'not-applied'],
+	[503, 'not-applied'],
+	[502, 'maybe-applied'],
+	[504, 'maybe-applied'],
+]);
+
+/**
+ * Network failures that happen before a single byte of the request left: no connection (refused,
+ * unreachable, connect timeout) or no address (DNS). Anything else may have reached the destination.
+ */
+const NOT_SENT_CODES = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EAI_NODATA',
+	'EAI_NONAME',
+	'EAI_FAIL',
+	'ENETUNREACH',
+	'EHOSTUNREACH',
+	'UND_ERR_CONNECT_TIMEOUT',
+]);
 const MAX_RETRY_AFTER_MS = 60_000;
 const MAX_ERROR_BODY_CHARS = 2_000;
 
@@ -35,11 +61,12 @@ export async function failureFromResponse(response: Response, what: string): Pro
 	const details: Record<string, unknown> = { request: what };
 	if (directusCodes.length > 0) details['directusCodes'] = directusCodes;
 
-	if (RETRYABLE_STATUSES.has(status)) {
+	const delivery = TRANSIENT_STATUSES.get(status);
+	if (delivery) {
 		return new MigrationError('DESTINATION_UNAVAILABLE', `The destination answered ${status} to ${what}: ${reason}`, {
 			status,
 			details,
-			retryable: true,
+			delivery,
 			retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
 		});
 	}
@@ -80,6 +107,30 @@ export function failureFromRedirect(response: Response, what: string): Migration
 	);
 }
 
+interface NetworkCause {
+	code?: string;
+	message?: string;
+	/** undici's SocketError: what the socket had carried when it closed (over its whole life). */
+	socket?: { bytesWritten?: number };
+	errors?: NetworkCause[];
+}
+
+/**
+ * Whether a failed fetch may have reached the destination. Only what is provable counts as not sent:
+ * a connection that was never made, an address never found, or a socket that closed before carrying
+ * a single byte. A kept-alive socket the destination closed under a request cannot be told apart from
+ * a request it handled and whose answer was lost, so it counts as maybe applied: the cost is one read
+ * before the retry, never a duplicate.
+ */
+export function deliveryOfNetworkFailure(error: unknown): Delivery {
+	if ((error as { name?: string })?.name === 'TimeoutError') return 'maybe-applied';
+	const cause = (error as { cause?: NetworkCause })?.cause ?? (error as NetworkCause);
+	const codes = [cause?.code, ...(cause?.errors ?? []).map((inner) => inner.code)].filter((code): code is string => !!code);
+	if (codes.length > 0 && codes.every((code) => NOT_SENT_CODES.has(code))) return 'not-sent';
+	if (cause?.code === 'UND_ERR_SOCKET' && cause.socket?.bytesWritten === 0) return 'not-sent';
+	return 'maybe-applied';
+}
+
 /** A fetch that threw (refused, reset, DNS, timeout) as a retryable MigrationError. */
 export function failureFromNetwork(error: unknown, what: string): MigrationError {
 	const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
@@ -92,8 +143,35 @@ export function failureFromNetwork(error: unknown, what: string): MigrationError
 	}
 	const kind =
 		name === 'TimeoutError' ? 'timed out' : cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'network error';
+	const delivery = deliveryOfNetworkFailure(error);
 	return new MigrationError('DESTINATION_UNREACHABLE', `Could not reach the destination for ${what}: ${kind}`, {
-		details: { request: what, cause: kind },
-		retryable: true,
+		details: { request: what, cause: kind, delivery },
+		delivery,
 	});
+}
+
+/** Directus codes of a 403 that refuses particular rows (a Core limit, a licensed feature), not the token. */
+const ROW_FORBIDDEN_CODES = new Set(['LIMIT_EXCEEDED', 'RESOURCE_RESTRICTED']);
+
+/**
+ * The one rule, for content and system writes alike, of what a failed write says about its rows.
+ *
+ * A row refusal is the destination turning these rows down while it would take others: a 4xx about
+ * the payload (a constraint, a validation, a too-large body), a 403 with a row-level Directus code
+ * (LIMIT_EXCEEDED, RESOURCE_RESTRICTED), and a 500. Directus answers 500 for what it did not foresee
+ * (a hook throwing on one row, a database error on one value) and writes a batch in one transaction,
+ * so nothing of the refused batch is applied: the batch is bisected, the other rows are written, and
+ * each refused row is reported with its key (the run still rejects, ITEMS_FAILED / SYSTEM_FAILED).
+ * A destination that is down answers 503 or no longer connects; that, a refused token, a missing
+ * route or a bug of ours ends the run instead of failing every row alike.
+ */
+export function isRowRefusal(error: unknown): boolean {
+	if (!(error instanceof MigrationError)) return false;
+	if (error.code === 'DESTINATION_REJECTED' || error.code === 'PAYLOAD_TOO_LARGE') return true;
+	if (error.code === 'DESTINATION_ERROR') return error.status !== undefined && error.status >= 500;
+	if (error.code === 'FORBIDDEN') {
+		const codes = error.details?.['directusCodes'];
+		return Array.isArray(codes) && codes.some((code) => ROW_FORBIDDEN_CODES.has(String(code)));
+	}
+	return false;
 }

@@ -147,18 +147,19 @@ export class FileTransfer {
 
 	private recordFolder(failures: RowFailure[], kind: 'created' | 'updated', attempted = 1) {
 		this.tally.folders[kind] += attempted - failures.length;
+		this.tally.failed += failures.length;
 		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), reason: `folder: ${failure.reason}` });
 	}
 
 	/** Transfers one batch of file ids. */
 	async transferBatch(ids: string[]): Promise<void> {
-		const fields = ['id', 'filesize', 'filename_disk', ...FILE_METADATA_FIELDS.filter((field) => this.filesModel.fields.includes(field))];
-		const sourceRows = await this.readSourceFiles(ids, fields);
+		const metadata = FILE_METADATA_FIELDS.filter((field) => this.filesModel.fields.includes(field));
+		const sourceRows = await this.readSourceFiles(ids, ['id', 'filesize', 'filename_disk', 'modified_on', ...metadata]);
 		await this.guard.apply(this.filesModel, sourceRows);
-		const compared = fields.filter((field) => field !== 'filename_disk' && field !== 'filesize');
-		const existing = await this.files.readByKeys(ids, ['filesize', ...compared]);
+		const compared = ['id', ...metadata];
+		const existing = await this.files.readByKeys(ids, ['filesize', 'modified_on', ...compared]);
 
-		const toSend = sourceRows.filter((row) => String(existing.get(String(row['id']))?.['filesize']) !== String(row['filesize']));
+		const toSend = sourceRows.filter((row) => !holdsSameBytes(row, existing.get(String(row['id'])), this.client.clockOffsetMs));
 		this.tally.skipped += sourceRows.length - toSend.length;
 		if (!this.write) {
 			this.tally.transferred += toSend.length;
@@ -170,11 +171,12 @@ export class FileTransfer {
 
 		// Directus recomputes some metadata on upload (uploaded_on, image metadata): bring it in line.
 		const after = toSend.length > 0 ? await this.files.readByKeys(ids, compared) : existing;
-		const wanted = sourceRows.map((row) => Object.fromEntries(['id', ...compared].map((field) => [field, row[field]])));
+		const wanted = sourceRows.map((row) => Object.fromEntries(compared.map((field) => [field, row[field]])));
 		const diff = diffRows(wanted, after, 'id', compared, this.filesModel.types);
 		const failures = await this.files.update(diff.toUpdate);
 		this.tally.updated += diff.toUpdate.length - failures.length;
-		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), reason: failure.reason });
+		this.tally.failed += failures.length;
+		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), reason: `metadata: ${failure.reason}` });
 	}
 
 	/** One file's bytes; a refusal is recorded, a failure of the destination itself ends the run. */
@@ -206,6 +208,11 @@ export class FileTransfer {
 		}
 	}
 
+	private async isStored(row: Row): Promise<'applied' | 'not-applied'> {
+		const stored = (await this.files.readByKeys([row['id']], ['filesize'])).get(String(row['id']));
+		return stored && String(stored['filesize']) === String(row['filesize']) ? 'applied' : 'not-applied';
+	}
+
 	private async readSourceFiles(ids: string[], fields: string[]): Promise<Row[]> {
 		const rows: Row[] = [];
 		for await (const batch of this.source.batches(this.filesModel, { id: { _in: ids } } as Filter, fields, ids.length, ids.length)) rows.push(...batch);
@@ -225,6 +232,9 @@ export class FileTransfer {
 			path: replace ? `/files/${row['id']}` : '/files',
 			params: { fields: 'id' },
 			headers: { 'Content-Type': multipartContentType(boundary) },
+			// Replacing the bytes again leaves what replacing them once does; a create whose answer was
+			// lost is read back by id (Directus stores the row once the bytes are stored).
+			lostAnswer: replace ? 'repeat' : { recover: () => this.isStored(row) },
 			// A fresh stream from the source storage for every attempt.
 			body: () =>
 				multipartStream(boundary, fields, {
@@ -234,6 +244,27 @@ export class FileTransfer {
 				}),
 		});
 	}
+}
+
+/** Clocks of source and destination are compared with this much slack (the Date header has whole seconds). */
+const CLOCK_SLACK_MS = 1_000;
+
+/**
+ * Whether the destination's copy of a file holds the source's bytes, without downloading either: the
+ * same size, and the destination's copy written after the source's last change. Over REST the
+ * destination cannot give a checksum of its bytes, and equal sizes alone miss changed bytes of equal
+ * length; but Directus stamps `modified_on` whenever a file's bytes are replaced, so a destination copy
+ * stamped after the source's `modified_on` (on the destination's clock: `clockOffsetMs`, measured from
+ * its Date header) was uploaded from the current bytes. A metadata-only change on the source re-sends
+ * the bytes once (slower, never wrong); no offset or no stamp re-sends too.
+ */
+export function holdsSameBytes(source: Row, destination: Row | undefined, clockOffsetMs: number | undefined): boolean {
+	if (!destination || String(destination['filesize']) !== String(source['filesize'])) return false;
+	if (clockOffsetMs === undefined) return false;
+	const changedOnSource = Date.parse(String(source['modified_on'] ?? ''));
+	const writtenOnDestination = Date.parse(String(destination['modified_on'] ?? ''));
+	if (Number.isNaN(changedOnSource) || Number.isNaN(writtenOnDestination)) return false;
+	return writtenOnDestination >= changedOnSource + clockOffsetMs + CLOCK_SLACK_MS;
 }
 
 /** Folders ordered so that every parent comes before its children. */

@@ -1,5 +1,6 @@
 import type { DestinationClient } from '../destination/client.js';
-import { isMigrationError, MigrationError } from '../errors.js';
+import { isRowRefusal } from '../destination/failures.js';
+import { MigrationError } from '../errors.js';
 import type { Row } from './diff-rows.js';
 
 /** Directus refuses JSON bodies over MAX_PAYLOAD_SIZE (1 MB by default): batches are split below it. */
@@ -8,6 +9,11 @@ const MAX_BODY_BYTES = 900_000;
 export interface RowFailure {
 	key: unknown;
 	reason: string;
+}
+
+/** A read of `size` rows refused as a bad query: the limit may be over QUERY_LIMIT_MAX, a smaller one may pass. */
+function isLimitRefusal(error: unknown, size: number): boolean {
+	return error instanceof MigrationError && error.code === 'DESTINATION_REJECTED' && error.status === 400 && size > 1;
 }
 
 /** REST paths of system collections; user collections live under /items/<collection>. */
@@ -37,16 +43,21 @@ export class DestinationItems {
 		this.path = itemsPath(collection);
 	}
 
-	/** The destination rows with these keys (fields `fields`), by key. SEARCH keeps long key lists out of the URL. */
+	/**
+	 * The destination rows with these keys (fields `fields`), by key. SEARCH keeps long key lists out of
+	 * the URL. Every read names its limit (the number of keys): a destination with a lower
+	 * QUERY_LIMIT_MAX would silently cut `limit: -1` to its maximum, but refuses a larger explicit limit.
+	 */
 	async readByKeys(keys: unknown[], fields: string[]): Promise<Map<string, Row>> {
 		const rows = new Map<string, Row>();
-		if (keys.length === 0) return rows;
-		const found = await this.client.send<Row[] | null>({
-			method: 'SEARCH',
-			path: this.path,
-			body: () => JSON.stringify({ keys, query: { fields: [...new Set([this.primaryKey, ...fields])], limit: -1 } }),
+		await this.inPages(keys, async (chunk) => {
+			const found = await this.client.send<Row[] | null>({
+				method: 'SEARCH',
+				path: this.path,
+				body: () => JSON.stringify({ keys: chunk, query: { fields: [...new Set([this.primaryKey, ...fields])], limit: chunk.length } }),
+			});
+			for (const row of found ?? []) rows.set(String(row[this.primaryKey]), row);
 		});
-		for (const row of found ?? []) rows.set(String(row[this.primaryKey]), row);
 		return rows;
 	}
 
@@ -54,23 +65,56 @@ export class DestinationItems {
 	async existingKeys(keys: unknown[]): Promise<Set<string>> {
 		const present = new Set<string>();
 		for (let start = 0; start < keys.length; start += 100) {
-			const chunk = keys.slice(start, start + 100);
-			const rows = await this.client.send<Row[] | null>({
-				method: 'GET',
-				path: this.path,
-				params: { fields: this.primaryKey, limit: -1, filter: { [this.primaryKey]: { _in: chunk } } },
+			await this.inPages(keys.slice(start, start + 100), async (chunk) => {
+				const rows = await this.client.send<Row[] | null>({
+					method: 'GET',
+					path: this.path,
+					params: { fields: this.primaryKey, limit: chunk.length, filter: { [this.primaryKey]: { _in: chunk } } },
+				});
+				for (const row of rows ?? []) present.add(String(row[this.primaryKey]));
 			});
-			for (const row of rows ?? []) present.add(String(row[this.primaryKey]));
 		}
 		return present;
 	}
 
-	/** Destination keys after `cursor`, in key order (for finding rows the source no longer has). */
+	/**
+	 * Destination keys after `cursor`, in key order (for finding rows the source no longer has), at
+	 * most `limit`; fewer when the destination's QUERY_LIMIT_MAX is lower (then `pageSize` says how many).
+	 */
 	async keysAfter(cursor: unknown, limit: number): Promise<unknown[]> {
-		const params: Record<string, unknown> = { fields: this.primaryKey, sort: this.primaryKey, limit };
-		if (cursor !== undefined) params['filter'] = { [this.primaryKey]: { _gt: cursor } };
-		const rows = await this.client.send<Row[] | null>({ method: 'GET', path: this.path, params });
-		return (rows ?? []).map((row) => row[this.primaryKey]);
+		for (;;) {
+			const size = Math.min(limit, this.pageSize);
+			const params: Record<string, unknown> = { fields: this.primaryKey, sort: this.primaryKey, limit: size };
+			if (cursor !== undefined) params['filter'] = { [this.primaryKey]: { _gt: cursor } };
+			try {
+				const rows = await this.client.send<Row[] | null>({ method: 'GET', path: this.path, params });
+				return (rows ?? []).map((row) => row[this.primaryKey]);
+			} catch (error) {
+				if (!isLimitRefusal(error, size)) throw error;
+				this.pageSize = Math.floor(size / 2);
+			}
+		}
+	}
+
+	/** The most rows one read asks for: 1000, halved each time the destination refuses a limit as too high. */
+	pageSize = 1000;
+
+	/**
+	 * Runs `read` on pages of at most `pageSize` items. A page refused as a bad query (400: a limit over
+	 * the destination's QUERY_LIMIT_MAX) is halved, and the smaller size kept for later reads.
+	 */
+	private async inPages<T>(items: T[], read: (page: T[]) => Promise<void>): Promise<void> {
+		let start = 0;
+		while (start < items.length) {
+			const page = items.slice(start, start + this.pageSize);
+			try {
+				await read(page);
+				start += page.length;
+			} catch (error) {
+				if (!isLimitRefusal(error, page.length)) throw error;
+				this.pageSize = Math.floor(page.length / 2);
+			}
+		}
 	}
 
 	async readSingleton(fields: string[]): Promise<Row | null> {
@@ -79,17 +123,24 @@ export class DestinationItems {
 	}
 
 	async writeSingleton(row: Row): Promise<void> {
-		await this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(row) });
+		await this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(row), lostAnswer: 'repeat' });
 	}
 
 	/**
 	 * Creates rows; returns the rows the destination refused, each with its reason. When a part is
 	 * refused because some of its rows already exist (an earlier attempt whose answer was lost wrote
-	 * them), only the others are sent again.
+	 * them), only the others are sent again. A lost answer is followed by reading the keys back: a
+	 * batch is one transaction, so all present means it was written, none means it was not.
 	 */
 	create(rows: Row[]): Promise<RowFailure[]> {
 		const post = (part: Row[]) =>
-			this.client.send({ method: 'POST', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(part) });
+			this.client.send({
+				method: 'POST',
+				path: this.path,
+				params: { fields: this.primaryKey },
+				body: () => JSON.stringify(part),
+				lostAnswer: { recover: () => this.allPresent(part) },
+			});
 		return this.writeInParts(rows, async (part) => {
 			try {
 				await post(part);
@@ -103,16 +154,43 @@ export class DestinationItems {
 		});
 	}
 
+	private async allPresent(part: Row[]): Promise<'applied' | 'not-applied'> {
+		const keys = part.map((row) => row[this.primaryKey]);
+		const existing = await this.existingKeys(keys);
+		return keys.every((key) => existing.has(String(key))) ? 'applied' : 'not-applied';
+	}
+
 	/** Updates rows (each carries its key and only the fields to change); returns refused rows. */
 	update(rows: Row[]): Promise<RowFailure[]> {
 		return this.writeInParts(rows, (part) =>
-			this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(part) }),
+			this.client.send({
+				method: 'PATCH',
+				path: this.path,
+				params: { fields: this.primaryKey },
+				body: () => JSON.stringify(part),
+				// The same values on the same keys: writing them twice leaves what writing them once does.
+				lostAnswer: 'repeat',
+			}),
 		);
 	}
 
-	async delete(keys: unknown[]): Promise<void> {
-		if (keys.length === 0) return;
-		await this.client.send({ method: 'DELETE', path: this.path, body: () => JSON.stringify(keys) });
+	/**
+	 * Deletes rows by key; returns the keys the destination refused to delete (a row still referenced
+	 * by a foreign key), each with its reason. A refused batch is halved like a refused create, so the
+	 * other rows are still deleted. Deleting a key twice leaves what deleting it once does.
+	 */
+	async delete(keys: unknown[]): Promise<RowFailure[]> {
+		const failures: RowFailure[] = [];
+		const send = (part: Row[]) =>
+			this.client.send({
+				method: 'DELETE',
+				path: this.path,
+				body: () => JSON.stringify(part.map((row) => row[this.primaryKey])),
+				lostAnswer: 'repeat',
+			});
+		const rows = keys.map((key) => ({ [this.primaryKey]: key }));
+		for (let start = 0; start < rows.length; start += 500) await this.writeOrBisect(rows.slice(start, start + 500), send, failures);
+		return failures;
 	}
 
 	/**
@@ -144,10 +222,7 @@ export class DestinationItems {
 	}
 }
 
-/** The destination refused the rows themselves (a constraint, a validation, a too-large body), not the request. */
-export function isRowRefusal(error: unknown): boolean {
-	return isMigrationError(error) && (error.code === 'DESTINATION_REJECTED' || error.code === 'PAYLOAD_TOO_LARGE');
-}
+export { isRowRefusal };
 
 /** Splits rows into parts whose JSON stays under `maxBytes` (a single larger row goes alone). */
 export function splitBySize(rows: Row[], maxBytes: number): Row[][] {

@@ -6,6 +6,7 @@ import { boundedPush, MAX_LISTED } from '../report.js';
 import { DestinationItems, type RowFailure } from './destination-items.js';
 import { diffRows, type Row } from './diff-rows.js';
 import { LinkGuard } from './link-guard.js';
+import { MigrationError } from '../errors.js';
 import type { SourceItems } from './source-reader.js';
 
 export interface CollectionTally {
@@ -37,7 +38,7 @@ export interface Writes {
 	create(items: DestinationItems, rows: Row[]): Promise<RowFailure[]>;
 	update(items: DestinationItems, rows: Row[]): Promise<RowFailure[]>;
 	writeSingleton(items: DestinationItems, row: Row): Promise<void>;
-	delete(items: DestinationItems, keys: unknown[]): Promise<void>;
+	delete(items: DestinationItems, keys: unknown[]): Promise<RowFailure[]>;
 }
 
 export const destinationWrites: Writes = {
@@ -51,7 +52,7 @@ export const noWrites: Writes = {
 	create: async () => [],
 	update: async () => [],
 	writeSingleton: async () => {},
-	delete: async () => {},
+	delete: async () => [],
 };
 
 export const emptyTally = (): CollectionTally => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
@@ -225,22 +226,67 @@ export class ItemUpserter {
 		boundedPush(this.failures, { collection, key: failure.key, reason: failure.reason }, MAX_LISTED);
 	}
 
-	/** Deletes destination rows of `planned` whose keys the source no longer has. */
-	async deleteMissing(planned: PlannedCollection): Promise<void> {
+	/**
+	 * Deletes destination rows of these collections whose keys the source no longer has. First counts,
+	 * for every collection, the destination rows and those to delete, and refuses (DELETE_GUARD) before
+	 * deleting anything when that is more than `maxDeleteShare` of a collection's rows: an empty or
+	 * wrongly filtered source must not empty the destination. Then deletes, page by page; a row the
+	 * destination refuses to delete (still referenced) is a failure with its key, not the end of the run.
+	 */
+	async deleteMissing(collections: PlannedCollection[], maxDeleteShare: number): Promise<void> {
+		const counted: { planned: PlannedCollection; rows: number; missing: number }[] = [];
+		for (const planned of collections) {
+			if (this.model(planned.collection).singleton) continue;
+			let rows = 0;
+			let missing = 0;
+			await this.forEachMissingPage(planned, async (keys, gone) => {
+				rows += keys.length;
+				missing += gone.length;
+			});
+			counted.push({ planned, rows, missing });
+		}
+		const overShare = counted.filter(({ rows, missing }) => missing > 0 && missing / rows > maxDeleteShare);
+		if (overShare.length > 0) throw deleteGuard(overShare.map(({ planned, rows, missing }) => ({ collection: planned.collection, rows, missing })), maxDeleteShare);
+
+		for (const { planned, missing } of counted) {
+			if (missing === 0) continue;
+			const model = this.model(planned.collection);
+			const tally = (this.tallies[planned.collection] ??= emptyTally());
+			const items = new DestinationItems(this.client, model.collection, model.primaryKey);
+			await this.forEachMissingPage(planned, async (_keys, gone) => {
+				const failures = await this.writes.delete(items, gone);
+				tally.deleted += gone.length - failures.length;
+				tally.failed += failures.length;
+				for (const failure of failures) this.fail(model.collection, failure);
+			});
+		}
+	}
+
+	/** Pages through the destination keys of `planned` by key, handing each page and its keys the source lacks. */
+	private async forEachMissingPage(planned: PlannedCollection, work: (keys: unknown[], gone: unknown[]) => Promise<void>): Promise<void> {
 		const model = this.model(planned.collection);
-		if (model.singleton) return;
-		const tally = (this.tallies[planned.collection] ??= emptyTally());
 		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
 		let cursor: unknown;
 		for (;;) {
-			const keys = await items.keysAfter(cursor, 1000);
+			const keys = await items.keysAfter(cursor, DELETE_PAGE_SIZE);
 			if (keys.length === 0) break;
 			const onSource = await this.source.existingKeys(model, keys);
-			const gone = keys.filter((key) => !onSource.has(String(key)));
-			await this.writes.delete(items, gone);
-			tally.deleted += gone.length;
-			if (keys.length < 1000) break;
+			await work(keys, keys.filter((key) => !onSource.has(String(key))));
+			if (keys.length < Math.min(items.pageSize, DELETE_PAGE_SIZE)) break;
 			cursor = keys[keys.length - 1];
 		}
 	}
+}
+
+/** Destination keys read per page when looking for rows to delete (less if the destination's QUERY_LIMIT_MAX is lower). */
+const DELETE_PAGE_SIZE = 1000;
+
+function deleteGuard(collections: { collection: string; rows: number; missing: number }[], maxDeleteShare: number): MigrationError {
+	const listed = collections.map(({ collection, rows, missing }) => `${collection}: ${missing} of ${rows}`).join('; ');
+	return new MigrationError(
+		'DELETE_GUARD',
+		`deleteMissing would delete more than ${Math.round(maxDeleteShare * 100)}% of the destination rows of ${listed}. Nothing was deleted. ` +
+			'If the source really lost these rows (an empty source collection is the usual accident), raise maxDeleteShare (up to 1) and run again.',
+		{ details: { maxDeleteShare, collections } },
+	);
 }

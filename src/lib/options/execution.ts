@@ -1,4 +1,4 @@
-import { flowBoolean, flowInteger, flowText } from './flow-values.js';
+import { flowBoolean, flowInteger, flowNumber, flowText } from './flow-values.js';
 
 /** How the content operations run: batch size, parallel batches, dry run. */
 export const executionShape = {
@@ -14,6 +14,12 @@ export const planShape = {
 
 export const upsertShape = {
 	deleteMissing: flowBoolean(false),
+	/**
+	 * deleteMissing refuses (DELETE_GUARD), before deleting anything, to delete more than this share of
+	 * a collection's destination rows. A routine sync seldom deletes half a collection; an empty or
+	 * wrongly filtered source does. Raise it (up to 1) to allow a large deletion on purpose.
+	 */
+	maxDeleteShare: flowNumber({ min: 0, max: 1, fallback: 0.5 }),
 	preserveAuthorship: flowBoolean(false),
 	/** Go on when the destination lacks planned collections or fields: write what both sides have, name the rest. */
 	force: flowBoolean(false),

@@ -42,6 +42,19 @@ export function flowInteger(bounds: { min: number; max: number; fallback: number
 	);
 }
 
+/** A number within bounds (fractions allowed), given as a number or as text. */
+export function flowNumber(bounds: { min: number; max: number; fallback: number }) {
+	const message = `must be a number from ${bounds.min} to ${bounds.max}`;
+	return z.preprocess(
+		(value) => {
+			if (isBlank(value)) return bounds.fallback;
+			if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
+			return value;
+		},
+		z.number({ error: message }).min(bounds.min, { error: message }).max(bounds.max, { error: message }),
+	);
+}
+
 function parseJsonText(text: string): unknown {
 	try {
 		return JSON.parse(text);

@@ -206,6 +206,18 @@ export function executionFields(options: { dryRunNote: string }): PanelField[] {
 export function upsertFields(): PanelField[] {
 	return [
 		booleanField('deleteMissing', 'Delete missing', false, 'Also delete destination items of these collections that no longer exist on the source. A dry run counts them.'),
+		{
+			field: 'maxDeleteShare',
+			name: 'Max delete share',
+			type: 'float',
+			schema: { default_value: 0.5 },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 0, max: 1, step: 0.05 },
+				note: 'Delete missing refuses, before deleting anything, to delete more than this share of a collection’s destination items (0–1; 1 allows all).',
+			},
+		},
 		booleanField('preserveAuthorship', 'Preserve authorship', false, 'Set date_created and user_created of created items back to the source values. Costs a second write of each created item (the first copy runs about 2.5× slower) and date_updated then shows the migration.'),
 		booleanField('force', 'Force', false, 'When the destination lacks collections or fields of the plan, migrate what both sides have instead of stopping with SCHEMA_MISMATCH. The report names every field left out (FIELD_NOT_COPIED).'),
 	];

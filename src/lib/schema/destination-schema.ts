@@ -2,6 +2,7 @@ import { schemaSnapshot } from '@directus/sdk';
 import type { Snapshot, SnapshotDiff, SnapshotDiffWithHash } from '@directus/types';
 import { FormData } from 'undici';
 import type { DestinationClient } from '../destination/client.js';
+import type { LostAnswer } from '../destination/retry.js';
 import { MigrationError } from '../errors.js';
 import type { SchemaDiffMode } from './diff-summary.js';
 
@@ -36,6 +37,8 @@ export async function diffWithDestination(
 		path: '/schema/diff',
 		params,
 		body: () => asJsonFile(snapshot, 'schema.json'),
+		// A diff changes nothing: asking again is safe.
+		lostAnswer: 'repeat',
 	});
 	if (!result) return null;
 	if (typeof result !== 'object' || typeof result.hash !== 'string' || !result.diff) {
@@ -48,10 +51,11 @@ export async function diffWithDestination(
  * Applies a diff made against the destination schema with hash `hash`. Directus refuses the whole diff
  * if the destination's schema no longer has that hash, and applies it in one transaction otherwise.
  */
-export async function applyOnDestination(client: DestinationClient, hash: string, diff: SnapshotDiff): Promise<void> {
+export async function applyOnDestination(client: DestinationClient, hash: string, diff: SnapshotDiff, lostAnswer: LostAnswer): Promise<void> {
 	await client.send<null>({
 		method: 'POST',
 		path: '/schema/apply',
 		body: () => asJsonFile({ hash, diff }, 'diff.json'),
+		lostAnswer,
 	});
 }

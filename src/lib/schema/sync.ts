@@ -26,6 +26,10 @@ export async function planSchemaSync(
 /**
  * Applies a plan. Directus checks the hash and applies all of it in one transaction or none of it; if
  * it refuses, a fresh diff tells whether the destination changed in between (SCHEMA_CHANGED).
+ *
+ * The apply is never repeated blindly: when its answer is lost (a timeout, a reset, a 502/504), a
+ * fresh diff tells what happened: the destination now matches (it was applied), or still has the
+ * schema the plan was made against (it was not: apply again), or something else (SCHEMA_CHANGED).
  */
 export async function applySchemaPlan(
 	client: DestinationClient,
@@ -34,7 +38,7 @@ export async function applySchemaPlan(
 ): Promise<void> {
 	if (!plan.diff || plan.summary.inSync || !plan.hash) return;
 	try {
-		await applyOnDestination(client, plan.hash, plan.diff);
+		await applyOnDestination(client, plan.hash, plan.diff, { recover: () => wasApplied(plan, replan) });
 	} catch (error) {
 		if (isMigrationError(error) && error.code === 'DESTINATION_REJECTED') {
 			const fresh = await replan();
@@ -46,6 +50,17 @@ export async function applySchemaPlan(
 		}
 		throw error;
 	}
+}
+
+async function wasApplied(plan: SchemaPlan, replan: () => Promise<SchemaPlan>): Promise<'applied' | 'not-applied'> {
+	const fresh = await replan();
+	if (fresh.summary.inSync) return 'applied';
+	if (fresh.hash === plan.hash) return 'not-applied';
+	throw new MigrationError(
+		'SCHEMA_CHANGED',
+		'The answer to the schema apply was lost, and the destination schema has changed since without matching the source: it cannot be told whether the changes were applied. Compare again and re-run.',
+		{ details: { expectedHash: plan.hash, currentHash: fresh.hash } },
+	);
 }
 
 export function schemaChanged(expected: string, actual: string | null): MigrationError {

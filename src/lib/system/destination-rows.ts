@@ -1,9 +1,10 @@
 import type { DestinationClient } from '../destination/client.js';
+import { isRowRefusal } from '../destination/failures.js';
+import type { LostAnswer } from '../destination/retry.js';
+import { naturalKeyFilter } from './natural-key.js';
 import { MigrationError, toMigrationError } from '../errors.js';
 import type { Id, Row } from './kinds.js';
 
-/** Failures that no other row would escape: the run stops instead of failing every row alike. */
-const RUN_STOPPERS = new Set(['UNAUTHORIZED', 'DESTINATION_UNREACHABLE', 'DESTINATION_UNAVAILABLE', 'NOT_DIRECTUS']);
 
 /**
  * Rows of a destination system collection by id (Directus's built-in permission rows left out). SEARCH
@@ -11,18 +12,20 @@ const RUN_STOPPERS = new Set(['UNAUTHORIZED', 'DESTINATION_UNREACHABLE', 'DESTIN
  */
 export async function readDestinationRows(client: DestinationClient, path: string, ids: Id[], fields: readonly string[]): Promise<Row[]> {
 	if (ids.length === 0) return [];
-	return searchDestination(client, path, { filter: { id: { _in: ids } }, fields: ['id', ...fields] });
+	return searchDestination(client, path, { filter: { id: { _in: ids } }, fields: ['id', ...fields], limit: ids.length });
 }
 
 export async function searchDestination(
 	client: DestinationClient,
 	path: string,
-	query: { filter: Record<string, unknown>; fields: readonly string[] },
+	query: { filter: Record<string, unknown>; fields: readonly string[]; limit?: number },
 ): Promise<Row[]> {
+	// A read by ids names its limit: a destination's QUERY_LIMIT_MAX would silently cut `-1`, but
+	// refuses a larger explicit limit (a failure, never a silent miss).
 	const rows = await client.send<Row[]>({
 		method: 'SEARCH',
 		path,
-		body: () => JSON.stringify({ query: { ...query, limit: -1 } }),
+		body: () => JSON.stringify({ query: { limit: -1, ...query } }),
 	});
 	return (rows ?? []).filter((row) => row['id'] !== undefined && row['id'] !== null && row['system'] !== true);
 }
@@ -48,12 +51,14 @@ export async function writeRows(
 	method: 'POST' | 'PATCH',
 	path: string,
 	rows: Row[],
-	options: { newIds?: boolean } = {},
+	options: { newIds?: boolean; matchBy?: readonly string[] } = {},
 ): Promise<{ written: Id[]; failed: ItemFailure[] }> {
 	if (rows.length === 0) return { written: [], failed: [] };
 	// With newIds the destination picks the ids; the source id still names the row in the report.
 	const bodyOf = (row: Row) => (options.newIds ? Object.fromEntries(Object.entries(row).filter(([field]) => field !== 'id')) : row);
-	const send = (body: Row[]) => client.send({ method, path, body: () => JSON.stringify(body.map(bodyOf)) });
+	const lostAnswer: LostAnswer =
+		method === 'PATCH' ? 'repeat' : { recover: () => wereCreated(client, path, rows, options) };
+	const send = (body: Row[]) => client.send({ method, path, body: () => JSON.stringify(body.map(bodyOf)), lostAnswer });
 	try {
 		await send(rows);
 		return { written: rows.map((row) => row['id'] as Id), failed: [] };
@@ -75,10 +80,40 @@ export async function writeRows(
 	return { written, failed };
 }
 
-/** Rethrows failures that would fail every further request alike (token refused, destination down). */
+/**
+ * After a create whose answer was lost: whether the rows are on the destination (read back by id, or
+ * for rows created under new ids by their natural key, which no destination row had before). A batch
+ * is one transaction: all there means written, otherwise it was not. Without a way to find rows
+ * created under new ids, the create is not repeated (the failure says it may have been applied).
+ */
+async function wereCreated(
+	client: DestinationClient,
+	path: string,
+	rows: Row[],
+	options: { newIds?: boolean; matchBy?: readonly string[] },
+): Promise<'applied' | 'not-applied'> {
+	if (!options.newIds) {
+		const present = await existingIds(client, path, rows.map((row) => row['id'] as Id));
+		return rows.every((row) => present.has(String(row['id']))) ? 'applied' : 'not-applied';
+	}
+	const matchBy = options.matchBy;
+	if (!matchBy) {
+		throw new MigrationError('DESTINATION_UNREACHABLE', `The answer to creating rows at ${path} was lost; they may have been created, so they are not created again.`, {
+			details: { delivery: 'maybe-applied' },
+		});
+	}
+	const held = await searchDestination(client, path, { filter: naturalKeyFilter(matchBy, rows), fields: ['id', ...matchBy] });
+	const keyOf = (row: Row) => JSON.stringify(matchBy.map((field) => row[field] ?? null));
+	const heldKeys = new Set(held.map(keyOf));
+	return rows.every((row) => heldKeys.has(keyOf(row))) ? 'applied' : 'not-applied';
+}
+
+/**
+ * Rethrows failures that are not a refusal of these rows (token refused, destination down, a bug of
+ * ours): the same rule as content writes (isRowRefusal).
+ */
 export function stopOnRunFailure(error: unknown): void {
-	const failure = toMigrationError(error, 'DESTINATION_ERROR');
-	if (RUN_STOPPERS.has(failure.code)) throw failure;
+	if (!isRowRefusal(error)) throw toMigrationError(error, 'DESTINATION_ERROR');
 }
 
 /** The destination's own error code (LIMIT_EXCEEDED, RESOURCE_RESTRICTED, RECORD_NOT_UNIQUE…) and message. */

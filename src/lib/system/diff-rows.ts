@@ -58,7 +58,7 @@ export function diffRows(kind: SystemKind, desired: Row[], existing: Row[]): Row
 		const id = row['id'] as Id;
 		const current = onDestination.get(String(id));
 		if (!current) {
-			diff.create.push(withoutLinks(row, links));
+			diff.create.push({ ...withoutLinks(row, links), ...kind.setOnCreate });
 			const written = links.filter((field) => row[field] !== null || kind.filledOnCreate?.includes(field));
 			const linkValues = Object.fromEntries(written.map((field) => [field, row[field]]));
 			if (Object.keys(linkValues).length > 0) diff.links.push({ id, changes: linkValues });
@@ -66,14 +66,14 @@ export function diffRows(kind: SystemKind, desired: Row[], existing: Row[]): Row
 		}
 		const conflict = differingIdentity(kind, row, current);
 		if (conflict && kind.matchBy) {
-			diff.createUnderNewId.push(withoutLinks(row, links));
+			diff.createUnderNewId.push({ ...withoutLinks(row, links), ...kind.setOnCreate });
 			continue;
 		}
 		if (conflict) {
 			diff.conflicts.push({ id, reason: `id ${id} holds a different row on the destination (${conflict} differs)` });
 			continue;
 		}
-		const changes = changedFields(kind, row, current, kind.fields);
+		const changes = changedFields(kind, row, current, kind.fields.filter((field) => !(kind.setOnCreate && field in kind.setOnCreate)));
 		const linkChanges = changedFields(kind, row, current, links);
 		if (Object.keys(changes).length > 0) diff.update.push({ id, changes });
 		if (Object.keys(linkChanges).length > 0) diff.links.push({ id, changes: linkChanges });

@@ -45,6 +45,25 @@ export interface SystemKind {
 	sameRowWhen?: readonly string[];
 	/** A row the destination holds under another id with these fields equal is the same row (takes its id). */
 	matchBy?: readonly string[];
+	/**
+	 * Values a created row gets instead of the source's; once the row exists, these fields are the
+	 * destination's own and never compared (a copied Flow starts inactive, and stays as the destination sets it).
+	 */
+	setOnCreate?: Readonly<Row>;
+}
+
+/**
+ * The prefix of the presets the content migration keeps on a destination as its sync marker
+ * (src/lib/sync-marker.ts): a source's own markers describe its runs into another instance, never copied.
+ */
+export const SYNC_MARKER_BOOKMARK_PREFIX = 'Migration sync marker from ';
+
+/**
+ * The kinds of a run: copied Flows start inactive unless `activateFlows` (a copied Flow with a
+ * schedule or an event trigger would otherwise start running on the destination at once).
+ */
+export function kindsForRun(kinds: readonly SystemKind[], options: { activateFlows: boolean }): SystemKind[] {
+	return kinds.map((kind) => (kind.collection === 'directus_flows' && !options.activateFlows ? { ...kind, setOnCreate: { status: 'inactive' } } : kind));
 }
 
 const roles: SystemKind = {

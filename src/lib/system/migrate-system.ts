@@ -1,7 +1,7 @@
 import type { DestinationClient } from '../destination/client.js';
 import { boundedPush, type Warning } from '../report.js';
 import { findAdminIdentity, IdMapping, type AdminIdentity } from './admin-identity.js';
-import { SCOPE_KINDS, type Row, type SystemKind } from './kinds.js';
+import { kindsForRun, SCOPE_KINDS, SYNC_MARKER_BOOKMARK_PREFIX, type Row, type SystemKind } from './kinds.js';
 import { DestinationPresence } from './presence.js';
 import type { SystemScope } from './scopes.js';
 import type { SourceRows } from './source-rows.js';
@@ -19,7 +19,7 @@ export interface SystemMigration {
 /** Runs the scopes in order; a dry run compares only. Refused rows are counted, never thrown. */
 export async function migrateSystem(
 	scopes: SystemScope[],
-	io: { client: DestinationClient; source: SourceRows; dryRun: boolean; runningFlowId: string | null },
+	io: { client: DestinationClient; source: SourceRows; dryRun: boolean; runningFlowId: string | null; activateFlows?: boolean },
 ): Promise<SystemMigration> {
 	const admin = { source: await sourceAdmin(io.source), destination: await destinationAdmin(io.client) };
 	const run: SystemRun = {
@@ -37,7 +37,7 @@ export async function migrateSystem(
 		run.tally.counts(scope);
 		if (scope === 'settings') await syncSettings(run);
 		else if (scope === 'extensions') await syncExtensions(run);
-		else await syncScopeRows(scope, SCOPE_KINDS[scope], run);
+		else await syncScopeRows(scope, kindsForRun(SCOPE_KINDS[scope], { activateFlows: io.activateFlows ?? false }), run);
 	}
 	const newUsers = run.created['directus_users'] ?? 0;
 	if (newUsers > 0) {
@@ -50,11 +50,17 @@ export async function migrateSystem(
 	return { tally: run.tally, warnings: run.warnings, admin };
 }
 
-/** The Flow that runs the migration stays on the source: copying it would copy a run half done. */
+/**
+ * Rows that stay on the source: the Flow that runs the migration (copying it would copy a run half
+ * done), and the source's own sync markers (presets that describe its runs into another instance).
+ */
 function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row) => string | null {
-	if (!flowId) return () => null;
 	const reason = 'the Flow running this migration is not copied';
 	return (kind, row) => {
+		if (kind.collection === 'directus_presets' && String(row['bookmark'] ?? '').startsWith(SYNC_MARKER_BOOKMARK_PREFIX)) {
+			return 'a sync marker of this instance’s own migrations is not copied';
+		}
+		if (!flowId) return null;
 		if (kind.collection === 'directus_flows' && row['id'] === flowId) return reason;
 		if (kind.collection === 'directus_operations' && row['flow'] === flowId) return reason;
 		return null;

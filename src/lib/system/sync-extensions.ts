@@ -28,7 +28,8 @@ export async function syncExtensions(run: SystemRun): Promise<void> {
 	if (run.dryRun) return;
 	for (const install of plan.install) {
 		try {
-			await run.client.send({ method: 'POST', path: '/extensions/registry/install', body: () => JSON.stringify(install) });
+			// Installing the same version again leaves the destination as one install does.
+			await run.client.send({ method: 'POST', path: '/extensions/registry/install', body: () => JSON.stringify(install), lostAnswer: 'repeat' });
 		} catch (error) {
 			stopOnRunFailure(error);
 			const failure = failureOf(install.extension, error);

@@ -111,7 +111,7 @@ async function applyDiff(scope: SystemScope, kind: SystemKind, diff: RowDiff, ru
 	const created = await writeRows(run.client, 'POST', kind.path, diff.create);
 	created.failed.forEach((failure) => fail(failure, 'created'));
 	run.presence.forget(kind.collection, created.failed.map((failure) => failure.key));
-	const createdUnderNewId = await writeRows(run.client, 'POST', kind.path, diff.createUnderNewId, { newIds: true });
+	const createdUnderNewId = await writeRows(run.client, 'POST', kind.path, diff.createUnderNewId, { newIds: true, matchBy: kind.matchBy });
 	createdUnderNewId.failed.forEach((failure) => fail(failure, 'created'));
 	const updated = await writeRows(run.client, 'PATCH', kind.path, diff.update.map(({ id, changes }) => ({ id, ...changes })));
 	updated.failed.forEach((failure) => fail(failure, 'updated'));

@@ -27,7 +27,7 @@ export async function syncSettings(run: SystemRun): Promise<void> {
 	if (changed) run.tally.change({ scope: 'settings', collection: 'directus_settings', key: 'settings', change: 'update', fields: Object.keys(plan.changes) });
 	else run.tally.unchanged('settings');
 	if (!changed || run.dryRun) return;
-	const write = (changes: Row) => run.client.send({ method: 'PATCH', path: '/settings', body: () => JSON.stringify(changes) });
+	const write = (changes: Row) => run.client.send({ method: 'PATCH', path: '/settings', body: () => JSON.stringify(changes), lostAnswer: 'repeat' });
 	try {
 		await write(plan.changes);
 	} catch (error) {

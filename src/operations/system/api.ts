@@ -19,6 +19,7 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 		source: new SourceRows(context),
 		dryRun: options.dryRun,
 		runningFlowId,
+		activateFlows: options.activateFlows,
 	});
 
 	const report = {

@@ -43,6 +43,12 @@ export default defineOperationApp({
 			true,
 			'Compare only: per scope, what would be created, updated or left unchanged; nothing is written. Turn off to apply.',
 		),
+		booleanField(
+			'activateFlows',
+			'Activate copied Flows',
+			false,
+			'Off: copied Flows are created inactive (a schedule or event trigger would otherwise start running on the destination) and their status is left as the destination sets it. On: they keep the source status.',
+		),
 		...triggerFields(),
 	],
 });

@@ -13,6 +13,8 @@ export const systemOptions = z.object({
 	 * roles, permissions, users and settings of another instance, so a first run shows what it would do.
 	 */
 	dryRun: flowBoolean(true),
+	/** Copied Flows keep their source status; off: they are created inactive (and their status is left to the destination). */
+	activateFlows: flowBoolean(false),
 });
 
 export type SystemOptions = z.output<typeof systemOptions>;
