@@ -21,6 +21,7 @@ export const ERROR_CODES = [
 	'FILES_FAILED',
 	'SYSTEM_FAILED',
 	'SOURCE_ERROR',
+	'OUT_OF_SYNC',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,5 +1,6 @@
 import { contentMigration, runContentSteps } from '../../lib/content/steps.js';
 import { defineMigrationOperation } from '../../lib/operation.js';
+import { verifyAfterWrites } from '../../lib/verify/run.js';
 import { migrateTablesOptions } from './options.js';
 
 /** Extract, transfer files and upsert items in one step. */
@@ -9,5 +10,6 @@ export default defineMigrationOperation('migration-migrate-tables', migrateTable
 		await migration.extract(options, options.batchSize);
 		await migration.transferFiles(options);
 		await migration.upsertItems(options);
+		if (options.verify) await verifyAfterWrites(migration, { ...options, includeFiles: options.includeFiles });
 	});
 });

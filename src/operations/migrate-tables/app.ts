@@ -1,4 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
+import { verifyField } from '../verify/verify-field.js';
 import {
 	destinationFields,
 	destinationOverview,
@@ -24,5 +25,6 @@ export default defineOperationApp({
 		...selectionFields(),
 		...executionFields({ dryRunNote: 'Return the full plan with counts to create, update and skip, and files to transfer; write nothing anywhere.' }),
 		...upsertFields(),
+		verifyField(),
 	],
 });

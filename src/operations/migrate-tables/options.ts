@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { flowBoolean } from '../../lib/options/flow-values.js';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { executionShape, upsertShape } from '../../lib/options/execution.js';
 import { selectionShape } from '../../lib/options/selection.js';
@@ -8,4 +9,5 @@ export const migrateTablesOptions = z.object({
 	...selectionShape,
 	...executionShape,
 	...upsertShape,
+	verify: flowBoolean(false),
 });

@@ -1,4 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
+import { verifyField } from '../verify/verify-field.js';
 import { destinationFields, executionFields, planField, planStepOverview, upsertFields } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
@@ -12,5 +13,6 @@ export default defineOperationApp({
 		planField(),
 		...executionFields({ dryRunNote: 'Count what would be created, updated and deleted; write nothing.' }),
 		...upsertFields(),
+		verifyField(),
 	],
 });
