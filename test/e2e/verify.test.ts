@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadFile } from '../harness/content-fixtures.ts';
 import { withFlow, type FlowRun } from '../harness/flows.ts';
-import type { DirectusInstance } from '../harness/instance.ts';
+import { DEFAULT_VENDOR, type DirectusInstance } from '../harness/instance.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
 import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
 
@@ -125,6 +125,26 @@ describe('migration-verify', () => {
 		const repaired = await pair.destination.api<Record<string, unknown>>('GET', '/items/ledger/1234?fields=amount');
 		expect(String(repaired['amount'])).toMatch(/^1234\.1234567891/);
 		await expect(pair.destination.api('GET', '/items/ledger/5000')).rejects.toThrow();
+	});
+
+	// SQLite hands bigIntegers and decimals to Directus as doubles, so only PostgreSQL keeps these digits.
+	it.runIf(DEFAULT_VENDOR === 'postgres')('upsert and verify see a bigInteger and a decimal change past double precision', async () => {
+		await pair.source.api('PATCH', '/items/ledger/10', { big: '9007199254740993', amount: '12345678901234567890.1234567891' });
+		const first = await run('migration-migrate-tables', { collections: ['ledger'], includeFiles: false, verify: true });
+		expect(first.resolved, JSON.stringify(first.last).slice(0, 2000)).toBe(true);
+		expect(first.last.collections.ledger).toMatchObject({ updated: 1 });
+		expect(first.last.verify.inSync).toBe(true);
+
+		await pair.destination.api('PATCH', '/items/ledger/10', { big: '9007199254740992', amount: '12345678901234567890.1234567892' });
+		const result = await verify();
+		expect(result.resolved).toBe(false);
+		expect(result.last.collections.ledger).toMatchObject({ differing: 1, differingRows: [{ key: 10, fields: ['big', 'amount'] }] });
+
+		const again = await run('migration-migrate-tables', { collections: ['ledger'], includeFiles: false, verify: true });
+		expect(again.resolved, JSON.stringify(again.last).slice(0, 2000)).toBe(true);
+		expect(again.last.collections.ledger).toMatchObject({ updated: 1 });
+		const stored = await pair.destination.api<Record<string, unknown>>('GET', '/items/ledger/10?fields=big,amount');
+		expect(stored).toEqual({ big: '9007199254740993', amount: '12345678901234567890.1234567891' });
 	});
 
 	it('with includeFiles, reports a file whose bytes differ at equal size', async () => {
