@@ -121,6 +121,20 @@ async function baselineItems(pair: Pair, items: number): Promise<number> {
 	return rows.length / seconds(startedAt);
 }
 
+/** Plain REST reads of every row of a collection, 1000 a page in key order: the reference for verify. */
+async function restReadRate(instance: DirectusInstance, collection: string): Promise<number> {
+	const startedAt = performance.now();
+	let rows = 0;
+	let cursor = 0;
+	for (;;) {
+		const page = await instance.api<{ id: number }[]>('GET', `/items/${collection}?limit=1000&sort=id&filter[id][_gt]=${cursor}`);
+		rows += page.length;
+		if (page.length < 1000) break;
+		cursor = page[page.length - 1]!.id;
+	}
+	return rows / seconds(startedAt);
+}
+
 /** Plain uploads of the same files (bytes already in memory): the REST ceiling for files. */
 async function baselineFiles(pair: Pair): Promise<number> {
 	const files = await pair.source.api<{ id: string }[]>('GET', '/files?limit=-1&fields=id');
@@ -180,6 +194,12 @@ async function measureAt(items: number, withBaselines: boolean) {
 		}
 		figures['rerunSeconds'] = median(reruns);
 
+		console.log('[bench] verify with nothing changed, and the plain REST read of the same rows…');
+		figures['restReadItemsPerSecond'] = await restReadRate(pair.destination, 'bench_items');
+		const verified = await timedFlow(pair.source, 'migration-verify', { collections: ['bench_items'], batchSize: 1000 });
+		if (verified.run.last.collections.bench_items.rows !== items) throw new Error('verify did not compare every item');
+		figures['verifyItemsPerSecond'] = items / verified.seconds;
+
 		console.log('[bench] incremental runs after changing 1%…');
 		const changed = Math.max(1, Math.floor(items / 100));
 		const incremental: number[] = [];
@@ -238,6 +258,9 @@ const results = {
 	incrementalSeconds: round(at['incrementalSeconds']),
 	incrementalChangedItems: at['incrementalChangedItems'],
 	incrementalWrittenItems: at['incrementalWrittenItems'],
+	restReadItemsPerSecond: round(at['restReadItemsPerSecond'], 0),
+	verifyItemsPerSecond: round(at['verifyItemsPerSecond'], 0),
+	verifyRatioToRestRead: round(at['verifyItemsPerSecond']! / at['restReadItemsPerSecond']!),
 	filesTransferred: at['filesTransferred'],
 	baselineFilesMBPerSecond: round(at['baselineFilesMBPerSecond'], 1),
 	filesMBPerSecond: round(at['filesMBPerSecond'], 1),
@@ -256,6 +279,8 @@ const rows: [string, string][] = [
 	],
 	['re-run, nothing changed', `${results.rerunSeconds} s = first copy / ${results.firstCopyToRerunRatio}`],
 	['incremental (auto) after changing 1%', `${results.incrementalSeconds} s, ${results.incrementalWrittenItems} written of ${results.incrementalChangedItems} changed`],
+	['plain REST read of the same items (1000 a page)', `${results.restReadItemsPerSecond} items/s`],
+	['verify, nothing changed (target ≥ 20,000 items/s)', `${results.verifyItemsPerSecond} items/s = ${results.verifyRatioToRestRead} × plain REST read`],
 	['files: plain uploads (baseline)', `${results.baselineFilesMBPerSecond} MB/s`],
 	['files: transfer-files', `${results.filesMBPerSecond} MB/s = ${results.filesRatioToBaseline} × baseline (${results.filesTransferred} files)`],
 	[`source peak RSS at ${N} / ${5 * N} items`, `${results.sourcePeakMemoryMB[N]} MB / ${results.sourcePeakMemoryMB[5 * N]} MB`],

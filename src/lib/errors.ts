@@ -25,6 +25,7 @@ export const ERROR_CODES = [
 	'DELETE_GUARD',
 	/** A bug in this bundle (a TypeError, a ReferenceError…), not a failure of either Directus. */
 	'INTERNAL',
+	'OUT_OF_SYNC',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

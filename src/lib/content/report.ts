@@ -2,6 +2,7 @@ import type { FileFailure, FileTally } from '../files/transfer.js';
 import type { CollectionTally, ItemFailure } from '../items/upsert.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import type { OperationReport, Warning } from '../report.js';
+import type { VerifyOutcome } from '../verify/verify.js';
 
 /** The result of a content operation: counts per collection and for files, never item contents. */
 export interface ContentReport extends OperationReport {
@@ -11,6 +12,8 @@ export interface ContentReport extends OperationReport {
 	plan: MigrationPlan;
 	/** `updatedAfter: "auto"` runs: rows taken although older than the marker, because the destination lacked their key. */
 	missingPickedUp?: Record<string, number>;
+	/** With `verify: true`: the comparison of the run's scope after its writes. */
+	verify?: VerifyOutcome;
 }
 
 export function failedCount(report: Pick<ContentReport, 'collections' | 'files'>): { items: number; files: number } {

@@ -76,6 +76,11 @@ export class ContentMigration {
 		return plan;
 	}
 
+	/** The open run's two sides, for a step defined elsewhere (verify after the writes). */
+	get sides() {
+		return { context: this.context, schema: this.schema, source: this.source, client: this.client };
+	}
+
 	use(plan: MigrationPlan): void {
 		const unknown = plan.collections.filter((planned) => !this.schema.collections[planned.collection]);
 		if (unknown.length > 0) {

@@ -1,4 +1,4 @@
-import { valuesEqual } from './values-equal.js';
+import { valuesEqual } from '../compare/normalize.js';
 
 export type Row = Record<string, unknown>;
 

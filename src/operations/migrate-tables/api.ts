@@ -1,5 +1,6 @@
 import { contentMigration, runContentSteps } from '../../lib/content/steps.js';
 import { defineMigrationOperation } from '../../lib/operation.js';
+import { verifyAfterWrites } from '../../lib/verify/run.js';
 import { migrateTablesOptions } from './options.js';
 
 /** Extract, transfer files and upsert items in one step. */
@@ -10,5 +11,6 @@ export default defineMigrationOperation('migration-migrate-tables', migrateTable
 		const fields = await migration.checkDestinationSchema(options.force);
 		await migration.transferFiles(options);
 		await migration.upsertItems(options, fields);
+		if (options.verify) await verifyAfterWrites(migration, { ...options, includeFiles: options.includeFiles });
 	});
 });

@@ -7,6 +7,7 @@ import {
 	selectionFields,
 	upsertFields,
 	triggerFields,
+	verifyField,
 	yesNo,
 } from '../../lib/panel/fields.js';
 
@@ -26,5 +27,6 @@ export default defineOperationApp({
 		...executionFields({ dryRunNote: 'Return the full plan with counts to create, update and skip, and files to transfer; write nothing anywhere.' }),
 		...upsertFields(),
 		...triggerFields(),
+		verifyField(),
 	],
 });

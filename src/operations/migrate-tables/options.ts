@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { flowBoolean } from '../../lib/options/flow-values.js';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
 import { executionShape, upsertShape } from '../../lib/options/execution.js';
@@ -10,4 +11,5 @@ export const migrateTablesOptions = z.object({
 	...selectionShape,
 	...executionShape,
 	...upsertShape,
+	verify: flowBoolean(false),
 });

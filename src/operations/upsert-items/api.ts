@@ -1,5 +1,6 @@
 import { contentMigration, runContentSteps } from '../../lib/content/steps.js';
 import { defineMigrationOperation } from '../../lib/operation.js';
+import { verifyAfterWrites } from '../../lib/verify/run.js';
 import { findPlan } from '../../lib/plan/plan.js';
 import { upsertItemsOptions } from './options.js';
 
@@ -10,5 +11,6 @@ export default defineMigrationOperation('migration-upsert-items', upsertItemsOpt
 	return runContentSteps(migration, async () => {
 		migration.use(plan);
 		await migration.upsertItems(options, await migration.checkDestinationSchema(options.force));
+		if (options.verify) await verifyAfterWrites(migration, { ...options, includeFiles: true });
 	});
 });

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { destinationFields, executionFields, planField, planStepOverview, upsertFields, triggerFields } from '../../lib/panel/fields.js';
+import { destinationFields, executionFields, planField, planStepOverview, upsertFields, triggerFields, verifyField } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-upsert-items',
@@ -13,5 +13,6 @@ export default defineOperationApp({
 		...executionFields({ dryRunNote: 'Count what would be created, updated and deleted; write nothing.' }),
 		...upsertFields(),
 		...triggerFields(),
+		verifyField(),
 	],
 });

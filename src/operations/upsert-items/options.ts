@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { flowBoolean } from '../../lib/options/flow-values.js';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
 import { executionShape, planShape, upsertShape } from '../../lib/options/execution.js';
@@ -9,4 +10,5 @@ export const upsertItemsOptions = z.object({
 	...planShape,
 	...executionShape,
 	...upsertShape,
+	verify: flowBoolean(false),
 });

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { canonicalRow, valuesEqual } from '../compare/normalize.js';
+import type { Row } from '../items/diff-rows.js';
+
+export interface DifferingRow {
+	key: unknown;
+	/** The compared fields whose values differ. */
+	fields: string[];
+}
+
+export interface ChunkDifferences {
+	/** Keys of source rows the destination lacks. */
+	missing: unknown[];
+	differing: DifferingRow[];
+}
+
+/**
+ * A checksum of rows as the comparison sees them: each row's compared fields in canonical form
+ * (the normalisation the upsert uses), rows in key order. Two sides holding equal data have equal
+ * checksums however their databases spell the values.
+ */
+export function chunkChecksum(rows: Iterable<Row>, primaryKey: string, fields: readonly string[], types: Record<string, string>): string {
+	const texts = [...rows].map((row) => [String(row[primaryKey]), canonicalRow(row, fields, types)] as const);
+	texts.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+	const hash = createHash('sha256');
+	for (const [, text] of texts) hash.update(text).update('\n');
+	return hash.digest('hex');
+}
+
+/**
+ * Compares one chunk of source rows with the destination rows of the same keys. Equal checksums end
+ * it there; otherwise it drills down to the rows, and for each differing row to its fields. Pure.
+ */
+export function compareChunk(
+	source: Row[],
+	destination: Map<string, Row>,
+	primaryKey: string,
+	fields: readonly string[],
+	types: Record<string, string>,
+): ChunkDifferences {
+	const differences: ChunkDifferences = { missing: [], differing: [] };
+	if (destination.size === source.length && chunkChecksum(source, primaryKey, fields, types) === chunkChecksum(destination.values(), primaryKey, fields, types)) {
+		return differences;
+	}
+	for (const row of source) {
+		const current = destination.get(String(row[primaryKey]));
+		if (!current) {
+			differences.missing.push(row[primaryKey]);
+			continue;
+		}
+		const differing = differingFields(row, current, fields, types);
+		if (differing.length > 0) differences.differing.push({ key: row[primaryKey], fields: differing });
+	}
+	return differences;
+}
+
+export function differingFields(wanted: Row, current: Row, fields: readonly string[], types: Record<string, string>): string[] {
+	return fields.filter((field) => !valuesEqual(wanted[field], current[field], types[field]));
+}
+
+/** Keys of a destination page that the source (in scope) does not have. */
+export function extraKeys(destinationKeys: unknown[], onSource: Set<string>): unknown[] {
+	return destinationKeys.filter((key) => !onSource.has(String(key)));
+}

@@ -1,0 +1,71 @@
+import type { ContentMigration } from '../content/steps.js';
+import { failedCount } from '../content/report.js';
+import { DestinationClient } from '../destination/client.js';
+import { assertAdminDestination } from '../destination/preflight.js';
+import { MigrationError } from '../errors.js';
+import { SourceItems } from '../items/source-reader.js';
+import type { MigrationContext } from '../operation.js';
+import { Rejection } from '../operation.js';
+import { resolveDestination, type DestinationOptions } from '../options/destination.js';
+import { planMigration } from '../plan/select.js';
+import { sourceIdOf } from '../sync-marker.js';
+import { outOfSyncMessage, type VerifyReport } from './report.js';
+import { verifyScope, type VerifySettings } from './verify.js';
+
+export interface VerifyScopeOptions {
+	collections: string[];
+	excludeCollections: string[];
+	keys: (string | number)[];
+	filter?: Record<string, unknown> | undefined;
+}
+
+/**
+ * One `migration-verify` run: the destination and the scope (chosen with the same options, checks
+ * and filters as a content migration) first, then the comparison. Resolves in sync, else rejects.
+ */
+export async function runVerify(
+	options: DestinationOptions & VerifyScopeOptions & VerifySettings,
+	context: MigrationContext,
+	secrets: string[],
+): Promise<VerifyReport> {
+	const startedAt = Date.now();
+	const destination = await resolveDestination(options, context.env);
+	secrets.push(destination.token);
+	const client = new DestinationClient(destination, { concurrency: options.concurrency });
+	await assertAdminDestination(client);
+	const schema = await context.getSchema({ database: context.database });
+	const source = new SourceItems(context, schema);
+	const { plan } = await planMigration(schema, source, client, { ...options, includeRelated: false, includeFiles: options.includeFiles }, {
+		sourceId: sourceIdOf(context.env),
+		batchSize: options.batchSize,
+	});
+	const outcome = await verifyScope({ context, schema, source, client }, plan.collections, options);
+	return finishVerify({ operation: 'migration-verify', durationMs: Date.now() - startedAt, destination: { host: client.host }, requests: client.stats, warnings: [], ...outcome });
+}
+
+/** The report, or the rejection that carries it when the destination is out of sync. */
+export function finishVerify(report: VerifyReport): VerifyReport {
+	if (report.inSync) return report;
+	throw new Rejection({ code: 'OUT_OF_SYNC', message: outOfSyncMessage(report), ...report });
+}
+
+/**
+ * `verify: true` on a writing run: once the writes are done, compares the run's own scope (its plan's
+ * collections with their filters) and puts the outcome under `verify` in the report. Out of sync
+ * fails the run with OUT_OF_SYNC, unless it already fails for refused items or files (those say more).
+ */
+export async function verifyAfterWrites(
+	migration: ContentMigration,
+	settings: Omit<VerifySettings, 'repair' | 'compareAuthorship'> & { preserveAuthorship: boolean },
+): Promise<void> {
+	if (migration.report.dryRun) return;
+	const outcome = await verifyScope(migration.sides, migration.report.plan.collections, {
+		...settings,
+		includeFiles: settings.includeFiles && migration.report.plan.files.included,
+		compareAuthorship: settings.preserveAuthorship,
+		repair: false,
+	});
+	migration.report.verify = outcome;
+	const failed = failedCount(migration.report);
+	if (!outcome.inSync && failed.items === 0 && failed.files === 0) throw new MigrationError('OUT_OF_SYNC', outOfSyncMessage(outcome));
+}

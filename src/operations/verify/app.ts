@@ -1,0 +1,59 @@
+import { defineOperationApp } from '@directus/extensions-sdk';
+import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, triggerFields, yesNo } from '../../lib/panel/fields.js';
+
+export default defineOperationApp({
+	id: 'migration-verify',
+	name: 'Migration: verify',
+	icon: 'fact_check',
+	description: 'Compares source and destination row by row (and files): resolves when they are equal, rejects with OUT_OF_SYNC and the differing keys when not.',
+	overview: (options) => [
+		...destinationOverview(options),
+		{ label: 'Collections', text: listText(options?.collections, 'All') },
+		{ label: 'Repair', text: yesNo(options?.repair, false) },
+	],
+	options: [
+		...destinationFields(),
+		...collectionScopeFields(),
+		{
+			field: 'keys',
+			name: 'Keys',
+			type: 'csv',
+			meta: {
+				width: 'half',
+				interface: 'tags',
+				options: { placeholder: '{{$trigger.keys}}' },
+				note: 'Primary keys of the items to compare (one collection only).',
+			},
+		},
+		{
+			field: 'filter',
+			name: 'Filter',
+			type: 'json',
+			meta: {
+				width: 'full',
+				interface: 'input-code',
+				options: { language: 'json', placeholder: '{ "status": { "_eq": "published" } }' },
+				note: 'A Directus filter choosing the items to compare (one collection only).',
+			},
+		},
+		booleanField('deleteMissing', 'Delete missing', false, 'Destination items the source does not have make the result out of sync (and Repair deletes them). Off: they are only counted.'),
+		booleanField('repair', 'Repair', false, 'Rewrite missing and differing items from the source, then compare again. Off: read only.'),
+		booleanField('includeFiles', 'Include files', false, 'Also compare the files the items reference: metadata, size and the bytes (sha256).'),
+		booleanField('compareAuthorship', 'Compare authorship', false, 'Also compare date_created and user_created (on when the migration ran with Preserve authorship).'),
+		{
+			field: 'batchSize',
+			name: 'Chunk size',
+			type: 'integer',
+			schema: { default_value: 500 },
+			meta: { width: 'half', interface: 'input', options: { min: 1, max: 1000 }, note: 'Items compared per chunk (1–1000).' },
+		},
+		{
+			field: 'concurrency',
+			name: 'Concurrency',
+			type: 'integer',
+			schema: { default_value: 4 },
+			meta: { width: 'half', interface: 'input', options: { min: 1, max: 8 }, note: 'Chunks in flight at once (1–8).' },
+		},
+		...triggerFields(),
+	],
+});
