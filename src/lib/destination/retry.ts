@@ -1,3 +1,4 @@
+import pRetry, { AbortError } from 'p-retry';
 import { MigrationError, toMigrationError } from '../errors.js';
 
 export interface RetryPolicy {
@@ -32,8 +33,10 @@ export function retryDecision(failure: MigrationError, lostAnswer: LostAnswer): 
 
 /**
  * Runs `attempt` until it succeeds, retrying transient failures under the request's `lostAnswer`
- * rule, with exponential backoff and jitter, waiting at least as long as a Retry-After asks. A
- * TypeError or the like is a bug of ours (INTERNAL) and is never retried.
+ * rule (p-retry: exponential backoff with jitter), waiting at least as long as a Retry-After asks.
+ * A failure the rule stops at (a refusal, a write whose answer was lost and may not be repeated, a
+ * TypeError of ours: INTERNAL) ends at once. Before repeating a request whose answer was lost,
+ * `recover` looks at the destination: when the request was applied, the attempt succeeds there.
  */
 export async function withRetries<T>(
 	attempt: () => Promise<T>,
@@ -41,28 +44,38 @@ export async function withRetries<T>(
 	onRetry: (error: MigrationError) => void = () => {},
 	lostAnswer: LostAnswer = 'repeat',
 ): Promise<T> {
-	for (let retry = 0; ; retry++) {
-		let failure: MigrationError;
-		try {
-			return await attempt();
-		} catch (error) {
-			failure = toMigrationError(error, 'DESTINATION_ERROR');
-		}
-		const decision = retryDecision(failure, lostAnswer);
-		if (decision === 'stop' && failure.delivery === 'maybe-applied') throw maybeApplied(failure);
-		if (decision === 'stop' || retry >= policy.retries) throw failure;
-		if (decision === 'recover' && typeof lostAnswer === 'object') {
-			if ((await lostAnswer.recover(failure)) === 'applied') return undefined as T;
-		}
-		onRetry(failure);
-		await sleep(Math.max(backoffMs(retry, policy), failure.retryAfterMs ?? 0));
-	}
-}
-
-/** Exponential backoff with jitter: min·2^retry, at most max, times a random factor from 1 to 2. */
-export function backoffMs(retry: number, policy: RetryPolicy): number {
-	const base = Math.min(policy.minDelayMs * 2 ** retry, policy.maxDelayMs);
-	return Math.min(base * (1 + Math.random()), policy.maxDelayMs);
+	let lost: MigrationError | undefined;
+	return pRetry(
+		async () => {
+			if (lost && typeof lostAnswer === 'object') {
+				const outcome = await lostAnswer.recover(lost);
+				lost = undefined;
+				if (outcome === 'applied') return undefined as T;
+			}
+			try {
+				return await attempt();
+			} catch (error) {
+				const failure = toMigrationError(error, 'DESTINATION_ERROR');
+				const decision = retryDecision(failure, lostAnswer);
+				if (decision === 'stop') throw new AbortError(failure.delivery === 'maybe-applied' ? maybeApplied(failure) : failure);
+				if (decision === 'recover') lost = failure;
+				throw failure;
+			}
+		},
+		{
+			retries: policy.retries,
+			factor: 2,
+			minTimeout: policy.minDelayMs,
+			maxTimeout: policy.maxDelayMs,
+			randomize: true,
+			onFailedAttempt: async ({ error, retriesLeft }) => {
+				if (retriesLeft <= 0) return;
+				const failure = error as MigrationError;
+				onRetry(failure);
+				if (failure.retryAfterMs) await sleep(failure.retryAfterMs);
+			},
+		},
+	);
 }
 
 function maybeApplied(failure: MigrationError): MigrationError {
