@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadFile } from '../harness/content-fixtures.ts';
 import { withFlow, type FlowRun } from '../harness/flows.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
-import { createCollection, integerKey, stringField, uuidKey } from '../harness/schema-fixtures.ts';
+import { createCollection, createManyToAny, integerKey, stringField, uuidKey } from '../harness/schema-fixtures.ts';
 import type { DirectusInstance } from '../harness/instance.ts';
 
 /**
@@ -30,21 +30,7 @@ async function createSchema(source: DirectusInstance): Promise<void> {
 	await createCollection(source, 'block_hero', [uuidKey, stringField('headline'), linkField('background', { type: 'uuid', file: true })]);
 	await source.api('POST', '/relations', { collection: 'block_hero', field: 'background', related_collection: 'directus_files', schema: { on_delete: 'SET NULL' } });
 	await createCollection(source, 'pages', [integerKey, stringField('title')]);
-	await createCollection(source, 'pages_blocks', [integerKey, stringField('collection'), stringField('item'), { field: 'pages_id', type: 'integer', meta: { hidden: true }, schema: {} }], { hidden: true });
-	await source.api('POST', '/fields/pages', { field: 'blocks', type: 'alias', meta: { interface: 'list-m2a', special: ['m2a'] } });
-	await source.api('POST', '/relations', {
-		collection: 'pages_blocks',
-		field: 'item',
-		related_collection: null,
-		meta: { one_allowed_collections: ['block_text', 'block_hero'], one_collection_field: 'collection', junction_field: 'pages_id' },
-	});
-	await source.api('POST', '/relations', {
-		collection: 'pages_blocks',
-		field: 'pages_id',
-		related_collection: 'pages',
-		meta: { one_field: 'blocks', junction_field: 'item' },
-		schema: { on_delete: 'CASCADE' },
-	});
+	await createManyToAny(source, { parent: 'pages', alias: 'blocks', junction: 'pages_blocks', blocks: ['block_text', 'block_hero'] });
 
 	// A two-collection cycle with a required link: a person must have a team; a team may have a lead.
 	await createCollection(source, 'teams', [integerKey, stringField('name'), linkField('lead')]);

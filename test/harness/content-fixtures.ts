@@ -1,5 +1,5 @@
 import type { DirectusInstance } from './instance.ts';
-import { createBlogSchema, createCollection, createManyToOne, integerKey, stringField, stringKey } from './schema-fixtures.ts';
+import { createBlogSchema, createCollection, createManyToAny, createManyToOne, integerKey, stringField, stringKey } from './schema-fixtures.ts';
 
 /**
  * Everything the content migration must carry, on top of the blog (integer, UUID and string keys,
@@ -22,22 +22,7 @@ export async function createContentSchema(instance: DirectusInstance): Promise<v
 	await createCollection(instance, 'block_text', [integerKey, { field: 'text', type: 'text', meta: { interface: 'input-multiline' }, schema: {} }]);
 	await createCollection(instance, 'block_hero', [integerKey, stringField('headline')]);
 	await createCollection(instance, 'pages', [integerKey, stringField('title')]);
-	await createCollection(instance, 'pages_blocks', [integerKey, stringField('collection'), stringField('item')], { hidden: true });
-	await instance.api('POST', '/fields/pages_blocks', { field: 'pages_id', type: 'integer', meta: { hidden: true }, schema: {} });
-	await instance.api('POST', '/fields/pages', { field: 'blocks', type: 'alias', meta: { interface: 'list-m2a', special: ['m2a'] } });
-	await instance.api('POST', '/relations', {
-		collection: 'pages_blocks',
-		field: 'item',
-		related_collection: null,
-		meta: { one_allowed_collections: ['block_text', 'block_hero'], one_collection_field: 'collection', junction_field: 'pages_id' },
-	});
-	await instance.api('POST', '/relations', {
-		collection: 'pages_blocks',
-		field: 'pages_id',
-		related_collection: 'pages',
-		meta: { one_field: 'blocks', junction_field: 'item' },
-		schema: { on_delete: 'CASCADE' },
-	});
+	await createManyToAny(instance, { parent: 'pages', alias: 'blocks', junction: 'pages_blocks', blocks: ['block_text', 'block_hero'] });
 
 	await createCollection(instance, 'languages', [stringKey('code'), stringField('name')]);
 	await createCollection(instance, 'articles_translations', [integerKey, stringField('headline')], { hidden: true });

@@ -5,7 +5,7 @@ import { uploadFile } from './content-fixtures.ts';
 import type { DirectusInstance } from './instance.ts';
 import { ensureDirectusInstalled, nodeBinary } from './paths.ts';
 import { psql } from './postgres.ts';
-import { createCollection, createManyToOne, integerKey, stringField } from './schema-fixtures.ts';
+import { createCollection, createManyToAny, createManyToOne, integerKey, stringField } from './schema-fixtures.ts';
 
 /**
  * The types and shapes a migration must carry exactly, beyond the blog of the other fixtures:
@@ -89,22 +89,7 @@ export async function createFidelitySchema(instance: DirectusInstance): Promise<
 		await instance.api('POST', '/relations', { collection, field: fileField, related_collection: 'directus_files', schema: { on_delete: 'SET NULL' } });
 	}
 	await createCollection(instance, 'fidelity_pages', [integerKey, stringField('title')]);
-	await createCollection(instance, 'fidelity_pages_blocks', [integerKey, stringField('collection'), stringField('item'), field('sort', 'integer')], { hidden: true });
-	await instance.api('POST', '/fields/fidelity_pages_blocks', { field: 'fidelity_pages_id', type: 'integer', meta: { hidden: true }, schema: {} });
-	await instance.api('POST', '/fields/fidelity_pages', { field: 'blocks', type: 'alias', meta: { interface: 'list-m2a', special: ['m2a'] } });
-	await instance.api('POST', '/relations', {
-		collection: 'fidelity_pages_blocks',
-		field: 'item',
-		related_collection: null,
-		meta: { one_allowed_collections: ['fidelity_block_image', 'fidelity_block_quote'], one_collection_field: 'collection', junction_field: 'fidelity_pages_id' },
-	});
-	await instance.api('POST', '/relations', {
-		collection: 'fidelity_pages_blocks',
-		field: 'fidelity_pages_id',
-		related_collection: 'fidelity_pages',
-		meta: { one_field: 'blocks', junction_field: 'item', sort_field: 'sort' },
-		schema: { on_delete: 'CASCADE' },
-	});
+	await createManyToAny(instance, { parent: 'fidelity_pages', alias: 'blocks', junction: 'fidelity_pages_blocks', blocks: ['fidelity_block_image', 'fidelity_block_quote'], sortField: true });
 
 	// A 2-cycle whose one link is NOT NULL: only the nullable link (pets.owner) may be deferred.
 	await createCollection(instance, 'fidelity_owners', [integerKey, stringField('name')]);

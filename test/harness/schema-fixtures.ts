@@ -118,6 +118,35 @@ export async function createManyToMany(
 }
 
 /**
+ * An M2A builder: `parent` (integer keys) gets the alias `alias`, whose junction `junction` holds
+ * `<parent>_id`, `collection` and `item` (and `sort` when `sortField`), pointing at any of `blocks`.
+ */
+export async function createManyToAny(
+	instance: DirectusInstance,
+	options: { parent: string; alias: string; junction: string; blocks: string[]; sortField?: boolean },
+): Promise<void> {
+	const { parent, alias, junction, blocks } = options;
+	const parentKey = `${parent}_id`;
+	const sort: Field[] = options.sortField ? [{ field: 'sort', type: 'integer', meta: { hidden: true }, schema: {} }] : [];
+	await createCollection(instance, junction, [integerKey, stringField('collection'), stringField('item'), ...sort], { hidden: true });
+	await instance.api('POST', `/fields/${junction}`, { field: parentKey, type: 'integer', meta: { hidden: true }, schema: {} });
+	await instance.api('POST', `/fields/${parent}`, { field: alias, type: 'alias', meta: { interface: 'list-m2a', special: ['m2a'] } });
+	await instance.api('POST', '/relations', {
+		collection: junction,
+		field: 'item',
+		related_collection: null,
+		meta: { one_allowed_collections: blocks, one_collection_field: 'collection', junction_field: parentKey },
+	});
+	await instance.api('POST', '/relations', {
+		collection: junction,
+		field: parentKey,
+		related_collection: parent,
+		meta: { one_field: alias, junction_field: 'item', ...(options.sortField ? { sort_field: 'sort' } : {}) },
+		schema: { on_delete: 'CASCADE' },
+	});
+}
+
+/**
  * A small blog: authors (integer keys) ← articles (UUID keys, M2O author, O2M back, audit fields),
  * tags (string keys) via the articles_tags junction (M2M), and a site_settings singleton.
  */

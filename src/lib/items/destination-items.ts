@@ -61,6 +61,41 @@ export class DestinationItems {
 		return rows;
 	}
 
+	/**
+	 * The destination rows a comparison with `wanted` needs, by key. Directus on SQLite reads a
+	 * bigInteger past 2^53 as a double (its driver has no 64-bit integers) although it stores, and
+	 * filters on, the exact value: such a rounded value is confirmed with one exact `_eq` query per field
+	 * and batch. Where the destination holds exactly the source's value, that value replaces the rounded
+	 * read; elsewhere the rounded read stays, so the comparison sees the difference.
+	 */
+	async readToCompare(wanted: Row[], fields: string[], types: Record<string, string>): Promise<Map<string, Row>> {
+		const existing = await this.readByKeys(
+			wanted.map((row) => row[this.primaryKey]),
+			fields,
+		);
+		for (const field of fields.filter((name) => types[name] === 'bigInteger')) {
+			const uncertain = wanted.filter((row) => {
+				const read = existing.get(String(row[this.primaryKey]))?.[field];
+				return typeof read === 'number' && !Number.isSafeInteger(read) && row[field] !== null && row[field] !== undefined;
+			});
+			if (uncertain.length === 0) continue;
+			const filter = {
+				_or: uncertain.map((row) => ({ _and: [{ [this.primaryKey]: { _eq: row[this.primaryKey] } }, { [field]: { _eq: String(row[field]) } }] })),
+			};
+			const exact = await this.client.send<Row[] | null>({
+				method: 'SEARCH',
+				path: this.path,
+				body: () => JSON.stringify({ query: { fields: [this.primaryKey], filter, limit: uncertain.length } }),
+			});
+			const confirmed = new Set((exact ?? []).map((row) => String(row[this.primaryKey])));
+			for (const row of uncertain) {
+				const key = String(row[this.primaryKey]);
+				if (confirmed.has(key)) existing.get(key)![field] = row[field];
+			}
+		}
+		return existing;
+	}
+
 	/** Which of `keys` exist on the destination (GET with short key chunks: works on system collections too). */
 	async existingKeys(keys: unknown[]): Promise<Set<string>> {
 		const present = new Set<string>();

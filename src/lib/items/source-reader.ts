@@ -43,7 +43,49 @@ export class SourceItems {
 	}
 
 	/**
-	 * The items matching `filter`, `batchSize` at a time, in key order (keyset pagination: memory stays
+	 * The items matching `filter`, `batchSize` at a time, in key order (see `pages`), with every value
+	 * as the source database holds it: on SQLite, whose driver reads 64-bit integers as doubles,
+	 * bigInteger columns are read again as text.
+	 */
+	async *batches(
+		model: CollectionModel,
+		filter: Filter | null,
+		fields: string[],
+		batchSize: number,
+		expected?: number,
+	): AsyncGenerator<Row[]> {
+		const wide = this.isSqlite() ? fields.filter((field) => model.types[field] === 'bigInteger' && field !== model.primaryKey) : [];
+		for await (const rows of this.pages(model, filter, fields, batchSize, expected)) {
+			if (wide.length > 0) await this.readExactIntegers(model, wide, rows);
+			yield rows;
+		}
+	}
+
+	private isSqlite(): boolean {
+		const client = (this.context.database as unknown as { client?: { config?: { client?: unknown } } }).client?.config?.client;
+		return typeof client === 'string' && client.includes('sqlite');
+	}
+
+	/** Replaces the doubles SQLite's driver made of `fields` with the integers the table holds, as text. */
+	private async readExactIntegers(model: CollectionModel, fields: string[], rows: Row[]): Promise<void> {
+		const key = model.primaryKey;
+		const byKey = new Map(rows.map((row) => [String(row[key]), row]));
+		const knex = this.context.database;
+		const exact = (await this.read(() =>
+			knex
+				.select(key, ...fields.map((field) => knex.raw('CAST(?? AS TEXT) AS ??', [field, field])))
+				.from(model.collection)
+				.whereIn(key, [...byKey.keys()].map((text) => byKey.get(text)![key] as string)),
+		)) as Row[];
+		for (const stored of exact) {
+			const row = byKey.get(String(stored[key]));
+			if (!row) continue;
+			for (const field of fields) if (field in row && stored[field] !== null) row[field] = stored[field];
+		}
+	}
+
+	/**
+	 * Pages of the items matching `filter`, in key order (keyset pagination: memory stays
 	 * flat whatever the table size, and rows added meanwhile cannot shift a page). The work follows
 	 * the matches, not the table:
 	 * - no filter: pages of keys straight from the table, then those rows through Directus;
@@ -54,7 +96,7 @@ export class SourceItems {
 	 *   their rows page by page; past that, pages of the table's keys with the filter applied to each.
 	 * A selection known to be small (`expected` ≤ batchSize) is read with one query.
 	 */
-	async *batches(
+	private async *pages(
 		model: CollectionModel,
 		filter: Filter | null,
 		fields: string[],

@@ -139,7 +139,7 @@ export class ItemUpserter {
 			if (model.singleton) {
 				await this.upsertSingleton(items, model, rows[0]!, compared, tally);
 			} else {
-				const existing = await items.readByKeys(rows.map((row) => row[model.primaryKey]), compared);
+				const existing = await items.readToCompare(rows, compared, model.types);
 				const diff = diffRows(rows, existing, model.primaryKey, compared, model.types);
 				// Rows reached through an M2O by includeRelated are only created: existing ones stay as they are.
 				if (planned.createOnly) tally.unchanged += diff.toUpdate.splice(0).length;

@@ -142,6 +142,34 @@ export function yesNo(value: unknown, fallback: boolean): string {
 	return value === true || value === 'true' ? 'Yes' : value === false || value === 'false' ? 'No' : String(value);
 }
 
+/** The `keys` and `filter` options choosing items of one collection, to move or to compare. */
+export function itemChoiceFields(purpose: 'move' | 'compare'): PanelField[] {
+	return [
+		{
+			field: 'keys',
+			name: 'Keys',
+			type: 'csv',
+			meta: {
+				width: 'half',
+				interface: 'tags',
+				options: { placeholder: '{{$trigger.keys}}' },
+				note: `Primary keys of the items to ${purpose} (one collection only), e.g. {{$trigger.keys}} in an event Flow.`,
+			},
+		},
+		{
+			field: 'filter',
+			name: 'Filter',
+			type: 'json',
+			meta: {
+				width: 'full',
+				interface: 'input-code',
+				options: { language: 'json', placeholder: '{ "status": { "_eq": "published" } }' },
+				note: `A Directus filter choosing the items to ${purpose} (one collection only).`,
+			},
+		},
+	];
+}
+
 export function selectionFields(): PanelField[] {
 	return [
 		...collectionScopeFields(),
@@ -156,29 +184,8 @@ export function selectionFields(): PanelField[] {
 				note: 'Only items changed since this ISO date-time (date_updated, else date_created). "auto": changes since the last complete sync to this destination. Empty: all items.',
 			},
 		},
-		{
-			field: 'keys',
-			name: 'Keys',
-			type: 'csv',
-			meta: {
-				width: 'half',
-				interface: 'tags',
-				options: { placeholder: '{{$trigger.keys}}' },
-				note: 'Primary keys of the items to move (one collection only), e.g. {{$trigger.keys}} in an event Flow.',
-			},
-		},
-		{
-			field: 'filter',
-			name: 'Filter',
-			type: 'json',
-			meta: {
-				width: 'full',
-				interface: 'input-code',
-				options: { language: 'json', placeholder: '{ "status": { "_eq": "published" } }' },
-				note: 'A Directus filter choosing the items to move (one collection only).',
-			},
-		},
-		booleanField('includeRelated', 'Include related', false, 'With keys or filter: also move the rows the chosen items need that the destination lacks (M2O targets, junction rows of M2M/M2A/translations, their files).'),
+		...itemChoiceFields('move'),
+		booleanField('includeRelated', 'Include related', false, 'With keys or filter: also move what the chosen items need: junction rows (M2M, M2A, translations), M2A blocks, M2O targets the destination lacks, and their files.'),
 		booleanField('includeFiles', 'Include files', true, 'Also move the files the items reference (same ids, folders, metadata).'),
 	];
 }

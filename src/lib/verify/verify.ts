@@ -112,7 +112,7 @@ class CollectionVerifier {
 
 	private async compareRows(rows: Row[]): Promise<void> {
 		const key = this.model.primaryKey;
-		const existing = await this.items.readByKeys(rows.map((row) => row[key]), this.compared);
+		const existing = await this.items.readToCompare(rows, this.compared, this.model.types);
 		const differences = compareChunk(rows, existing, key, this.compared, this.model.types);
 		recordChunk(this.report, rows.length, differences);
 		if (this.files) await this.files.compare(referencedFiles(this.model, rows, this.compared));

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, triggerFields, yesNo } from '../../lib/panel/fields.js';
+import { booleanField, collectionScopeFields, destinationFields, destinationOverview, itemChoiceFields, listText, triggerFields, yesNo } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-verify',
@@ -14,28 +14,7 @@ export default defineOperationApp({
 	options: [
 		...destinationFields(),
 		...collectionScopeFields(),
-		{
-			field: 'keys',
-			name: 'Keys',
-			type: 'csv',
-			meta: {
-				width: 'half',
-				interface: 'tags',
-				options: { placeholder: '{{$trigger.keys}}' },
-				note: 'Primary keys of the items to compare (one collection only).',
-			},
-		},
-		{
-			field: 'filter',
-			name: 'Filter',
-			type: 'json',
-			meta: {
-				width: 'full',
-				interface: 'input-code',
-				options: { language: 'json', placeholder: '{ "status": { "_eq": "published" } }' },
-				note: 'A Directus filter choosing the items to compare (one collection only).',
-			},
-		},
+		...itemChoiceFields('compare'),
 		booleanField('deleteMissing', 'Delete missing', false, 'Destination items the source does not have make the result out of sync (and Repair deletes them). Off: they are only counted.'),
 		booleanField('repair', 'Repair', false, 'Rewrite missing and differing items from the source, then compare again. Off: read only.'),
 		booleanField('includeFiles', 'Include files', false, 'Also compare the files the items reference: metadata, size and the bytes (sha256).'),
