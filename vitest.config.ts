@@ -17,7 +17,7 @@ const BROWSER_TEST = 'test/e2e/flow-editor-browser.test.ts';
 // with scripts/install-postgres.sh). Without PostgreSQL every PostgreSQL test FAILS, with the reason,
 // unless the run says E2E_POSTGRES=skip: then they are skipped and the summary line says why.
 function postgresGates(): SuiteGate[] {
-	if (process.env['E2E_POSTGRES'] === 'skip') return [{ file: '*', mode: 'skip', reason: 'E2E_POSTGRES=skip (the PostgreSQL run was not asked for)' }];
+	if (process.env['E2E_POSTGRES'] === 'skip') return [{ file: '*', mode: 'skip', reason: 'the PostgreSQL run (E2E_POSTGRES=skip); to run it: bash scripts/install-postgres.sh && npm test' }];
 	const missing = postgresUnavailable();
 	if (missing) return [{ file: '*', mode: 'fail', reason: `${missing}; run scripts/install-postgres.sh or set E2E_POSTGRES=skip` }];
 	// The admin app does not depend on the database: the browser test runs in the SQLite run only.
@@ -26,7 +26,7 @@ function postgresGates(): SuiteGate[] {
 
 // The same rule for the browser test and Chromium (scripts/install-chromium.sh; E2E_BROWSER=skip).
 function browserGates(): SuiteGate[] {
-	if (process.env['E2E_BROWSER'] === 'skip') return [{ file: BROWSER_TEST, mode: 'skip', reason: 'E2E_BROWSER=skip (the browser test was not asked for)' }];
+	if (process.env['E2E_BROWSER'] === 'skip') return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test (E2E_BROWSER=skip); to run it: bash scripts/install-chromium.sh && npm test' }];
 	if (!chromiumInstalled()) {
 		return [{ file: BROWSER_TEST, mode: 'fail', reason: `No Chromium at ${CHROMIUM_PATH}; run scripts/install-chromium.sh or set E2E_BROWSER=skip` }];
 	}

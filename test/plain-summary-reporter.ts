@@ -2,9 +2,10 @@ import type { Reporter, TestCase, TestModule } from 'vitest/node';
 
 /**
  * Ends the run with one plain line that any CI can read (the default reporter's summary has its own
- * layout): "Tests: N passed, N failed, N skipped", followed by what was skipped and why, and by the
- * tests that never ran because their file or suite failed before them (a failed setup hook), so a
- * green-looking count never hides a suite that did not run.
+ * layout): "Tests: N passed, N failed, N skipped", preceded by what was skipped and why (with the
+ * command that runs it) and by the tests that never ran because their file or suite failed before
+ * them (a failed setup hook, counted as failed), so a green-looking count never hides a suite that
+ * did not run.
  */
 export default class PlainSummaryReporter implements Reporter {
 	onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -24,11 +25,15 @@ export default class PlainSummaryReporter implements Reporter {
 				} else counts.notRun++;
 			}
 		}
-		let line = `Tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
-		if (counts.notRun > 0) line += `, ${counts.notRun} NOT RUN (their file or suite failed before them)`;
-		if (brokenFiles > 0) line += `, ${brokenFiles} test file(s) FAILED outside a test`;
-		if (skipReasons.size > 0) line += ` — skipped: ${[...skipReasons].map(([reason, count]) => `${reason} (${count})`).join('; ')}`;
-		console.log(`\n${line}`);
+		// What the closing line cannot say goes on lines of its own above it: CI reads the last line,
+		// which must be the plain count alone. A test that never ran, and a file that failed outside a
+		// test, count as failed there.
+		const notes: string[] = [];
+		if (counts.notRun > 0) notes.push(`NOT RUN: ${counts.notRun} test(s), because their file or suite failed before them (counted as failed)`);
+		if (brokenFiles > 0) notes.push(`FAILED outside a test: ${brokenFiles} test file(s) (counted as failed)`);
+		for (const [reason, count] of skipReasons) notes.push(`SKIPPED: ${count} test(s) — ${reason}`);
+		const failed = counts.failed + counts.notRun + brokenFiles;
+		console.log(`\n${notes.join('\n')}${notes.length > 0 ? '\n' : ''}Tests: ${counts.passed} passed, ${failed} failed, ${counts.skipped} skipped`);
 	}
 }
 

@@ -11,12 +11,12 @@ import {
 	FIDELITY_COLLECTIONS,
 	MASKED_FIELDS,
 	seedFidelity,
-	selectAsText,
 	VALUE_ROWS,
 	type FidelitySchema,
 } from '../harness/fidelity-fixtures.ts';
 import { withFlow, type FlowRun } from '../harness/flows.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
+import { selectAsText } from '../harness/raw-sql.ts';
 
 /** Smaller than the row count, so reading, diffing and writing all take several batches. */
 const BATCH_SIZE = 100;

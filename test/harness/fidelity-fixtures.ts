@@ -1,10 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
 import { uploadFile } from './content-fixtures.ts';
 import type { DirectusInstance } from './instance.ts';
-import { ensureDirectusInstalled, nodeBinary } from './paths.ts';
-import { psql } from './postgres.ts';
 import { createCollection, createManyToAny, createManyToOne, integerKey, stringField } from './schema-fixtures.ts';
 
 /**
@@ -175,35 +171,3 @@ export async function seedFidelity(source: DirectusInstance, schema: FidelitySch
 	return { blockFileIds };
 }
 
-const SELECT_SQLITE = `
-const [sqlitePath, file, sql] = process.argv.slice(1);
-const sqlite3 = require(sqlitePath);
-const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY);
-db.configure('busyTimeout', 10000);
-db.all(sql, [], (error, rows) => {
-	db.close();
-	if (error) { console.error(error.message); process.exit(1); }
-	process.stdout.write(JSON.stringify(rows.map((row) => Object.values(row).map((value) => value === null ? null : String(value)))));
-});
-`;
-
-/**
- * The rows of `sql` as the database stores them, each value as text (`cast(… as text)` in the SQL
- * keeps numbers exact; a driver would turn them into doubles; write nulls as text with coalesce).
- * SQLite and PostgreSQL.
- */
-export function selectAsText(instance: DirectusInstance, sql: string): (string | null)[][] {
-	if (instance.vendor === 'postgres') {
-		// psql -A: one line per row, values separated by '|' (write nulls as text in the SQL).
-		return psql(sql, instance.database)
-			.split('\n')
-			.filter(Boolean)
-			.map((line) => line.split('|'));
-	}
-	const installRoot = dirname(dirname(dirname(ensureDirectusInstalled())));
-	const text = execFileSync(nodeBinary(), ['-e', SELECT_SQLITE, join(installRoot, 'node_modules/sqlite3'), instance.database, sql], {
-		encoding: 'utf8',
-		maxBuffer: 64 * 1024 * 1024,
-	});
-	return JSON.parse(text) as (string | null)[][];
-}
