@@ -49,7 +49,7 @@ export function destinationFields(): PanelField[] {
 				width: 'half',
 				interface: 'input',
 				options: { min: 0, max: 10 },
-				note: 'Retries of a request that failed for a passing reason (network, 429, 502–504), with backoff.',
+				note: 'Retries of a request that failed for a passing reason (no connection, 429, 502–504), with backoff. A write whose answer was lost is read back before it is repeated.',
 			},
 		},
 		{
@@ -73,7 +73,7 @@ export function destinationFields(): PanelField[] {
 				width: 'full',
 				interface: 'input',
 				options: { min: 1, max: 3600 },
-				note: 'A request that takes longer is cancelled and retried.',
+				note: 'A request that moves no bytes for this long is cancelled (a large upload still streaming never is).',
 			},
 		},
 	];
