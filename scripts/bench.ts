@@ -1,6 +1,8 @@
 /**
- * `npm run bench`: measures the content operations against the plain REST ceiling, in one run, on two
- * local Directus instances (the test harness). Figures are ratios within the run, medians where cheap.
+ * `npm run bench`: measures the content operations against plain REST requests of the same work (the
+ * baselines), in one run, on two local Directus instances (the test harness). Figures are ratios
+ * within the run, medians where cheap; the source's memory is its heap after GC, read through its
+ * inspector.
  *
  *   BENCH_ITEMS (default 10000)  items of the main collection; memory is also measured at 5 × that
  *   BENCH_FILES (default 200)    files of ~200 KB
@@ -13,9 +15,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFlow, withFlow, type FlowRun } from '../test/harness/flows.ts';
 import type { DirectusInstance } from '../test/harness/instance.ts';
+import { freePort } from '../test/harness/instance.ts';
 import { startPair, type Pair } from '../test/harness/pair.ts';
 import { PROJECT_ROOT } from '../test/harness/paths.ts';
 import { createCollection, createManyToOne, integerKey, stringField } from '../test/harness/schema-fixtures.ts';
+import { HeapProbe } from './heap-probe.ts';
 
 const N = Number(process.env['BENCH_ITEMS'] ?? 10_000);
 const FILES = Number(process.env['BENCH_FILES'] ?? 200);
@@ -107,7 +111,7 @@ async function seed(pair: Pair, items: number, files: number): Promise<void> {
 	await timedFlow(source, 'migration-schema-sync', { dryRun: false });
 }
 
-/** Plain bulk creates of the same rows into an empty copy of the collection: the REST ceiling. */
+/** Plain bulk creates of the same rows into an empty copy of the collection: the baseline for a first copy. */
 async function baselineItems(pair: Pair, items: number): Promise<number> {
 	await createCollection(pair.destination, 'bench_baseline', benchFields);
 	const rows: Record<string, unknown>[] = [];
@@ -135,7 +139,7 @@ async function restReadRate(instance: DirectusInstance, collection: string): Pro
 	return rows / seconds(startedAt);
 }
 
-/** Plain uploads of the same files (bytes already in memory): the REST ceiling for files. */
+/** Plain uploads of the same files (bytes already in memory): the baseline for files. */
 async function baselineFiles(pair: Pair): Promise<number> {
 	const files = await pair.source.api<{ id: string }[]>('GET', '/files?limit=-1&fields=id');
 	const bodies: Buffer[] = [];
@@ -156,7 +160,8 @@ async function baselineFiles(pair: Pair): Promise<number> {
 }
 
 async function measureAt(items: number, withBaselines: boolean) {
-	const pair = await startPair();
+	const inspectPort = await freePort();
+	const pair = await startPair({ sourceNodeArgs: [`--inspect=127.0.0.1:${inspectPort}`] });
 	try {
 		console.log(`\n[bench] seeding ${items} items${withBaselines ? ` and ${FILES} files` : ''}…`);
 		await seed(pair, items, withBaselines ? FILES : 0);
@@ -169,10 +174,14 @@ async function measureAt(items: number, withBaselines: boolean) {
 		await pair.source.stop();
 		await pair.source.startProcess();
 		const memoryAtStart = pair.source.peakMemoryBytes();
+		const heap = await HeapProbe.connect(inspectPort);
+		figures['sourceHeapBeforeBytes'] = await heap.heapAfterGc();
 
-		console.log('[bench] first copy…');
+		console.log('[bench] first copy (the source heap after GC sampled every 5 s)…');
 		const options = { collections: ['bench_items'], includeFiles: false, batchSize: BATCH, concurrency: CONCURRENCY };
-		const first = await timedFlow(pair.source, 'migration-migrate-tables', options);
+		const { result: first, peakBytes } = await heap.peakWhile(timedFlow(pair.source, 'migration-migrate-tables', options), 5000);
+		heap.close();
+		figures['sourceHeapPeakBytes'] = peakBytes;
 		figures['firstCopyItemsPerSecond'] = items / first.seconds;
 		figures['firstCopySeconds'] = first.seconds;
 		figures['sourcePeakMemoryBytes'] = pair.source.peakMemoryBytes();
@@ -267,6 +276,8 @@ const results = {
 	filesRatioToBaseline: round(at['filesMBPerSecond']! / at['baselineFilesMBPerSecond']!),
 	sourcePeakMemoryMB: { [N]: mb(at['sourcePeakMemoryBytes']), [5 * N]: mb(atFive['sourcePeakMemoryBytes']) },
 	sourceMemoryAtStartMB: { [N]: mb(at['sourceMemoryAtStartBytes']), [5 * N]: mb(atFive['sourceMemoryAtStartBytes']) },
+	sourceHeapAfterGcBeforeMB: { [N]: mb(at['sourceHeapBeforeBytes']), [5 * N]: mb(atFive['sourceHeapBeforeBytes']) },
+	sourceHeapAfterGcPeakMB: { [N]: mb(at['sourceHeapPeakBytes']), [5 * N]: mb(atFive['sourceHeapPeakBytes']) },
 	firstCopyItemsPerSecondAt5N: round(atFive['firstCopyItemsPerSecond'], 0),
 };
 
@@ -283,6 +294,10 @@ const rows: [string, string][] = [
 	['verify, nothing changed (target ≥ 20,000 items/s)', `${results.verifyItemsPerSecond} items/s = ${results.verifyRatioToRestRead} × plain REST read`],
 	['files: plain uploads (baseline)', `${results.baselineFilesMBPerSecond} MB/s`],
 	['files: transfer-files', `${results.filesMBPerSecond} MB/s = ${results.filesRatioToBaseline} × baseline (${results.filesTransferred} files)`],
+	[
+		`source heap after GC during a first copy of ${N} / ${5 * N} items (before → peak)`,
+		`${results.sourceHeapAfterGcBeforeMB[N]} → ${results.sourceHeapAfterGcPeakMB[N]} MB / ${results.sourceHeapAfterGcBeforeMB[5 * N]} → ${results.sourceHeapAfterGcPeakMB[5 * N]} MB`,
+	],
 	[`source peak RSS at ${N} / ${5 * N} items`, `${results.sourcePeakMemoryMB[N]} MB / ${results.sourcePeakMemoryMB[5 * N]} MB`],
 	[`first copy at ${5 * N} items`, `${results.firstCopyItemsPerSecondAt5N} items/s`],
 ];

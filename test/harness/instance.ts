@@ -150,6 +150,8 @@ export interface InstanceOptions {
 	/** A port chosen beforehand (so a pair can start both servers at once); default: a free one. */
 	port?: number;
 	vendor?: Vendor;
+	/** Extra arguments for Node before Directus's CLI (e.g. `--inspect=127.0.0.1:9230` for the bench's heap probe). */
+	nodeArgs?: string[];
 }
 
 export class DirectusInstance {
@@ -163,6 +165,7 @@ export class DirectusInstance {
 	/** The SQLite file, or the PostgreSQL database name. */
 	readonly database: string;
 	private readonly env: Record<string, string>;
+	private readonly nodeArgs: string[];
 	private child: ChildProcess | null = null;
 
 	private constructor(fields: {
@@ -174,7 +177,9 @@ export class DirectusInstance {
 		env: Record<string, string>;
 		vendor: Vendor;
 		database: string;
+		nodeArgs?: string[];
 	}) {
+		this.nodeArgs = fields.nodeArgs ?? [];
 		this.vendor = fields.vendor;
 		this.database = fields.database;
 		this.name = fields.name;
@@ -238,6 +243,7 @@ export class DirectusInstance {
 			env,
 			vendor,
 			database: database.database,
+			nodeArgs: options.nodeArgs,
 		});
 		await instance.startProcess();
 		return instance;
@@ -246,7 +252,7 @@ export class DirectusInstance {
 	/** Starts (or restarts) the server process and waits until it answers. */
 	async startProcess(): Promise<void> {
 		const log = createWriteStream(this.logFile, { flags: 'a' });
-		const child = spawn(nodeBinary(), [ensureDirectusInstalled(), 'start'], {
+		const child = spawn(nodeBinary(), [...this.nodeArgs, ensureDirectusInstalled(), 'start'], {
 			cwd: this.dir,
 			env: this.env,
 			detached: true,

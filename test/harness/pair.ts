@@ -62,6 +62,8 @@ export async function startPair(
 		destinationEnv?: Record<string, string>;
 		vendor?: Vendor;
 		destinationVendor?: Vendor;
+		/** Extra Node arguments for the source's server process. */
+		sourceNodeArgs?: string[];
 	} = {},
 ): Promise<Pair> {
 	const vendor = options.vendor ?? DEFAULT_VENDOR;
@@ -84,6 +86,7 @@ export async function startPair(
 				IMPORT_IP_DENY_LIST: LOCAL_DESTINATION_DENY_LIST,
 				...options.sourceEnv,
 			},
+			nodeArgs: options.sourceNodeArgs,
 		}),
 		DirectusInstance.start({ name: 'destination', workDir, port: destinationPort, vendor: destinationVendor, env: options.destinationEnv }),
 	]);
