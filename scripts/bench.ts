@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFlow, withFlow, type FlowRun } from '../test/harness/flows.ts';
+import { withFlow, type FlowRun } from '../test/harness/flows.ts';
 import type { DirectusInstance } from '../test/harness/instance.ts';
 import { freePort } from '../test/harness/instance.ts';
 import { startPair, type Pair } from '../test/harness/pair.ts';

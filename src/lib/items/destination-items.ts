@@ -1,3 +1,4 @@
+import type { Filter } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import { isRowRefusal } from '../destination/failures.js';
 import { MigrationError } from '../errors.js';
@@ -66,7 +67,7 @@ export class DestinationItems {
 	 * bigInteger past 2^53 as a double (its driver has no 64-bit integers) although it stores, and
 	 * filters on, the exact value: such a rounded value is confirmed with one exact `_eq` query per field
 	 * and batch. Where the destination holds exactly the source's value, that value replaces the rounded
-	 * read; elsewhere the rounded read stays, so the comparison sees the difference.
+	 * read; elsewhere the read is marked approximate (`≈…`), so the comparison sees the difference.
 	 */
 	async readToCompare(wanted: Row[], fields: string[], types: Record<string, string>): Promise<Map<string, Row>> {
 		const existing = await this.readByKeys(
@@ -89,8 +90,10 @@ export class DestinationItems {
 			});
 			const confirmed = new Set((exact ?? []).map((row) => String(row[this.primaryKey])));
 			for (const row of uncertain) {
-				const key = String(row[this.primaryKey]);
-				if (confirmed.has(key)) existing.get(key)![field] = row[field];
+				const current = existing.get(String(row[this.primaryKey]))!;
+				// Not the source's value, although the rounded read may look like it (…995 reads as …996):
+				// marked as approximate, so that it never compares equal.
+				current[field] = confirmed.has(String(row[this.primaryKey])) ? row[field] : `≈${String(current[field])}`;
 			}
 		}
 		return existing;
@@ -113,14 +116,16 @@ export class DestinationItems {
 	}
 
 	/**
-	 * Destination keys after `cursor`, in key order (for finding rows the source no longer has), at
-	 * most `limit`; fewer when the destination's QUERY_LIMIT_MAX is lower (then `pageSize` says how many).
+	 * A page of destination keys in key order, from position `offset`, among the rows matching
+	 * `filter`: at most `limit`, fewer when the destination's QUERY_LIMIT_MAX is lower (then `pageSize`
+	 * says how many). By offset, not "after the last key": Directus refuses `_gt` on UUID and string
+	 * keys. A caller that deletes rows of pages it has read moves its offset back by as many.
 	 */
-	async keysAfter(cursor: unknown, limit: number): Promise<unknown[]> {
+	async keysAt(offset: number, limit: number, filter: Filter | null = null): Promise<unknown[]> {
 		for (;;) {
 			const size = Math.min(limit, this.pageSize);
-			const params: Record<string, unknown> = { fields: this.primaryKey, sort: this.primaryKey, limit: size };
-			if (cursor !== undefined) params['filter'] = { [this.primaryKey]: { _gt: cursor } };
+			const params: Record<string, unknown> = { fields: this.primaryKey, sort: this.primaryKey, limit: size, offset };
+			if (filter) params['filter'] = filter;
 			try {
 				const rows = await this.client.send<Row[] | null>({ method: 'GET', path: this.path, params });
 				return (rows ?? []).map((row) => row[this.primaryKey]);
@@ -128,6 +133,21 @@ export class DestinationItems {
 				if (!isLimitRefusal(error, size)) throw error;
 				this.pageSize = Math.floor(size / 2);
 			}
+		}
+	}
+
+	/**
+	 * Runs `work` on every page of destination keys (matching `filter`), in key order. `work` returns
+	 * how many rows of its page it deleted, so the next page starts where it should.
+	 */
+	async forEachKeyPage(limit: number, filter: Filter | null, work: (keys: unknown[]) => Promise<number>): Promise<void> {
+		let offset = 0;
+		for (;;) {
+			const keys = await this.keysAt(offset, limit, filter);
+			if (keys.length === 0) return;
+			const removed = await work(keys);
+			if (keys.length < Math.min(limit, this.pageSize)) return;
+			offset += keys.length - removed;
 		}
 	}
 

@@ -242,6 +242,7 @@ export class ItemUpserter {
 			await this.forEachMissingPage(planned, async (keys, gone) => {
 				rows += keys.length;
 				missing += gone.length;
+				return 0;
 			});
 			counted.push({ planned, rows, missing });
 		}
@@ -258,23 +259,23 @@ export class ItemUpserter {
 				tally.deleted += gone.length - failures.length;
 				tally.failed += failures.length;
 				for (const failure of failures) this.fail(model.collection, failure);
+				// Rows really gone from the destination shift the pages after them (a dry run removes none).
+				return this.writes === noWrites ? 0 : gone.length - failures.length;
 			});
 		}
 	}
 
-	/** Pages through the destination keys of `planned` by key, handing each page and its keys the source lacks. */
-	private async forEachMissingPage(planned: PlannedCollection, work: (keys: unknown[], gone: unknown[]) => Promise<void>): Promise<void> {
+	/**
+	 * Pages through the destination keys of `planned` in key order, handing each page and its keys the
+	 * source lacks; `work` returns how many of them it deleted.
+	 */
+	private async forEachMissingPage(planned: PlannedCollection, work: (keys: unknown[], gone: unknown[]) => Promise<number>): Promise<void> {
 		const model = this.model(planned.collection);
 		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
-		let cursor: unknown;
-		for (;;) {
-			const keys = await items.keysAfter(cursor, DELETE_PAGE_SIZE);
-			if (keys.length === 0) break;
+		await items.forEachKeyPage(DELETE_PAGE_SIZE, null, async (keys) => {
 			const onSource = await this.source.existingKeys(model, keys);
-			await work(keys, keys.filter((key) => !onSource.has(String(key))));
-			if (keys.length < Math.min(items.pageSize, DELETE_PAGE_SIZE)) break;
-			cursor = keys[keys.length - 1];
-		}
+			return work(keys, keys.filter((key) => !onSource.has(String(key))));
+		});
 	}
 }
 

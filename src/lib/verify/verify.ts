@@ -1,6 +1,6 @@
 import type { Filter, SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
-import { DestinationItems, isRowRefusal, itemsPath, type RowFailure } from '../items/destination-items.js';
+import { DestinationItems, type RowFailure } from '../items/destination-items.js';
 import type { Row } from '../items/diff-rows.js';
 import { and, type SourceItems } from '../items/source-reader.js';
 import type { MigrationContext } from '../operation.js';
@@ -167,10 +167,7 @@ class CollectionVerifier {
 	private async findExtras(): Promise<void> {
 		const { model, planned, settings } = this;
 		const key = model.primaryKey;
-		let cursor: unknown;
-		for (;;) {
-			const keys = await destinationKeysAfter(this.sides.client, model, planned.filter, cursor, settings.batchSize);
-			if (keys.length === 0) return;
+		await this.items.forEachKeyPage(settings.batchSize, planned.filter, async (keys) => {
 			const onSource = new Set<string>();
 			const inScope = and(planned.filter, { [key]: { _in: keys } } as Filter);
 			for await (const rows of this.sides.source.batches(model, inScope, [key], keys.length, keys.length)) {
@@ -178,30 +175,12 @@ class CollectionVerifier {
 			}
 			const extra = extraKeys(keys, onSource);
 			recordExtras(this.report, extra);
-			if (this.repair && settings.deleteMissing && extra.length > 0) await this.deleteExtras(extra);
-			if (keys.length < settings.batchSize) return;
-			cursor = keys[keys.length - 1];
-		}
-	}
-
-	private async deleteExtras(keys: unknown[]): Promise<void> {
-		const repair = this.repair!;
-		try {
-			await this.items.delete(keys);
-			repair.deleted += keys.length;
-		} catch (error) {
-			if (!isRowRefusal(error)) throw error;
-			// One refused delete (a row still linked) must not keep the others: delete them one by one.
-			for (const key of keys) {
-				try {
-					await this.items.delete([key]);
-					repair.deleted++;
-				} catch (single) {
-					if (!isRowRefusal(single)) throw single;
-					this.record(repair, [{ key, reason: (single as Error).message }]);
-				}
-			}
-		}
+			if (!this.repair || !settings.deleteMissing || extra.length === 0) return 0;
+			const failures = await this.items.delete(extra);
+			this.repair.deleted += extra.length - failures.length;
+			this.record(this.repair, failures);
+			return extra.length - failures.length;
+		});
 	}
 
 	private count(repair: RepairReport, kind: 'created' | 'updated', attempted: number, failures: RowFailure[]): void {
@@ -213,16 +192,6 @@ class CollectionVerifier {
 		repair.failed += failures.length;
 		for (const failure of failures) boundedPush(repair.failures, { collection: this.model.collection, ...failure }, MAX_LISTED);
 	}
-}
-
-/** The destination's primary keys after `cursor` among the rows matching `filter`, in key order. */
-async function destinationKeysAfter(client: DestinationClient, model: CollectionModel, filter: Filter | null, cursor: unknown, limit: number): Promise<unknown[]> {
-	const key = model.primaryKey;
-	const page = and(filter, cursor === undefined ? null : ({ [key]: { _gt: cursor } } as Filter));
-	const params: Record<string, unknown> = { fields: key, sort: key, limit };
-	if (page) params['filter'] = page;
-	const rows = await client.send<Row[] | null>({ method: 'GET', path: itemsPath(model.collection), params });
-	return (rows ?? []).map((row) => row[key]);
 }
 
 /** Runs `work` on each value of `source`, at most `concurrency` at once, reading ahead while working. */
