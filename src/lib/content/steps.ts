@@ -1,14 +1,14 @@
-import type { Filter, SchemaOverview } from '@directus/types';
+import type { SchemaOverview } from '@directus/types';
 import { DestinationClient } from '../destination/client.js';
 import { resolveDestination, type DestinationOptions } from '../options/destination.js';
 import { assertAdminDestination } from '../destination/preflight.js';
 import { MigrationError, toMigrationError } from '../errors.js';
-import { FileTransfer, referencedFileIds } from '../files/transfer.js';
+import { countReferencedFiles, referencedFileIds } from '../files/referenced.js';
+import { FileTransfer } from '../files/transfer.js';
 import { SourceItems } from '../items/source-reader.js';
 import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings } from '../items/upsert.js';
 import type { MigrationContext } from '../operation.js';
 import { Rejection } from '../operation.js';
-import { modelCollection } from '../plan/collection-model.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import { planMigration, type Selection } from '../plan/select.js';
 import { SyncMarker, sourceIdOf } from '../sync-marker.js';
@@ -91,13 +91,9 @@ export class ContentMigration {
 	}
 
 	private async countFiles(plan: MigrationPlan, batchSize: number): Promise<void> {
-		const filesModel = modelCollection(this.schema, 'directus_files');
-		for await (const ids of referencedFileIds(this.source, this.schema, plan, batchSize)) {
-			for await (const rows of this.source.batches(filesModel, { id: { _in: ids } } as Filter, ['id', 'filesize'], ids.length, ids.length)) {
-				plan.files.count += rows.length;
-				plan.files.bytes += rows.reduce((sum, row) => sum + Number(row['filesize'] ?? 0), 0);
-			}
-		}
+		const { count, bytes } = await countReferencedFiles(this.source, this.schema, plan, batchSize);
+		plan.files.count = count;
+		plan.files.bytes = bytes;
 		plan.files.folders = await this.source.count('directus_folders', null);
 	}
 

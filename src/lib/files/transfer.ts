@@ -9,7 +9,6 @@ import { diffRows, type Row } from '../items/diff-rows.js';
 import { LinkGuard } from '../items/link-guard.js';
 import { SourceItems } from '../items/source-reader.js';
 import { modelCollection, type CollectionModel } from '../plan/collection-model.js';
-import type { MigrationPlan } from '../plan/plan.js';
 import { multipartContentType, multipartStream, newBoundary } from './multipart.js';
 
 /** File fields kept on the destination as on the source (bytes aside). */
@@ -46,33 +45,6 @@ export interface FileTally {
 export interface FileFailure {
 	id: string;
 	reason: string;
-}
-
-/** Every file id the plan's items reference, a batch at a time, each id once. */
-export async function* referencedFileIds(source: SourceItems, schema: SchemaOverview, plan: MigrationPlan, batchSize: number): AsyncGenerator<string[]> {
-	const seen = new Set<string>();
-	const byCollection = new Map<string, string[]>();
-	for (const reference of plan.files.references) {
-		byCollection.set(reference.collection, [...(byCollection.get(reference.collection) ?? []), reference.field]);
-	}
-	for (const planned of plan.collections) {
-		const fields = byCollection.get(planned.collection);
-		if (!fields) continue;
-		const model = modelCollection(schema, planned.collection);
-		for await (const rows of source.batches(model, planned.filter, [model.primaryKey, ...fields], batchSize, planned.items)) {
-			const fresh: string[] = [];
-			for (const row of rows) {
-				for (const field of fields) {
-					const id = row[field];
-					if (typeof id === 'string' && !seen.has(id)) {
-						seen.add(id);
-						fresh.push(id);
-					}
-				}
-			}
-			if (fresh.length > 0) yield fresh;
-		}
-	}
 }
 
 /**

@@ -174,6 +174,17 @@ export class SourceItems {
 		return Number(result[0]?.count ?? 0);
 	}
 
+	/** The distinct non-null values of `field` among the rows matching `filter`. */
+	async distinctValues(collection: string, field: string, filter: Filter | null): Promise<unknown[]> {
+		const groups = (await this.read(() =>
+			this.service(collection).readByQuery(
+				{ aggregate: { count: ['*'] }, group: [field], filter: filter ?? undefined, limit: -1 },
+				{ emitEvents: false },
+			),
+		)) as Row[];
+		return groups.map((group) => group[field]).filter((value) => value !== null && value !== undefined);
+	}
+
 	/** Which of `keys` exist on the source. */
 	async existingKeys(model: CollectionModel, keys: unknown[]): Promise<Set<string>> {
 		if (keys.length === 0) return new Set();
