@@ -5,7 +5,18 @@
 # reason (vitest.config.ts), unless the run sets E2E_POSTGRES=skip.
 set -u
 ready() { pg_isready -h 127.0.0.1 -p 5432 -t 3 >/dev/null 2>&1; }
-if command -v pg_isready >/dev/null 2>&1 && ready; then echo "install-postgres: PostgreSQL is running"; exit 0; fi
+# PostGIS, for geometry fields (the fidelity test carries geometry where the database supports it).
+postgis() {
+	local major
+	major=$(psql -h 127.0.0.1 -U postgres -Atc 'show server_version_num' 2>/dev/null | cut -c1-2)
+	[ -n "$major" ] || return 0
+	if [ ! -f "/usr/share/postgresql/$major/extension/postgis.control" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+		echo "install-postgres: installing Debian's postgresql-$major-postgis-3"
+		(apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "postgresql-$major-postgis-3" >/dev/null) \
+			|| echo "install-postgres: could not install PostGIS; geometry is then tested on no database"
+	fi
+}
+if command -v pg_isready >/dev/null 2>&1 && ready; then postgis; echo "install-postgres: PostgreSQL is running"; exit 0; fi
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
 	if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 		echo "install-postgres: installing Debian's postgresql package"
@@ -22,6 +33,6 @@ if ! grep -q '^host all all 127.0.0.1/32 trust' "$conf/pg_hba.conf" 2>/dev/null;
 	sed -i '1i host all all 127.0.0.1/32 trust' "$conf/pg_hba.conf" 2>/dev/null || true
 fi
 pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || pg_ctlcluster --skip-systemctl-redirect "$version" main reload 2>/dev/null || true
-for _ in $(seq 1 20); do ready && { echo "install-postgres: PostgreSQL is running"; exit 0; }; sleep 1; done
+for _ in $(seq 1 20); do ready && { postgis; echo "install-postgres: PostgreSQL is running"; exit 0; }; sleep 1; done
 echo "install-postgres: PostgreSQL did not start; the PostgreSQL end-to-end tests will fail (E2E_POSTGRES=skip skips them)"
 exit 0

@@ -18,7 +18,7 @@ export type Vendor = 'sqlite' | 'postgres';
 /** The database the end-to-end suite runs on: E2E_DB_VENDOR=postgres, else SQLite. */
 export const DEFAULT_VENDOR: Vendor = process.env['E2E_DB_VENDOR'] === 'postgres' ? 'postgres' : 'sqlite';
 
-const TEMPLATE_FORMAT = 1;
+const TEMPLATE_FORMAT = 2;
 const running = new Set<ChildProcess>();
 
 /** Every Directus this process started is stopped when it exits, whatever way it exits. */
@@ -106,6 +106,13 @@ export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VE
 			const credentials = newCredentials(name);
 			dropDatabase(database);
 			psql(`create database "${database}"`);
+			// Geometry fields need PostGIS in the database (scripts/install-postgres.sh installs it); without
+			// it, Directus refuses them and the fidelity test says so.
+			try {
+				psql('create extension if not exists postgis', database);
+			} catch {
+				/* PostGIS is not installed */
+			}
 			await bootstrap(postgresEnv(database), credentials);
 			writeFileSync(credentialsFile, JSON.stringify(credentials));
 		}
