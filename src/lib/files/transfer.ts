@@ -146,7 +146,10 @@ export class FileTransfer {
 		const wanted = sourceRows.map((row) => Object.fromEntries(compared.map((field) => [field, row[field]])));
 		const diff = diffRows(wanted, after, 'id', compared, this.filesModel.types);
 		const failures = await this.files.update(diff.toUpdate);
-		this.tally.updated += diff.toUpdate.length - failures.length;
+		// `updated` counts files whose metadata alone changed: the completion of a file sent just now is part of its transfer.
+		const sent = new Set(toSend.map((row) => String(row['id'])));
+		const refused = new Set(failures.map((failure) => String(failure.key)));
+		this.tally.updated += diff.toUpdate.filter((row) => !sent.has(String(row['id'])) && !refused.has(String(row['id']))).length;
 		this.tally.failed += failures.length;
 		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), reason: `metadata: ${failure.reason}` });
 	}
