@@ -190,22 +190,29 @@ export function selectionFields(): PanelField[] {
 	];
 }
 
-export function executionFields(options: { dryRunNote: string }): PanelField[] {
+/** How many items a request (or a chunk) takes, and how many are in flight at once. */
+export function batchingFields(batch: { name: string; unit: string; fallback: number; note: string }, concurrencyFallback: number): PanelField[] {
 	return [
 		{
 			field: 'batchSize',
-			name: 'Batch size',
+			name: batch.name,
 			type: 'integer',
-			schema: { default_value: 100 },
-			meta: { width: 'half', interface: 'input', options: { min: 1, max: 1000 }, note: 'Items read, compared and written per request (1–1000).' },
+			schema: { default_value: batch.fallback },
+			meta: { width: 'half', interface: 'input', options: { min: 1, max: 1000 }, note: `${batch.note} (1–1000).` },
 		},
 		{
 			field: 'concurrency',
 			name: 'Concurrency',
 			type: 'integer',
-			schema: { default_value: 2 },
-			meta: { width: 'half', interface: 'input', options: { min: 1, max: 8 }, note: 'Batches in flight at once (1–8).' },
+			schema: { default_value: concurrencyFallback },
+			meta: { width: 'half', interface: 'input', options: { min: 1, max: 8 }, note: `${batch.unit} in flight at once (1–8).` },
 		},
+	];
+}
+
+export function executionFields(options: { dryRunNote: string }): PanelField[] {
+	return [
+		...batchingFields({ name: 'Batch size', unit: 'Batches', fallback: 100, note: 'Items read, compared and written per request' }, 2),
 		booleanField('dryRun', 'Dry run', false, options.dryRunNote, 'full'),
 	];
 }

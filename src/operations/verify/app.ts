@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, collectionScopeFields, destinationFields, destinationOverview, itemChoiceFields, listText, triggerFields, yesNo } from '../../lib/panel/fields.js';
+import { batchingFields, booleanField, collectionScopeFields, destinationFields, destinationOverview, itemChoiceFields, listText, triggerFields, yesNo } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-verify',
@@ -19,20 +19,7 @@ export default defineOperationApp({
 		booleanField('repair', 'Repair', false, 'Rewrite missing and differing items from the source, then compare again. Off: read only.'),
 		booleanField('includeFiles', 'Include files', false, 'Also compare the files the items reference: metadata, size and the bytes (sha256).'),
 		booleanField('compareAuthorship', 'Compare authorship', false, 'Also compare date_created and user_created (on when the migration ran with Preserve authorship).'),
-		{
-			field: 'batchSize',
-			name: 'Chunk size',
-			type: 'integer',
-			schema: { default_value: 500 },
-			meta: { width: 'half', interface: 'input', options: { min: 1, max: 1000 }, note: 'Items compared per chunk (1–1000).' },
-		},
-		{
-			field: 'concurrency',
-			name: 'Concurrency',
-			type: 'integer',
-			schema: { default_value: 4 },
-			meta: { width: 'half', interface: 'input', options: { min: 1, max: 8 }, note: 'Chunks in flight at once (1–8).' },
-		},
+		...batchingFields({ name: 'Chunk size', unit: 'Chunks', fallback: 500, note: 'Items compared per chunk' }, 4),
 		...triggerFields(),
 	],
 });
