@@ -99,6 +99,14 @@ export class DestinationItems {
 		return existing;
 	}
 
+	/** How many destination rows match `filter` (all rows when null). */
+	async count(filter: Filter | null = null): Promise<number> {
+		const params: Record<string, unknown> = { aggregate: { count: '*' } };
+		if (filter) params['filter'] = filter;
+		const result = await this.client.send<{ count: number | string }[] | null>({ method: 'GET', path: this.path, params });
+		return Number(result?.[0]?.count ?? 0);
+	}
+
 	/** Which of `keys` exist on the destination (GET with short key chunks: works on system collections too). */
 	async existingKeys(keys: unknown[]): Promise<Set<string>> {
 		const present = new Set<string>();
