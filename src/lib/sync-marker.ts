@@ -48,7 +48,8 @@ export class SyncMarker {
 		const preset = await this.load();
 		const body = { layout_options: layoutOptions };
 		if (preset) {
-			await this.client.send({ method: 'PATCH', path: `/presets/${preset.id}`, body: () => JSON.stringify(body) });
+			// The same values again change nothing: a lost answer is simply repeated.
+			await this.client.send({ method: 'PATCH', path: `/presets/${preset.id}`, body: () => JSON.stringify(body), lostAnswer: 'repeat' });
 		} else {
 			await this.create(layoutOptions);
 		}
@@ -56,32 +57,30 @@ export class SyncMarker {
 	}
 
 	/**
-	 * Creates the marker preset without ever leaving two: if the POST's answer is lost (it may have been
-	 * written, or written twice by a retry), the preset is looked up by name before anything is sent
-	 * again, and extra copies are deleted so that every run reads the same one.
+	 * Creates the marker preset without ever leaving two: when the POST's answer is lost, the preset is
+	 * looked up by name before anything is sent again (it was written: done; it was not: sent again),
+	 * and any extra copy (two runs creating it at once) is deleted, so that every run reads the same one.
 	 */
 	private async create(layoutOptions: NonNullable<MarkerPreset['layout_options']>): Promise<void> {
-		try {
-			await this.client.send({
-				method: 'POST',
-				path: '/presets',
-				params: { fields: 'id' },
-				body: () =>
-					JSON.stringify({ bookmark: this.name, collection: 'directus_presets', user: null, role: null, layout_options: layoutOptions }),
-			});
-		} catch (error) {
-			this.preset = undefined;
-			const written = await this.load();
-			if (!written) throw error;
-			await this.client.send({ method: 'PATCH', path: `/presets/${written.id}`, body: () => JSON.stringify({ layout_options: layoutOptions }) });
-		}
+		await this.client.send({
+			method: 'POST',
+			path: '/presets',
+			params: { fields: 'id' },
+			body: () => JSON.stringify({ bookmark: this.name, collection: 'directus_presets', user: null, role: null, layout_options: layoutOptions }),
+			lostAnswer: {
+				recover: async () => {
+					this.preset = undefined;
+					return (await this.load()) ? 'applied' : 'not-applied';
+				},
+			},
+		});
 		const copies = await this.client.send<{ id: number }[] | null>({
 			method: 'GET',
 			path: '/presets',
 			params: { fields: 'id', sort: 'id', limit: -1, filter: this.filter() },
 		});
 		const extra = (copies ?? []).slice(1).map((copy) => copy.id);
-		if (extra.length > 0) await this.client.send({ method: 'DELETE', path: '/presets', body: () => JSON.stringify(extra) });
+		if (extra.length > 0) await this.client.send({ method: 'DELETE', path: '/presets', body: () => JSON.stringify(extra), lostAnswer: 'repeat' });
 	}
 
 	private filter() {

@@ -77,6 +77,33 @@ describe('a write whose answer is lost', () => {
 		const flow = await pair.destination.api<{ status: string }>('GET', `/flows/${job.id}?fields=status`);
 		expect(flow.status).toBe('inactive');
 	});
+
+	it('the sync marker is created once and moved although the answers to its POST, then its PATCH, are lost', async () => {
+		for (const instance of [pair.source, pair.destination]) await createCollection(instance, 'notes', [integerKey, stringField('text')]);
+		await pair.source.api('POST', '/items/notes', [{ text: 'one' }, { text: 'two' }]);
+		const markers = () =>
+			pair.destination.api<{ layout_options: { migrationSync: { watermarks: Record<string, string> } } }[]>(
+				'GET',
+				`/presets?limit=-1&fields=layout_options&filter[bookmark][_starts_with]=${encodeURIComponent('Migration sync marker from')}`,
+			);
+
+		proxy.faults = { loseAnswerOf: { method: 'POST', path: /^\/presets(\?|$)/, times: 1 } };
+		const first = await run('migration-migrate-tables', { destinationUrl: proxy.url, collections: ['notes'] });
+		expect(first.resolved, JSON.stringify(first.last).slice(0, 1500)).toBe(true);
+		expect(proxy.counts.answersLost).toBe(1);
+		const created = await markers();
+		expect(created).toHaveLength(1);
+
+		await new Promise((resolve) => setTimeout(resolve, 1100));
+		proxy.faults = { loseAnswerOf: { method: 'PATCH', path: /^\/presets\/\d+/, times: 1 } };
+		proxy.counts.answersLost = 0;
+		const second = await run('migration-migrate-tables', { destinationUrl: proxy.url, collections: ['notes'] });
+		expect(second.resolved, JSON.stringify(second.last).slice(0, 1500)).toBe(true);
+		expect(proxy.counts.answersLost).toBe(1);
+		const moved = await markers();
+		expect(moved).toHaveLength(1);
+		expect(moved[0]!.layout_options.migrationSync.watermarks['notes']! > created[0]!.layout_options.migrationSync.watermarks['notes']!).toBe(true);
+	});
 });
 
 describe('deleteMissing', () => {
