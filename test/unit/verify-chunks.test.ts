@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CollectionModel } from '../../src/lib/plan/collection-model.js';
 import { chunkChecksum, compareChunk, extraKeys } from '../../src/lib/verify/chunk.js';
-import { comparedFields } from '../../src/lib/verify/compared-fields.js';
+import { comparedFields } from '../../src/lib/items/compared-fields.js';
 import { isInSync, recordChunk, emptyCollectionReport } from '../../src/lib/verify/report.js';
 import { referencedFiles } from '../../src/lib/verify/files.js';
 

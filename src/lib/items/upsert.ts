@@ -3,6 +3,7 @@ import type { DestinationClient } from '../destination/client.js';
 import { modelCollection, type CollectionModel } from '../plan/collection-model.js';
 import type { MigrationPlan, PlannedCollection } from '../plan/plan.js';
 import { boundedPush, MAX_LISTED } from '../report.js';
+import { comparedFields } from './compared-fields.js';
 import { DestinationItems, type RowFailure } from './destination-items.js';
 import { diffRows, type Row } from './diff-rows.js';
 import { LinkGuard } from './link-guard.js';
@@ -123,13 +124,8 @@ export class ItemUpserter {
 		const tally = this.tallies[planned.collection]!;
 		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
 		const { stamps } = model;
-		const neverCompared = new Set([
-			...stamps.dateUpdated,
-			...stamps.userUpdated,
-			...(this.settings.preserveAuthorship ? [] : [...stamps.dateCreated, ...stamps.userCreated]),
-			...deferred,
-		]);
-		const compared = model.fields.filter((field) => !neverCompared.has(field));
+		// The links of a cycle wait for the second pass.
+		const compared = comparedFields(model, { compareAuthorship: this.settings.preserveAuthorship }).compared.filter((field) => !deferred.includes(field));
 		const restored = this.settings.preserveAuthorship ? [...stamps.dateCreated, ...stamps.userCreated] : [];
 		let done = 0;
 

@@ -1,7 +1,7 @@
 import type { RequestStats } from '../destination/client.js';
 import { boundedPush, MAX_LISTED, type Warning } from '../report.js';
 import type { ChunkDifferences, DifferingRow } from './chunk.js';
-import type { NotComparedField } from './compared-fields.js';
+import type { NotComparedField } from '../items/compared-fields.js';
 
 /** What a verify found in one collection: counts, and the first keys of each kind (at most MAX_LISTED). */
 export interface CollectionVerifyReport {

@@ -8,7 +8,7 @@ import { modelCollection, type CollectionModel } from '../plan/collection-model.
 import type { PlannedCollection } from '../plan/plan.js';
 import { boundedPush, MAX_LISTED } from '../report.js';
 import { compareChunk, differingFields, extraKeys, type ChunkDifferences } from './chunk.js';
-import { comparedFields } from './compared-fields.js';
+import { comparedFields } from '../items/compared-fields.js';
 import { FileComparison, referencedFiles } from './files.js';
 import {
 	emptyCollectionReport,

@@ -8,7 +8,7 @@ export interface NotComparedField {
 }
 
 /**
- * The fields a verify compares: those the upsert writes and compares. Directus stamps date_updated and
+ * The fields the upsert and verify compare (one rule, so they never disagree). Directus stamps date_updated and
  * user_updated on every write (and date_created / user_created on create, unless the run restored
  * them: `compareAuthorship`); hashed and concealed fields are never read in clear. Those are named.
  */
