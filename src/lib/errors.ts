@@ -26,6 +26,8 @@ export const ERROR_CODES = [
 	/** A bug in this bundle (a TypeError, a ReferenceError…), not a failure of either Directus. */
 	'INTERNAL',
 	'OUT_OF_SYNC',
+	/** migration-rollback left rows alone because they changed on the destination since the run. */
+	'ROLLBACK_CONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

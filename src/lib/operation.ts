@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { isMigrationError, MigrationError, toMigrationError } from './errors.js';
 import { parseOptions } from './options/parse.js';
 import { assertTriggerAllowed } from './options/trigger.js';
+import { RunRecorder } from './runs/recorder.js';
 
 export type MigrationContext = OperationContext;
 
@@ -16,9 +17,11 @@ export class Rejection {
 	}
 }
 
-interface Secrets {
+interface RunTools {
 	/** Strings that must appear nowhere in a result or rejection (the destination token). */
 	secrets: string[];
+	/** The run's record: a writing run calls `run.begin(...)`; the outcome is recorded here, at the boundary. */
+	run: RunRecorder;
 }
 
 /**
@@ -30,21 +33,30 @@ interface Secrets {
 export function defineMigrationOperation<S extends z.ZodType<{ allowPublicTrigger: boolean }>>(
 	id: string,
 	schema: S,
-	run: (options: z.output<S>, context: MigrationContext, secrets: Secrets) => Promise<object>,
+	run: (options: z.output<S>, context: MigrationContext, tools: RunTools) => Promise<object>,
 ) {
 	return defineOperationApi<Record<string, unknown>>({
 		id,
 		handler: async (rawOptions, context) => {
-			const secrets: Secrets = { secrets: [] };
+			const tools: RunTools = { secrets: [], run: new RunRecorder(id, context) };
 			try {
 				const options = parseOptions(schema, rawOptions);
 				assertTriggerAllowed(context.accountability, options.allowPublicTrigger);
-				return scrub(await run(options, context, secrets), secrets.secrets);
+				const result = scrub(await run(options, context, tools), tools.secrets);
+				await tools.run.finish('succeeded', withRunId(result as Record<string, unknown>, tools.run));
+				return withRunId(result, tools.run);
 			} catch (error) {
-				throw scrub(rejectionFor(id, error, context), secrets.secrets);
+				const rejection = withRunId(scrub(rejectionFor(id, error, context), tools.secrets), tools.run);
+				await tools.run.finish('failed', rejection);
+				throw rejection;
 			}
 		},
 	});
+}
+
+/** A writing run's result names its record (`runId`), for migration-rollback and the runs endpoint. */
+function withRunId<T extends object>(result: T, recorder: RunRecorder): T {
+	return recorder.runId === null ? result : { ...result, runId: recorder.runId };
 }
 
 function rejectionFor(operation: string, error: unknown, context: MigrationContext): Record<string, unknown> {

@@ -167,6 +167,7 @@ export class FileTransfer {
 		}
 		try {
 			await this.upload(row, replace);
+			if (!replace) await this.client.journal?.created('directus_files', 'id', [{ id: row['id'], filesize: row['filesize'] }]);
 			this.tally.transferred++;
 			this.tally.bytes += Number(row['filesize'] ?? 0);
 		} catch (error) {

@@ -59,6 +59,7 @@ export async function verifyAfterWrites(
 	settings: Omit<VerifySettings, 'repair' | 'compareAuthorship'> & { preserveAuthorship: boolean },
 ): Promise<void> {
 	if (migration.report.dryRun) return;
+	migration.phase = 'verify';
 	const outcome = await verifyScope(migration.sides, migration.report.plan.collections, {
 		...settings,
 		includeFiles: settings.includeFiles && migration.report.plan.files.included,

@@ -8,7 +8,7 @@ import { applySchemaPlan, planSchemaSync, schemaChanged } from '../../lib/schema
 import { outOfScopeRelations } from '../../lib/schema/out-of-scope.js';
 import { schemaSyncOptions } from './options.js';
 
-export default defineMigrationOperation('migration-schema-sync', schemaSyncOptions, async (options, context, { secrets }) => {
+export default defineMigrationOperation('migration-schema-sync', schemaSyncOptions, async (options, context, { secrets, run }) => {
 	const startedAt = Date.now();
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
@@ -26,6 +26,8 @@ export default defineMigrationOperation('migration-schema-sync', schemaSyncOptio
 	let applied = false;
 	let remaining = null;
 	if (!options.dryRun && !plan.summary.inSync) {
+		await run.begin({ host: destination.host });
+		run.watch(() => ({ phase: 'schema', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
 		context.logger.info(`[migration-schema-sync] ${destination.host}: applying ${totalChanges(plan.summary)} schema changes`);
 		await applySchemaPlan(client, plan, replan);
 		applied = true;

@@ -6,12 +6,16 @@ import { resolveSystemScopes } from '../../lib/system/scopes.js';
 import { SourceRows } from '../../lib/system/source-rows.js';
 import { systemOptions } from './options.js';
 
-export default defineMigrationOperation('migration-system', systemOptions, async (options, context, { secrets }) => {
+export default defineMigrationOperation('migration-system', systemOptions, async (options, context, { secrets, run }) => {
 	const startedAt = Date.now();
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const scopes = resolveSystemScopes(options.scope, context.env);
 	const client = new DestinationClient(destination);
+	if (!options.dryRun) {
+		await run.begin({ host: destination.host });
+		run.watch(() => ({ phase: 'system', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
+	}
 	const runningFlowId = (context as { flow?: { id?: string } }).flow?.id ?? null;
 
 	const { tally, warnings, admin } = await migrateSystem(scopes, {

@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STAMPED_ON_UPDATE } from '../harness/compare.ts';
+import { CONTENT_COLLECTIONS, createContentSchema, uploadFile } from '../harness/content-fixtures.ts';
+import { FaultProxy } from '../harness/fault-proxy.ts';
+import { createFlow, withFlow, type FlowRun } from '../harness/flows.ts';
+import type { DirectusInstance } from '../harness/instance.ts';
+import { startPair, type Pair } from '../harness/pair.ts';
+import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
+
+/**
+ * Run records, live progress and rollback: every writing run leaves a record (read through the
+ * bundle's /migration-runs endpoint, from the shared database), a running one shows where it is, and
+ * migration-rollback restores the destination from what the run kept of it.
+ */
+const KEEP = 6;
+const BULK = 1200;
+let pair: Pair;
+
+interface RunRecord {
+	id: number;
+	operation: string;
+	trigger: { flow: { id: string; name: string | null } | null; operation: string; type: string | null; user: string | null };
+	destination: { host: string };
+	startedAt: string;
+	endedAt: string | null;
+	outcome: string;
+	report: Record<string, any> | null;
+	journal: { file: string; entries: number } | null;
+	rolledBackBy: number | null;
+	progress: { phase: string; collection: string | null; rows: { done: number; total: number }; rate: number | null; etaSeconds: number | null; updatedAt: string } | null;
+}
+
+const runs = (limit = 100) => pair.source.api<RunRecord[]>('GET', `/migration-runs?limit=${limit}`);
+const runRecord = (id: number) => pair.source.api<RunRecord>('GET', `/migration-runs/${id}`);
+const migrate = (options: Record<string, unknown>): Promise<FlowRun> =>
+	withFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options }], (flow) => flow.trigger());
+const rollback = (options: Record<string, unknown> = {}): Promise<FlowRun> =>
+	withFlow(pair.source, [{ key: 'rollback', type: 'migration-rollback', options }], (flow) => flow.trigger());
+
+/** Every row of the content collections and every file of `instance`, stamps left out: its state. */
+async function stateOf(instance: DirectusInstance): Promise<Record<string, unknown>> {
+	const state: Record<string, unknown> = {};
+	for (const collection of CONTENT_COLLECTIONS) {
+		const rows = await instance.api<Record<string, unknown>[] | Record<string, unknown>>('GET', `/items/${collection}?fields=*&limit=-1`);
+		const list = (Array.isArray(rows) ? rows : [rows]).map((row) => Object.fromEntries(Object.entries(row).filter(([field]) => !STAMPED_ON_UPDATE.includes(field))));
+		const key = (row: Record<string, unknown>) => String(row['id'] ?? row['code'] ?? '');
+		state[collection] = list.sort((a, b) => key(a).localeCompare(key(b)));
+	}
+	state['files'] = await instance.api('GET', '/files?fields=id,title,filesize,folder&sort=id&limit=-1');
+	return state;
+}
+
+beforeAll(async () => {
+	pair = await startPair({ sourceEnv: { MIGRATION_RUNS_KEEP: String(KEEP) } });
+	await createContentSchema(pair.source);
+	await createCollection(pair.source, 'bulk', [integerKey, stringField('name')]);
+	const schema = await withFlow(pair.source, [{ key: 'schema', type: 'migration-schema-sync', options: { dryRun: false } }], (flow) => flow.trigger());
+	expect(schema.resolved, JSON.stringify(schema.last).slice(0, 2000)).toBe(true);
+	for (let start = 0; start < BULK; start += 400) {
+		await pair.source.api('POST', '/items/bulk?fields=id', Array.from({ length: 400 }, (_, index) => ({ name: `Row ${start + index}` })));
+	}
+});
+afterAll(async () => {
+	await pair?.stop();
+});
+
+describe('run records', () => {
+	it('a writing run leaves a record of what started it, where it wrote, when, its outcome and report; a dry run leaves none', async () => {
+		await pair.source.api('POST', '/items/authors', [{ name: 'Ada' }, { name: 'Grace' }]);
+		const before = await runs();
+		const dry = await migrate({ collections: 'authors', dryRun: true });
+		expect(dry.resolved).toBe(true);
+		expect(dry.last.runId).toBeUndefined();
+		expect(await runs()).toEqual(before);
+
+		const me = await pair.source.api<{ id: string }>('GET', '/users/me?fields=id');
+		const flow = await createFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options: { collections: 'authors' } }], { name: 'Publish authors' });
+		let run: FlowRun;
+		try {
+			run = await flow.trigger();
+		} finally {
+			await flow.remove();
+		}
+		expect(run.resolved, JSON.stringify(run.last).slice(0, 2000)).toBe(true);
+		const record = await runRecord(run.last.runId);
+		expect(record).toMatchObject({
+			operation: 'migration-migrate-tables',
+			trigger: { flow: { id: flow.id, name: 'Publish authors' }, operation: 'migration-migrate-tables', type: 'webhook', user: me.id },
+			destination: { host: new URL(pair.destination.url).host },
+			outcome: 'succeeded',
+			report: { ok: true, collections: { authors: { created: 2 } } },
+			progress: { phase: 'items', rows: { done: 2, total: 2 } },
+		});
+		expect(Date.parse(record.endedAt!)).toBeGreaterThanOrEqual(Date.parse(record.startedAt));
+		expect(JSON.stringify(record)).not.toContain(pair.destination.token);
+		expect((await runs())[0]!.id).toBe(record.id);
+	});
+
+	it('a failed run is recorded as failed with its rejection', async () => {
+		const run = await migrate({ collections: 'authors', destinationUrl: 'http://127.0.0.1:9' });
+		expect(run.resolved).toBe(false);
+		const [latest] = await runs(1);
+		// Nothing could be written, but the run was a writing run: it is on record with the reason.
+		expect(latest).toMatchObject({ outcome: 'failed', report: { code: run.last.code } });
+	});
+
+	it('only administrators read the records', async () => {
+		const response = await fetch(`${pair.source.url}/migration-runs`);
+		expect(response.status).toBe(403);
+	});
+
+	it(`keeps the last ${KEEP} finished records (MIGRATION_RUNS_KEEP)`, async () => {
+		await withFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options: { collections: 'authors' } }], async (flow) => {
+			for (let index = 0; index < KEEP + 2; index++) expect((await flow.trigger()).resolved).toBe(true);
+		});
+		const kept = await runs();
+		expect(kept).toHaveLength(KEEP);
+		expect(kept.every((record) => record.outcome === 'succeeded')).toBe(true);
+	});
+});
+
+describe('live progress', () => {
+	it('a running run shows its phase, collection, rows done of total, rate and time left, refreshed every few seconds', async () => {
+		const proxy = await new FaultProxy(pair.destination.url).start();
+		proxy.faults = { latencyMs: 60 };
+		try {
+			const flow = await createFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options: { collections: 'bulk', destinationUrl: proxy.url, batchSize: 25, concurrency: 1 } }], {
+				trigger: { type: 'webhook', options: { method: 'POST', async: true } },
+			});
+			try {
+				const started = Date.now();
+				// An asynchronous webhook answers at once, with no body, and the run goes on.
+				const response = await fetch(`${pair.source.url}/flows/trigger/${flow.id}`, { method: 'POST', headers: { Authorization: `Bearer ${pair.source.token}` } });
+				expect(response.ok).toBe(true);
+				const seen: RunRecord[] = [];
+				let finished: RunRecord | undefined;
+				while (Date.now() - started < 150_000) {
+					const [latest] = await runs(1);
+					if (latest?.operation === 'migration-migrate-tables' && Date.parse(latest.startedAt) >= started - 1000) {
+						if (latest.outcome === 'running') seen.push(latest);
+						else {
+							finished = latest;
+							break;
+						}
+					}
+					await new Promise((resolve) => setTimeout(resolve, 500));
+				}
+				expect(finished?.outcome, JSON.stringify(finished?.report ?? null).slice(0, 1000)).toBe('succeeded');
+				const midway = seen.filter((record) => record.progress?.phase === 'items' && record.progress.rows.done > 0 && record.progress.rows.done < BULK);
+				expect(midway.length, JSON.stringify(seen.map((record) => record.progress))).toBeGreaterThan(0);
+				const sample = midway.at(-1)!.progress!;
+				expect(sample).toMatchObject({ collection: 'bulk', rows: { total: BULK } });
+				expect(sample.rate).toBeGreaterThan(0);
+				expect(sample.etaSeconds).toBeGreaterThanOrEqual(0);
+				// Written at least every 5 seconds while the run works.
+				expect(seen.every((record) => record.progress !== null)).toBe(true);
+				const stamps = [...new Set(seen.map((record) => Date.parse(record.progress!.updatedAt)))].sort();
+				for (let index = 1; index < stamps.length; index++) expect(stamps[index]! - stamps[index - 1]!).toBeLessThanOrEqual(5_000);
+				expect(finished!.progress).toMatchObject({ rows: { done: BULK, total: BULK } });
+			} finally {
+				await flow.remove();
+			}
+		} finally {
+			await proxy.stop();
+		}
+	});
+});
+
+describe('migration-rollback', () => {
+	let coverId: string;
+	let first: { id: string };
+	let second: { id: string };
+
+	it('promotes an article with includeRelated, rolls it back, and the destination is as it was before the promotion', async () => {
+		const { source, destination } = pair;
+		const [author] = await source.api<{ id: number }[]>('GET', '/items/authors?filter[name][_eq]=Ada&fields=id');
+		await source.api('POST', '/items/tags', [{ code: 'news', label: 'News' }]);
+		first = await source.api<{ id: string }>('POST', '/items/articles', { title: 'First', status: 'published', author: author!.id, tags: [{ tags_id: 'news' }] });
+		const promoted = await migrate({ collections: 'articles', keys: first.id, includeRelated: true });
+		expect(promoted.resolved, JSON.stringify(promoted.last).slice(0, 2000)).toBe(true);
+
+		// The next promotion updates the first article and brings a second one with a new author and a cover.
+		const [newAuthor] = await source.api<{ id: number }[]>('POST', '/items/authors', [{ name: 'Linus' }]);
+		coverId = await uploadFile(source, 'cover', 5000, { title: 'Cover' });
+		await source.api('PATCH', `/items/articles/${first.id}`, { title: 'First, edited', metadata: { words: 10 } });
+		second = await source.api<{ id: string }>('POST', '/items/articles', { title: 'Second', status: 'published', author: newAuthor!.id, cover: coverId, tags: [{ tags_id: 'news' }] });
+		const beforeState = await stateOf(destination);
+		const run = await migrate({ collections: 'articles', keys: [first.id, second.id], includeRelated: true });
+		expect(run.resolved, JSON.stringify(run.last).slice(0, 3000)).toBe(true);
+		expect(run.last.collections.articles).toMatchObject({ created: 1, updated: 1 });
+		expect(run.last.files).toMatchObject({ transferred: 1 });
+		const afterState = await stateOf(destination);
+		expect(afterState).not.toEqual(beforeState);
+		expect((await runRecord(run.last.runId)).journal?.entries).toBeGreaterThan(0);
+
+		const preview = await rollback();
+		expect(preview.resolved, JSON.stringify(preview.last).slice(0, 3000)).toBe(true);
+		expect(preview.last).toMatchObject({ dryRun: true, rolledBack: { runId: run.last.runId }, conflicts: [] });
+		expect(preview.last.collections.articles).toMatchObject({ deleted: 1, restored: 1 });
+		expect(preview.last.collections.directus_files).toMatchObject({ deleted: 1 });
+		expect(await stateOf(destination)).toEqual(afterState);
+
+		const undone = await rollback({ dryRun: false });
+		expect(undone.resolved, JSON.stringify(undone.last).slice(0, 3000)).toBe(true);
+		expect(await stateOf(destination)).toEqual(beforeState);
+		expect((await runRecord(run.last.runId)).rolledBackBy).toBe(undone.last.runId);
+	});
+
+	it('reports a row edited on the destination since the run as a conflict and leaves it alone, restoring the rest', async () => {
+		const { destination } = pair;
+		const beforeState = await stateOf(destination);
+		const run = await migrate({ collections: 'articles', keys: [first.id, second.id], includeRelated: true });
+		expect(run.resolved, JSON.stringify(run.last).slice(0, 3000)).toBe(true);
+		await destination.api('PATCH', `/items/articles/${second.id}`, { title: 'Edited on the destination' });
+
+		const undone = await rollback({ dryRun: false, run: run.last.runId });
+		expect(undone.resolved).toBe(false);
+		expect(undone.last).toMatchObject({ code: 'ROLLBACK_CONFLICT', conflicts: [{ collection: 'articles', key: second.id, change: 'created', fields: ['title'] }] });
+		const [kept] = await destination.api<{ title: string }[]>('GET', `/items/articles?filter[id][_eq]=${second.id}&fields=title`);
+		expect(kept?.title).toBe('Edited on the destination');
+		const [restored] = await destination.api<{ title: string }[]>('GET', `/items/articles?filter[id][_eq]=${first.id}&fields=title`);
+		expect(restored?.title).toBe('First');
+		expect((beforeState['articles'] as unknown[]).length + 1).toBe((await destination.api<unknown[]>('GET', '/items/articles?limit=-1&fields=id')).length);
+		expect((await runRecord(run.last.runId)).rolledBackBy).toBeNull();
+	});
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { decideUndo, netChanges } from '../../src/lib/rollback/net-changes.ts';
+import { progressOf } from '../../src/lib/runs/progress.ts';
+import type { JournalEntry } from '../../src/lib/runs/journal.ts';
+
+const facts = { phase: 'items' as const, collection: 'bulk', rows: { done: 300, total: 1000 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 };
+
+describe('live progress', () => {
+	it('rate is the rows moved since the phase began over its seconds, and the time left follows from it', () => {
+		const progress = progressOf(facts, { at: 0, done: 100 }, 10_000);
+		expect(progress.rate).toBe(20);
+		expect(progress.etaSeconds).toBe(35);
+	});
+
+	it('says nothing of rate or time left before a second has passed or a row has moved', () => {
+		expect(progressOf(facts, { at: 0, done: 300 }, 5_000)).toMatchObject({ rate: null, etaSeconds: null });
+		expect(progressOf(facts, { at: 9_500, done: 100 }, 10_000)).toMatchObject({ rate: null, etaSeconds: null });
+	});
+
+	it('counts files, not rows, in the files phase', () => {
+		const progress = progressOf({ ...facts, phase: 'files', files: { done: 10, total: 30 } }, { at: 0, done: 0 }, 5_000);
+		expect(progress).toMatchObject({ rate: 2, etaSeconds: 10 });
+	});
+});
+
+const entry = (op: JournalEntry['op'], k: number, b?: Record<string, unknown>, a?: Record<string, unknown>): JournalEntry => ({ c: 'posts', p: 'id', k, op, b, a });
+
+describe('rollback planning', () => {
+	it('folds a row created and then updated into one creation with the values it was left with', async () => {
+		const [change] = await netChanges([entry('create', 1, undefined, { id: 1, title: 'a', date_created: 'x' }), entry('update', 1, { date_created: 'stamped' }, { id: 1, date_created: 'x' })]);
+		expect(change).toMatchObject({ before: null, after: { id: 1, title: 'a', date_created: 'x' } });
+	});
+
+	it('keeps the value a field had before its first update when the run updated it twice', async () => {
+		const [change] = await netChanges([entry('update', 1, { title: 'old' }, { id: 1, title: 'mid' }), entry('update', 1, { title: 'mid' }, { id: 1, title: 'new' })]);
+		expect(change).toMatchObject({ before: { title: 'old' }, after: { id: 1, title: 'new' } });
+	});
+
+	it('a row created and deleted by the same run needs nothing', async () => {
+		const [change] = await netChanges([entry('create', 1, undefined, { id: 1 }), entry('delete', 1, { id: 1 })]);
+		expect(decideUndo(change!, undefined, {}, new Set(), false)).toEqual({ action: 'none' });
+	});
+
+	it('restores an updated field only while the destination still holds what the run wrote', async () => {
+		const [change] = await netChanges([entry('update', 1, { title: 'old' }, { id: 1, title: 'new' })]);
+		expect(decideUndo(change!, { id: 1, title: 'new' }, {}, new Set(), false)).toEqual({ action: 'patch', forced: false });
+		expect(decideUndo(change!, { id: 1, title: 'someone else' }, {}, new Set(), false)).toEqual({ action: 'conflict', fields: ['title'] });
+		expect(decideUndo(change!, { id: 1, title: 'someone else' }, {}, new Set(), true)).toEqual({ action: 'patch', forced: true });
+		expect(decideUndo(change!, { id: 1, title: 'old' }, {}, new Set(), false)).toEqual({ action: 'none' });
+	});
+
+	it('deletes a created row unless it changed since, ignoring the fields Directus stamps', async () => {
+		const [change] = await netChanges([entry('create', 1, undefined, { id: 1, title: 'a', date_updated: '1' })]);
+		expect(decideUndo(change!, { id: 1, title: 'a', date_updated: '2' }, {}, new Set(['date_updated']), false)).toEqual({ action: 'delete', forced: false });
+		expect(decideUndo(change!, { id: 1, title: 'b' }, {}, new Set(), false)).toMatchObject({ action: 'conflict' });
+	});
+
+	it('re-creates a deleted row when its key is still free, and names it a conflict when the key is taken again', async () => {
+		const [change] = await netChanges([entry('delete', 1, { id: 1, title: 'gone' })]);
+		expect(decideUndo(change!, undefined, {}, new Set(), false)).toEqual({ action: 'create', forced: false });
+		expect(decideUndo(change!, { id: 1, title: 'new one' }, {}, new Set(), false)).toMatchObject({ action: 'conflict' });
+	});
+});
