@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { isMigrationError, MigrationError, toMigrationError } from './errors.js';
 import { parseOptions } from './options/parse.js';
 import { assertTriggerAllowed } from './options/trigger.js';
+import { notifyRunEnd } from './runs/notify.js';
 import { RunRecorder } from './runs/recorder.js';
 
 export type MigrationContext = OperationContext;
@@ -39,15 +40,19 @@ export function defineMigrationOperation<S extends z.ZodType<{ allowPublicTrigge
 		id,
 		handler: async (rawOptions, context) => {
 			const tools: RunTools = { secrets: [], run: new RunRecorder(id, context) };
+			let notify: string[] = [];
 			try {
 				const options = parseOptions(schema, rawOptions);
+				notify = (options as { notify?: string[] }).notify ?? [];
 				assertTriggerAllowed(context.accountability, options.allowPublicTrigger);
-				const result = scrub(await run(options, context, tools), tools.secrets);
-				await tools.run.finish('succeeded', withRunId(result as Record<string, unknown>, tools.run));
-				return withRunId(result, tools.run);
+				const result = withRunId(scrub(await run(options, context, tools), tools.secrets) as Record<string, unknown>, tools.run);
+				await tools.run.finish('succeeded', result);
+				await notifyRunEnd(context, notify, { operation: id, succeeded: true, report: result, runId: tools.run.runId });
+				return result;
 			} catch (error) {
 				const rejection = withRunId(scrub(rejectionFor(id, error, context), tools.secrets), tools.run);
 				await tools.run.finish('failed', rejection);
+				await notifyRunEnd(context, notify, { operation: id, succeeded: false, report: rejection, runId: tools.run.runId });
 				throw rejection;
 			}
 		},

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAMPED_ON_UPDATE } from '../harness/compare.ts';
 import { CONTENT_COLLECTIONS, createContentSchema, uploadFile } from '../harness/content-fixtures.ts';
+import { CaptureServer } from '../harness/capture-server.ts';
 import { FaultProxy } from '../harness/fault-proxy.ts';
 import { createFlow, withFlow, type FlowRun } from '../harness/flows.ts';
 import type { DirectusInstance } from '../harness/instance.ts';
@@ -222,5 +223,94 @@ describe('migration-rollback', () => {
 		expect(restored?.title).toBe('First');
 		expect((beforeState['articles'] as unknown[]).length + 1).toBe((await destination.api<unknown[]>('GET', '/items/articles?limit=-1&fields=id')).length);
 		expect((await runRecord(run.last.runId)).rolledBackBy).toBeNull();
+	});
+});
+
+interface Notification {
+	subject: string;
+	message: string;
+	recipient: string;
+}
+const notificationsOf = (user: string) =>
+	pair.source.api<Notification[]>('GET', `/notifications?filter[recipient][_eq]=${user}&sort=-id&limit=10&fields=subject,message,recipient`);
+
+/** A webhook Flow: the migration, and on its resolve and reject paths the operations given (the way a builder wires them). */
+async function flowWithPaths(migrate: Record<string, unknown>, paths: { resolve?: { type: string; options: Record<string, unknown> }; reject?: { type: string; options: Record<string, unknown> } }) {
+	const { source } = pair;
+	const flow = await source.api<{ id: string }>('POST', '/flows', { name: 'composed', status: 'active', trigger: 'webhook', accountability: 'all', options: { method: 'POST', async: false, return: '$all' } });
+	const step = async (key: string, spec: { type: string; options: Record<string, unknown> } | undefined, y: number) =>
+		spec ? (await source.api<{ id: string }>('POST', '/operations', { flow: flow.id, key, name: key, type: spec.type, position_x: 40, position_y: y, options: spec.options })).id : null;
+	const resolve = await step('on_success', paths.resolve, 1);
+	const reject = await step('on_failure', paths.reject, 20);
+	const migrateId = (await source.api<{ id: string }>('POST', '/operations', { flow: flow.id, key: 'migrate', name: 'migrate', type: 'migration-migrate-tables', position_x: 20, position_y: 1, options: migrate, resolve, reject })).id;
+	await source.api('PATCH', `/flows/${flow.id}`, { operation: migrateId });
+	return {
+		trigger: async () => {
+			const response = await fetch(`${source.url}/flows/trigger/${flow.id}`, { method: 'POST', headers: { Authorization: `Bearer ${source.token}`, 'Content-Type': 'application/json' }, body: '{}' });
+			return JSON.parse(await response.text()) as Record<string, any>;
+		},
+		remove: () => source.api('DELETE', `/flows/${flow.id}`),
+	};
+}
+
+describe('notify', () => {
+	let me: string;
+	beforeAll(async () => {
+		me = (await pair.source.api<{ id: string }>('GET', '/users/me?fields=id')).id;
+	});
+
+	it('notify: $trigger sends the user who started the run a notification with the outcome, the counts and a link to the record', async () => {
+		await pair.source.api('POST', '/items/authors', [{ name: 'Notified' }]);
+		const run = await migrate({ collections: 'authors', notify: ['$trigger'] });
+		expect(run.resolved, JSON.stringify(run.last).slice(0, 2000)).toBe(true);
+		const [latest] = await notificationsOf(me);
+		expect(latest!.subject).toBe(`Migration succeeded: migration-migrate-tables to ${new URL(pair.destination.url).host}`);
+		expect(run.last.collections.authors.created).toBeGreaterThan(0);
+		expect(latest!.message).toContain(`Items: ${run.last.collections.authors.created} created, 0 updated`);
+		expect(latest!.message).toContain(`/migration-runs/${run.last.runId}`);
+		expect(JSON.stringify(latest)).not.toContain(pair.destination.token);
+	});
+
+	it('notify with listed users tells each of them, also when the run fails', async () => {
+		const other = await pair.source.api<{ id: string }>('POST', '/users', { email: 'watcher@example.com', password: 'not-used-1234', first_name: 'Watcher' });
+		const run = await migrate({ collections: 'authors', destinationUrl: 'http://127.0.0.1:9', notify: other.id });
+		expect(run.resolved).toBe(false);
+		const [latest] = await notificationsOf(other.id);
+		expect(latest!.subject).toContain(`Migration failed (${run.last.code})`);
+		expect(latest!.message).toContain(`/migration-runs/${run.last.runId}`);
+	});
+
+	it('composed: a notification operation on the reject path tells the admin why the migration failed', async () => {
+		const flow = await flowWithPaths(
+			{ collections: 'authors', destinationUrl: 'http://127.0.0.1:9' },
+			{ reject: { type: 'notification', options: { recipient: [me], subject: 'Publishing failed', message: '{{migrate.code}}: {{migrate.message}}' } } },
+		);
+		try {
+			const all = await flow.trigger();
+			expect(all['migrate'].code).toBeDefined();
+			const [latest] = await notificationsOf(me);
+			expect(latest).toMatchObject({ subject: 'Publishing failed', message: `${all['migrate'].code}: ${all['migrate'].message}` });
+		} finally {
+			await flow.remove();
+		}
+	});
+
+	it('composed: a request operation posts the result to a callback URL', async () => {
+		const callback = await new CaptureServer('127.0.0.1').start();
+		const flow = await flowWithPaths(
+			{ collections: 'authors' },
+			{ resolve: { type: 'request', options: { method: 'POST', url: `${callback.url}/migrated`, headers: [{ header: 'Content-Type', value: 'application/json' }], body: '{{migrate}}' } } },
+		);
+		try {
+			const all = await flow.trigger();
+			expect(all['migrate'].ok).toBe(true);
+			expect(callback.received).toHaveLength(1);
+			const posted = JSON.parse(callback.received[0]!.body);
+			expect(posted).toMatchObject({ operation: 'migration-migrate-tables', ok: true, runId: all['migrate'].runId });
+			expect(callback.transcript).not.toContain(pair.destination.token);
+		} finally {
+			await flow.remove();
+			await callback.stop();
+		}
 	});
 });

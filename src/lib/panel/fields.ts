@@ -283,3 +283,18 @@ export function verifyField(): PanelField {
 		'full',
 	);
 }
+
+/** The `notify` option of the writing operations: who gets a Directus notification when the run ends. */
+export function notifyField(): PanelField {
+	return {
+		field: 'notify',
+		name: 'Notify',
+		type: 'json',
+		meta: {
+			width: 'full',
+			interface: 'tags',
+			options: { placeholder: '$trigger, or user ids', presets: ['$trigger'] },
+			note: 'When the run ends, a notification (outcome, counts, link to the run record) to these users: $trigger is the user who started it. Empty: nobody.',
+		},
+	};
+}

@@ -67,7 +67,9 @@ export class RunRecorder {
 			rolledBackBy: null,
 		};
 		try {
-			this.id = await this.store.create(this.record);
+			// A record is never without progress: it starts planning, nothing done yet.
+			const starting = { phase: 'plan' as const, collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 };
+			this.id = await this.store.create(this.record, progressOf(starting, { at: Date.now(), done: 0 }, Date.now()));
 		} catch (error) {
 			this.context.logger.warn(`[${this.operation}] the run record could not be written: ${(error as Error).message}`);
 		}

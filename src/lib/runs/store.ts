@@ -84,8 +84,8 @@ export class RunStore {
 		return this.database(TABLE).where({ collection: RUNS_COLLECTION, layout: KIND });
 	}
 
-	async create(record: StoredRecord): Promise<number> {
-		const row = { collection: RUNS_COLLECTION, layout: KIND, bookmark: null, user: null, role: null, icon: 'sync_alt', layout_options: JSON.stringify(record), layout_query: null };
+	async create(record: StoredRecord, progress: RunProgress): Promise<number> {
+		const row = { collection: RUNS_COLLECTION, layout: KIND, bookmark: null, user: null, role: null, icon: 'sync_alt', layout_options: JSON.stringify(record), layout_query: JSON.stringify(progress) };
 		const inserted = await this.database(TABLE).insert(row, ['id']);
 		const first = inserted[0] as { id: number } | number;
 		return typeof first === 'object' ? Number(first.id) : Number(first);
