@@ -44,6 +44,7 @@ export function defineMigrationOperation<S extends z.ZodType<{ allowPublicTrigge
 			try {
 				const options = parseOptions(schema, rawOptions);
 				notify = (options as { notify?: string[] }).notify ?? [];
+				tools.run.keepArtifacts = (options as { artifacts?: boolean }).artifacts === true;
 				assertTriggerAllowed(context.accountability, options.allowPublicTrigger);
 				const result = withRunId(scrub(await run(options, context, tools), tools.secrets) as Record<string, unknown>, tools.run);
 				await tools.run.finish('succeeded', result);

@@ -27,6 +27,7 @@ interface RunRecord {
 	outcome: string;
 	report: Record<string, any> | null;
 	journal: { file: string; entries: number } | null;
+	artifacts?: { name: string; file: string }[];
 	rolledBackBy: number | null;
 	progress: { phase: string; collection: string | null; rows: { done: number; total: number }; rate: number | null; etaSeconds: number | null; updatedAt: string } | null;
 }
@@ -312,5 +313,43 @@ describe('notify', () => {
 			await flow.remove();
 			await callback.stop();
 		}
+	});
+});
+
+describe('artifacts', () => {
+	const migrationFiles = () => pair.source.api<{ id: string; filename_download: string }[]>('GET', '/files?filter[folder][name][_eq]=Migrations&fields=id,filename_download&limit=-1');
+	const text = async (id: string) => (await fetch(`${pair.source.url}/assets/${id}`, { headers: { Authorization: `Bearer ${pair.source.token}` } })).text();
+
+	it('artifacts: true saves the counts and the files moved into the Migrations folder, named after the run; a dry run saves none', async () => {
+		const { source } = pair;
+		const cover = await uploadFile(source, 'artifact-cover', 3000, { title: 'Artifact cover' });
+		const article = await source.api<{ id: string }>('POST', '/items/articles', { title: 'With artifacts', cover });
+		const before = await migrationFiles();
+		const dry = await migrate({ collections: 'articles', keys: article.id, includeRelated: true, artifacts: true, dryRun: true });
+		expect(dry.resolved).toBe(true);
+		expect(await migrationFiles()).toEqual(before);
+
+		const run = await migrate({ collections: 'articles', keys: article.id, includeRelated: true, artifacts: true });
+		expect(run.resolved, JSON.stringify(run.last).slice(0, 2000)).toBe(true);
+		const record = await runRecord(run.last.runId);
+		expect(record.artifacts!.map((artifact) => artifact.name)).toEqual(['counts.json', 'files.ndjson']);
+		const saved = new Map((await migrationFiles()).map((file) => [file.id, file.filename_download]));
+		for (const artifact of record.artifacts!) expect(saved.get(artifact.file)).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT.* run ${record.id} ${artifact.name.replace('.', '\\.')}$`));
+		const counts = JSON.parse(await text(record.artifacts![0]!.file));
+		expect(counts).toMatchObject({ runId: record.id, outcome: 'succeeded', collections: { articles: { created: 1 } }, files: { transferred: 1 } });
+		const moved = (await text(record.artifacts![1]!.file)).trim().split('\n').map((line) => JSON.parse(line));
+		expect(moved).toEqual([{ id: cover, filesize: 3000 }]);
+		for (const artifact of record.artifacts!) expect(await text(artifact.file)).not.toContain(pair.destination.token);
+	});
+
+	it('migration-schema-sync with artifacts: true saves the schema snapshot it applied', async () => {
+		await pair.source.api('POST', '/fields/authors', { field: 'bio', type: 'text', meta: { interface: 'input-multiline' }, schema: {} });
+		const run = await withFlow(pair.source, [{ key: 'schema', type: 'migration-schema-sync', options: { dryRun: false, artifacts: true } }], (flow) => flow.trigger());
+		expect(run.resolved, JSON.stringify(run.last).slice(0, 2000)).toBe(true);
+		const record = await runRecord(run.last.runId);
+		const schema = record.artifacts!.find((artifact) => artifact.name === 'schema.json');
+		const snapshot = JSON.parse(await text(schema!.file));
+		expect(snapshot.fields.some((field: { collection: string; field: string }) => field.collection === 'authors' && field.field === 'bio')).toBe(true);
+		expect(JSON.stringify(snapshot)).not.toContain(pair.destination.token);
 	});
 });

@@ -298,3 +298,14 @@ export function notifyField(): PanelField {
 		},
 	};
 }
+
+/** The `artifacts` option of the writing operations. */
+export function artifactsField(): PanelField {
+	return booleanField(
+		'artifacts',
+		'Save artifacts',
+		false,
+		'When the run ends, save its counts per collection, the files it created on the destination and the schema it applied as files of the "Migrations" folder (storage MIGRATION_STORAGE_LOCATION). Never from a dry run.',
+		'full',
+	);
+}

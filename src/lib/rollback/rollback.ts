@@ -1,11 +1,9 @@
-import { createInterface } from 'node:readline';
 import type { SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import { DestinationItems, type RowFailure } from '../items/destination-items.js';
 import type { Row } from '../items/diff-rows.js';
 import { modelCollection } from '../plan/collection-model.js';
 import { boundedPush, MAX_LISTED } from '../report.js';
-import type { JournalEntry } from '../runs/journal.js';
 import { decideUndo, kindOf, type ChangeKind, type NetChange } from './net-changes.js';
 
 export interface RollbackTally {
@@ -41,10 +39,6 @@ export interface RollbackOutcome {
 
 const BATCH = 200;
 
-/** The journal's entries, read line by line from its file. */
-export async function* journalEntries(lines: NodeJS.ReadableStream): AsyncGenerator<JournalEntry> {
-	for await (const line of createInterface({ input: lines, crlfDelay: Infinity })) if (line.trim()) yield JSON.parse(line) as JournalEntry;
-}
 
 /**
  * Undoes a run's net changes on the destination. Collections are undone in the reverse order the run

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { Row } from '../items/diff-rows.js';
 
@@ -82,4 +83,9 @@ export class FileJournal implements WriteJournal {
 
 function pick(row: Row, fields: string[]): Row {
 	return Object.fromEntries(fields.map((field) => [field, row[field] ?? null]));
+}
+
+/** A journal's entries, read line by line from its file. */
+export async function* journalEntries(lines: NodeJS.ReadableStream): AsyncGenerator<JournalEntry> {
+	for await (const line of createInterface({ input: lines, crlfDelay: Infinity })) if (line.trim()) yield JSON.parse(line) as JournalEntry;
 }

@@ -1,5 +1,5 @@
 import type { MigrationContext } from '../operation.js';
-import { STARTER } from '../options/notify.js';
+import { STARTER } from '../options/run.js';
 
 interface Totals {
 	[count: string]: number;

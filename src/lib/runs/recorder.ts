@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type { MigrationContext } from '../operation.js';
 import { modelCollection } from '../plan/collection-model.js';
 import { FileJournal, type WriteJournal } from './journal.js';
-import { removeFromLibrary, saveToLibrary } from './library.js';
+import { readFromLibrary, removeFromLibrary, saveToLibrary } from './library.js';
+import { journalEntries } from './journal.js';
 import { progressOf, type ProgressFacts } from './progress.js';
 import { RunStore, type RunOutcome, type RunProgress, type RunRecord, type RunTrigger } from './store.js';
 
@@ -37,6 +38,9 @@ export class RunRecorder {
 	private writing: Promise<void> = Promise.resolve();
 	/** What the run's writes changed on the destination (for migration-rollback), once begun. */
 	journal: FileJournal | null = null;
+	/** Save artifacts (the `artifacts` option): counts, files moved, schema applied, into the Migrations folder. */
+	keepArtifacts = false;
+	private readonly attached: { name: string; value: unknown }[] = [];
 
 	constructor(operation: string, context: MigrationContext) {
 		this.operation = operation;
@@ -80,6 +84,11 @@ export class RunRecorder {
 		this.timer = setInterval(() => this.flush(false), MIN_WRITE_MS);
 		this.timer.unref();
 		return this.journal;
+	}
+
+	/** A JSON artifact of the run (e.g. the schema snapshot applied), saved at the end when artifacts are kept. */
+	attach(name: string, value: unknown): void {
+		this.attached.push({ name, value });
 	}
 
 	/** Where live progress comes from: read every couple of seconds, never pushed by the steps. */
@@ -127,13 +136,46 @@ export class RunRecorder {
 			this.context.logger.warn(`[${this.operation}] the rollback journal could not be saved: ${(error as Error).message}`);
 		}
 		this.record = { ...this.record, endedAt: new Date().toISOString(), outcome, report };
+		if (this.keepArtifacts) {
+			try {
+				this.record.artifacts = await this.saveArtifacts(report);
+			} catch (error) {
+				this.context.logger.warn(`[${this.operation}] the artifacts could not be saved: ${(error as Error).message}`);
+			}
+		}
 		try {
 			await this.store.update(this.id, this.record);
 			const removed = await this.store.prune(runsToKeep(this.context.env));
-			await removeFromLibrary(this.context, removed.flatMap((record) => (record.journal ? [record.journal.file] : [])));
+			await removeFromLibrary(this.context, removed.flatMap((record) => [...(record.journal ? [record.journal.file] : []), ...(record.artifacts ?? []).map((artifact) => artifact.file)]));
 		} catch (error) {
 			this.context.logger.warn(`[${this.operation}] the run record could not be finished: ${(error as Error).message}`);
 		}
+	}
+
+	/**
+	 * The run's artifacts, as files of the Migrations folder named after the run's start: its counts
+	 * per collection (and files), the files it created on the destination (from the journal), and what
+	 * was attached (the schema snapshot applied). All from the report or the source: never a secret.
+	 */
+	private async saveArtifacts(report: Record<string, unknown>): Promise<{ name: string; file: string }[]> {
+		const record = this.record!;
+		const prefix = `${record.startedAt.replace(/[:.]/g, '-')} run ${this.id}`;
+		const saved: { name: string; file: string }[] = [];
+		const save = async (name: string, type: string, text: string | AsyncIterable<string>) => {
+			const file = await saveToLibrary(this.context, {
+				name: `${prefix} ${name}`,
+				title: `Migration run ${this.id}: ${name} (${record.destination.host})`,
+				type,
+				stream: Readable.from(typeof text === 'string' ? [text] : text),
+			});
+			saved.push({ name, file });
+		};
+		const counts = { runId: this.id, operation: record.operation, destination: record.destination, startedAt: record.startedAt, endedAt: record.endedAt, outcome: record.outcome, collections: report['collections'] ?? null, files: report['files'] ?? null };
+		await save('counts.json', 'application/json', JSON.stringify(counts, null, 2));
+		const journal = this.record!.journal;
+		if (journal) await save('files.ndjson', 'application/x-ndjson', filesCreated(this.context, journal.file));
+		for (const { name, value } of this.attached) await save(`${name}.json`, 'application/json', JSON.stringify(value, null, 2));
+		return saved;
 	}
 
 	private async saveJournal(): Promise<RunRecord['journal']> {
@@ -163,5 +205,12 @@ export class RunRecorder {
 			type = row?.trigger ?? null;
 		}
 		return { flow, operation: this.operation, type, user: this.context.accountability?.user ?? null };
+	}
+}
+
+/** The files a run created on the destination, one JSON line each, read from its saved journal. */
+async function* filesCreated(context: MigrationContext, journalFile: string): AsyncGenerator<string> {
+	for await (const entry of journalEntries(await readFromLibrary(context, journalFile))) {
+		if (entry.c === 'directus_files' && entry.op === 'create') yield JSON.stringify({ id: entry.k, filesize: entry.a?.['filesize'] == null ? null : Number(entry.a['filesize']) }) + '\n';
 	}
 }

@@ -54,6 +54,8 @@ export interface RunRecord {
 	report: Record<string, unknown> | null;
 	/** The file (in the Migrations folder) holding what the run changed on the destination, for migration-rollback. */
 	journal: { file: string; entries: number } | null;
+	/** Files of the Migrations folder saved with the `artifacts` option. */
+	artifacts?: { name: string; file: string }[];
 	/** Set once migration-rollback restored the destination to its state before this run. */
 	rolledBackBy: number | null;
 	progress: RunProgress | null;

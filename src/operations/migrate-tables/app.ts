@@ -6,7 +6,7 @@ import {
 	listText,
 	selectionFields,
 	upsertFields,
-	triggerFields, notifyField,
+	triggerFields, notifyField, artifactsField,
 	verifyField,
 	yesNo,
 } from '../../lib/panel/fields.js';
@@ -27,6 +27,7 @@ export default defineOperationApp({
 		...executionFields({ dryRunNote: 'Return the full plan with counts to create, update and skip, and files to transfer; write nothing anywhere.' }),
 		...upsertFields(),
 		notifyField(),
+		artifactsField(),
 		...triggerFields(),
 		verifyField(),
 	],

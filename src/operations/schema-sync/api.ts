@@ -27,6 +27,7 @@ export default defineMigrationOperation('migration-schema-sync', schemaSyncOptio
 	let remaining = null;
 	if (!options.dryRun && !plan.summary.inSync) {
 		await run.begin({ host: destination.host });
+		run.attach('schema', snapshot);
 		run.watch(() => ({ phase: 'schema', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
 		context.logger.info(`[migration-schema-sync] ${destination.host}: applying ${totalChanges(plan.summary)} schema changes`);
 		await applySchemaPlan(client, plan, replan);

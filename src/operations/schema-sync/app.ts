@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, yesNo, triggerFields, notifyField } from '../../lib/panel/fields.js';
+import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, yesNo, triggerFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-schema-sync',
@@ -46,6 +46,7 @@ export default defineOperationApp({
 			},
 		},
 		notifyField(),
+		artifactsField(),
 		...triggerFields(),
 	],
 });

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
-import { notifyShape } from '../../lib/options/notify.js';
+import { runShape } from '../../lib/options/run.js';
 import { flowBoolean, flowEnum, flowText } from '../../lib/options/flow-values.js';
 import { collectionScopeShape } from '../../lib/options/scope.js';
 
 export const schemaSyncOptions = z.object({
 	...destinationOptionsShape,
 	...triggerShape,
-	...notifyShape,
+	...runShape,
 	...collectionScopeShape,
 	/** Compare only: nothing is written anywhere. */
 	dryRun: flowBoolean(true),

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
-import { notifyShape } from '../../lib/options/notify.js';
+import { runShape } from '../../lib/options/run.js';
 import { executionShape, planShape } from '../../lib/options/execution.js';
 
 export const transferFilesOptions = z.object({
 	...destinationOptionsShape,
 	...triggerShape,
-	...notifyShape,
+	...runShape,
 	...planShape,
 	...executionShape,
 });

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { destinationFields, executionFields, planField, planStepOverview, upsertFields, triggerFields, notifyField, verifyField } from '../../lib/panel/fields.js';
+import { destinationFields, executionFields, planField, planStepOverview, upsertFields, triggerFields, notifyField, artifactsField, verifyField } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-upsert-items',
@@ -13,6 +13,7 @@ export default defineOperationApp({
 		...executionFields({ dryRunNote: 'Count what would be created, updated and deleted; write nothing.' }),
 		...upsertFields(),
 		notifyField(),
+		artifactsField(),
 		...triggerFields(),
 		verifyField(),
 	],

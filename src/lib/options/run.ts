@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { flowBoolean } from './flow-values.js';
 
 /** In a `notify` list: the user who started the run. */
 export const STARTER = '$trigger';
@@ -6,11 +7,14 @@ const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off', '']);
 
 /**
+ * What a writing run does when it ends, besides its record. `artifacts`: save its counts, the files it
+ * created and the schema it applied as files of the Migrations folder (never from a dry run).
  * `notify`: who gets a Directus notification when the run ends. `true` is the user who started it
  * (a manual Flow, an authenticated webhook); a list names users by id (`$trigger` among them stands
  * for the starter); `false` or empty: nobody.
  */
-export const notifyShape = {
+export const runShape = {
+	artifacts: flowBoolean(false),
 	notify: z.preprocess(
 		(value) => {
 			if (value === undefined || value === null || value === false) return [];
