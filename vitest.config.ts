@@ -11,7 +11,7 @@ const e2e = {
 	// Applies the gates below: a suite that cannot run fails, unless the run was told to skip it.
 	runner: './test/suite-gate-runner.ts',
 };
-const BROWSER_TEST = 'test/e2e/flow-editor-browser.test.ts';
+const BROWSER_TESTS = ['test/e2e/flow-editor-browser.test.ts', 'test/e2e/runs-panel-browser.test.ts'];
 
 // The end-to-end suite runs on SQLite and again on PostgreSQL (127.0.0.1:5432; `.ci/run` installs it
 // with scripts/install-postgres.sh). Without PostgreSQL every PostgreSQL test FAILS, with the reason,
@@ -21,14 +21,14 @@ function postgresGates(): SuiteGate[] {
 	const missing = postgresUnavailable();
 	if (missing) return [{ file: '*', mode: 'fail', reason: `${missing}; run scripts/install-postgres.sh or set E2E_POSTGRES=skip` }];
 	// The admin app does not depend on the database: the browser test runs in the SQLite run only.
-	return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test runs on SQLite only (the admin app does not depend on the database)' }];
+	return BROWSER_TESTS.map((file) => ({ file, mode: 'skip' as const, reason: 'the browser tests run on SQLite only (the admin app does not depend on the database)' }));
 }
 
 // The same rule for the browser test and Chromium (scripts/install-chromium.sh; E2E_BROWSER=skip).
 function browserGates(): SuiteGate[] {
-	if (process.env['E2E_BROWSER'] === 'skip') return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test (E2E_BROWSER=skip); to run it: bash scripts/install-chromium.sh && npm test' }];
+	if (process.env['E2E_BROWSER'] === 'skip') return BROWSER_TESTS.map((file) => ({ file, mode: 'skip' as const, reason: 'the browser tests (E2E_BROWSER=skip); to run them: bash scripts/install-chromium.sh && npm test' }));
 	if (!chromiumInstalled()) {
-		return [{ file: BROWSER_TEST, mode: 'fail', reason: `No Chromium at ${CHROMIUM_PATH}; run scripts/install-chromium.sh or set E2E_BROWSER=skip` }];
+		return BROWSER_TESTS.map((file) => ({ file, mode: 'fail' as const, reason: `No Chromium at ${CHROMIUM_PATH}; run scripts/install-chromium.sh or set E2E_BROWSER=skip` }));
 	}
 	return [];
 }
