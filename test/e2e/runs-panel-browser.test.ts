@@ -31,7 +31,7 @@ beforeAll(async () => {
 		await pair.source.api('POST', '/items/products?fields=id', Array.from({ length: 500 }, (_, index) => ({ name: `Product ${start + index}` })));
 	}
 	proxy = await new FaultProxy(pair.destination.url).start();
-	session = await openBrowser(['migration-runs'], { width: 1400, height: 900 });
+	session = await openBrowser(['migration-runs-panel'], { width: 1400, height: 900 });
 });
 afterAll(async () => {
 	await session?.close();
@@ -51,7 +51,7 @@ describe('the "Migration runs" Insights panel', () => {
 			dashboard: dashboard.id,
 			name: 'Migration runs',
 			icon: 'sync_alt',
-			type: 'migration-runs',
+			type: 'migration-runs-panel',
 			show_header: true,
 			position_x: 1,
 			position_y: 1,

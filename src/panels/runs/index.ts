@@ -2,7 +2,7 @@ import { definePanel } from '@directus/extensions-sdk';
 import RunsPanel from './runs-panel.js';
 
 export default definePanel({
-	id: 'migration-runs',
+	id: 'migration-runs-panel',
 	name: 'Migration runs',
 	icon: 'sync_alt',
 	description: 'Running migrations with their progress, and the recent history (admins only: read from /migration-runs).',
