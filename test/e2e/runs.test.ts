@@ -106,6 +106,14 @@ describe('run records', () => {
 		expect(latest).toMatchObject({ outcome: 'failed', report: { code: run.last.code } });
 	});
 
+	it('migration-system never copies the run records to the destination', async () => {
+		expect((await runs()).length).toBeGreaterThan(0);
+		const run = await withFlow(pair.source, [{ key: 'system', type: 'migration-system', options: { scope: 'presets', dryRun: false } }], (flow) => flow.trigger());
+		expect(run.resolved, JSON.stringify(run.last).slice(0, 2000)).toBe(true);
+		const copied = await pair.destination.api<unknown[]>('GET', '/presets?filter[collection][_eq]=directus_migration_runs&limit=-1&fields=id');
+		expect(copied).toEqual([]);
+	});
+
 	it('only administrators read the records', async () => {
 		const response = await fetch(`${pair.source.url}/migration-runs`);
 		expect(response.status).toBe(403);

@@ -1,6 +1,7 @@
 import type { DestinationClient } from '../destination/client.js';
 import { boundedPush, type Warning } from '../report.js';
 import { findAdminIdentity, IdMapping, type AdminIdentity } from './admin-identity.js';
+import { RUNS_COLLECTION } from '../runs/store.js';
 import { kindsForRun, SCOPE_KINDS, SYNC_MARKER_BOOKMARK_PREFIX, type Row, type SystemKind } from './kinds.js';
 import { DestinationPresence } from './presence.js';
 import type { SystemScope } from './scopes.js';
@@ -52,7 +53,7 @@ export async function migrateSystem(
 
 /**
  * Rows that stay on the source: the Flow that runs the migration (copying it would copy a run half
- * done), and the source's own sync markers (presets that describe its runs into another instance).
+ * done), and the source's own sync markers and run records (presets that describe its runs into another instance).
  */
 function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row) => string | null {
 	const reason = 'the Flow running this migration is not copied';
@@ -60,6 +61,7 @@ function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row
 		if (kind.collection === 'directus_presets' && String(row['bookmark'] ?? '').startsWith(SYNC_MARKER_BOOKMARK_PREFIX)) {
 			return 'a sync marker of this instance’s own migrations is not copied';
 		}
+		if (kind.collection === 'directus_presets' && row['collection'] === RUNS_COLLECTION) return 'a record of this instance’s own migration runs is not copied';
 		if (!flowId) return null;
 		if (kind.collection === 'directus_flows' && row['id'] === flowId) return reason;
 		if (kind.collection === 'directus_operations' && row['flow'] === flowId) return reason;
