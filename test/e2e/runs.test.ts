@@ -262,6 +262,26 @@ async function flowWithPaths(migrate: Record<string, unknown>, paths: { resolve?
 	};
 }
 
+describe('migration-verify with repair', () => {
+	it('leaves a record with a journal, and migration-rollback undoes its repairs', async () => {
+		const { destination } = pair;
+		const [author] = await destination.api<{ id: number; name: string }[]>('GET', '/items/authors?filter[name][_eq]=Grace&fields=id,name');
+		await destination.api('PATCH', `/items/authors/${author!.id}`, { name: 'Grace (edited on the destination)' });
+		const repaired = await withFlow(pair.source, [{ key: 'verify', type: 'migration-verify', options: { collections: 'authors', repair: true } }], (flow) => flow.trigger());
+		expect(repaired.resolved, JSON.stringify(repaired.last).slice(0, 2000)).toBe(true);
+		const record = await runRecord(repaired.last.runId);
+		expect(record).toMatchObject({ operation: 'migration-verify', outcome: 'succeeded' });
+		expect(record.journal?.entries).toBeGreaterThan(0);
+		const [fixed] = await destination.api<{ name: string }[]>('GET', `/items/authors?filter[id][_eq]=${author!.id}&fields=name`);
+		expect(fixed!.name).toBe('Grace');
+
+		const undone = await rollback({ dryRun: false, run: record.id });
+		expect(undone.resolved, JSON.stringify(undone.last).slice(0, 2000)).toBe(true);
+		const [back] = await destination.api<{ name: string }[]>('GET', `/items/authors?filter[id][_eq]=${author!.id}&fields=name`);
+		expect(back!.name).toBe('Grace (edited on the destination)');
+	});
+});
+
 describe('notify', () => {
 	let me: string;
 	beforeAll(async () => {

@@ -69,9 +69,18 @@ function parseJson<T>(value: unknown): T | null {
 	return value as T;
 }
 
-function toRecord(row: { id: number; layout_options: unknown; layout_query: unknown }): RunRecord {
+/**
+ * A running run writes its progress at least every few seconds whatever it is doing (a timer, not the
+ * work, drives it); one silent this long lost its process (a restart, a crash): it is `interrupted`.
+ */
+export const INTERRUPTED_AFTER_MS = 5 * 60_000;
+
+function toRecord(row: { id: number; layout_options: unknown; layout_query: unknown }, now = Date.now()): RunRecord {
 	const stored = parseJson<StoredRecord>(row.layout_options)!;
-	return { ...stored, id: Number(row.id), progress: parseJson<RunProgress>(row.layout_query) };
+	const progress = parseJson<RunProgress>(row.layout_query);
+	const lastSign = Date.parse(progress?.updatedAt ?? stored.startedAt);
+	const outcome = stored.outcome === 'running' && now - lastSign > INTERRUPTED_AFTER_MS ? 'interrupted' : stored.outcome;
+	return { ...stored, outcome, id: Number(row.id), progress };
 }
 
 /** Run records in the source's database (see the module comment for where and why). */
@@ -109,13 +118,13 @@ export class RunStore {
 	/** The newest records first (at most `limit`). */
 	async list(limit: number): Promise<RunRecord[]> {
 		const rows = await this.runs().orderBy('id', 'desc').limit(limit).select('id', 'layout_options', 'layout_query');
-		return rows.map(toRecord);
+		return rows.map((row) => toRecord(row));
 	}
 
-	/** Keeps the newest `keep` finished records; running ones are never removed. Returns the records removed. */
+	/** Keeps the newest `keep` finished (or interrupted) records; running ones are never removed. Returns the records removed. */
 	async prune(keep: number): Promise<RunRecord[]> {
 		const rows = await this.runs().orderBy('id', 'desc').select('id', 'layout_options', 'layout_query');
-		const removed = rows.map(toRecord).filter((record) => record.outcome !== 'running').slice(keep);
+		const removed = rows.map((row) => toRecord(row)).filter((record) => record.outcome !== 'running').slice(keep);
 		if (removed.length > 0) await this.runs().whereIn('id', removed.map(({ id }) => id)).delete();
 		return removed;
 	}

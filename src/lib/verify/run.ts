@@ -9,6 +9,7 @@ import { Rejection } from '../operation.js';
 import { resolveDestination, type DestinationOptions } from '../options/destination.js';
 import { planMigration } from '../plan/select.js';
 import { sourceIdOf } from '../sync-marker.js';
+import type { RunRecorder } from '../runs/recorder.js';
 import { outOfSyncMessage, type VerifyReport } from './report.js';
 import { verifyScope, type VerifySettings } from './verify.js';
 
@@ -27,12 +28,18 @@ export async function runVerify(
 	options: DestinationOptions & VerifyScopeOptions & VerifySettings,
 	context: MigrationContext,
 	secrets: string[],
+	run?: RunRecorder,
 ): Promise<VerifyReport> {
 	const startedAt = Date.now();
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
 	await assertAdminDestination(client);
+	// A repairing verify writes: it leaves a record, with a journal migration-rollback can undo.
+	if (run && options.repair) {
+		client.journal = await run.begin({ host: client.host, journal: true });
+		run.watch(() => ({ phase: 'verify', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
+	}
 	const schema = await context.getSchema({ database: context.database });
 	const source = new SourceItems(context, schema);
 	const { plan } = await planMigration(schema, source, client, { ...options, includeRelated: false, includeFiles: options.includeFiles }, {
