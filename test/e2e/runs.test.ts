@@ -295,7 +295,8 @@ describe('notify', () => {
 		const [latest] = await notificationsOf(me);
 		expect(latest!.subject).toBe(`Migration succeeded: migration-migrate-tables to ${new URL(pair.destination.url).host}`);
 		expect(run.last.collections.authors.created).toBeGreaterThan(0);
-		expect(latest!.message).toContain(`Items: ${run.last.collections.authors.created} created, 0 updated`);
+		const { created, updated, unchanged } = run.last.collections.authors;
+		expect(latest!.message).toContain(`Items: ${created} created, ${updated} updated, ${unchanged} unchanged, 0 deleted, 0 failed.`);
 		expect(latest!.message).toContain(`/migration-runs/${run.last.runId}`);
 		expect(JSON.stringify(latest)).not.toContain(pair.destination.token);
 	});
