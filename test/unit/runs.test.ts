@@ -61,3 +61,26 @@ describe('rollback planning', () => {
 		expect(decideUndo(change!, { id: 1, title: 'new one' }, {}, new Set(), false)).toMatchObject({ action: 'conflict' });
 	});
 });
+
+describe('the notification of a finished run', () => {
+	it('names the outcome, the destination, the counts summed over collections, and links the record', async () => {
+		const { runNotification } = await import('../../src/lib/runs/notify.ts');
+		const report = {
+			destination: { host: 'prod.example.com' },
+			collections: { a: { created: 2, updated: 1, failed: 0 }, b: { created: 3, updated: 0, failed: 1 } },
+			files: { transferred: 4, skipped: 1, failed: 0, bytes: 99 },
+		};
+		const { subject, message } = runNotification({ operation: 'migration-migrate-tables', succeeded: true, report, runId: 7, publicUrl: 'https://cms.example.com/' });
+		expect(subject).toBe('Migration succeeded: migration-migrate-tables to prod.example.com');
+		expect(message).toContain('Items: 5 created, 1 updated, 1 failed.');
+		expect(message).toContain('Files: 4 transferred, 1 skipped, 0 failed.');
+		expect(message).toContain('[/migration-runs/7](https://cms.example.com/migration-runs/7)');
+	});
+
+	it('a failed run says its code and message', async () => {
+		const { runNotification } = await import('../../src/lib/runs/notify.ts');
+		const { subject, message } = runNotification({ operation: 'migration-rollback', succeeded: false, report: { code: 'ROLLBACK_CONFLICT', message: '2 rows left alone', destination: { host: 'h' } }, runId: null, publicUrl: null });
+		expect(subject).toBe('Migration failed (ROLLBACK_CONFLICT): migration-rollback to h');
+		expect(message).toContain('failed: 2 rows left alone');
+	});
+});
