@@ -262,6 +262,24 @@ async function flowWithPaths(migrate: Record<string, unknown>, paths: { resolve?
 	};
 }
 
+describe('migration-rollback of deletions', () => {
+	it('re-creates the rows a deleteMissing run deleted, with their keys and values', async () => {
+		const { source, destination } = pair;
+		const temporary = await source.api<{ id: number; name: string }[]>('POST', '/items/authors', [{ name: 'Temp one' }, { name: 'Temp two' }]);
+		expect((await migrate({ collections: 'authors' })).resolved).toBe(true);
+		await source.api('DELETE', '/items/authors', temporary.map((row) => row.id));
+		const deleting = await migrate({ collections: 'authors', deleteMissing: true, maxDeleteShare: 1 });
+		expect(deleting.resolved, JSON.stringify(deleting.last).slice(0, 2000)).toBe(true);
+		expect(deleting.last.collections.authors.deleted).toBe(2);
+
+		const undone = await rollback({ dryRun: false });
+		expect(undone.resolved, JSON.stringify(undone.last).slice(0, 2000)).toBe(true);
+		expect(undone.last.collections.authors).toMatchObject({ recreated: 2, conflicts: 0 });
+		const back = await destination.api<{ id: number; name: string }[]>('GET', `/items/authors?filter[id][_in]=${temporary.map((row) => row.id).join(',')}&fields=id,name&sort=id`);
+		expect(back).toEqual(temporary.map(({ id, name }) => ({ id, name })));
+	});
+});
+
 describe('migration-verify with repair', () => {
 	it('leaves a record with a journal, and migration-rollback undoes its repairs', async () => {
 		const { destination } = pair;
