@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decideUndo, netChanges } from '../../src/lib/rollback/net-changes.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { changeOf, decideUndo } from '../../src/lib/rollback/undo-decision.ts';
+import { linesBackwards } from '../../src/lib/runs/backwards.ts';
 import { progressOf } from '../../src/lib/runs/progress.ts';
 import type { JournalEntry } from '../../src/lib/runs/journal.ts';
 
@@ -25,40 +29,39 @@ describe('live progress', () => {
 
 const entry = (op: JournalEntry['op'], k: number, b?: Record<string, unknown>, a?: Record<string, unknown>): JournalEntry => ({ c: 'posts', p: 'id', k, op, b, a });
 
-describe('rollback planning', () => {
-	it('folds a row created and then updated into one creation with the values it was left with', async () => {
-		const [change] = await netChanges([entry('create', 1, undefined, { id: 1, title: 'a', date_created: 'x' }), entry('update', 1, { date_created: 'stamped' }, { id: 1, date_created: 'x' })]);
-		expect(change).toMatchObject({ before: null, after: { id: 1, title: 'a', date_created: 'x' } });
+describe('rollback decisions', () => {
+	it('restores an updated field only while the destination still holds what the run wrote', () => {
+		const change = changeOf(entry('update', 1, { title: 'old' }, { id: 1, title: 'new' }));
+		expect(decideUndo(change, { id: 1, title: 'new' }, {}, new Set(), false)).toEqual({ action: 'patch', forced: false });
+		expect(decideUndo(change, { id: 1, title: 'someone else' }, {}, new Set(), false)).toEqual({ action: 'conflict', fields: ['title'] });
+		expect(decideUndo(change, { id: 1, title: 'someone else' }, {}, new Set(), true)).toEqual({ action: 'patch', forced: true });
+		expect(decideUndo(change, { id: 1, title: 'old' }, {}, new Set(), false)).toEqual({ action: 'none' });
 	});
 
-	it('keeps the value a field had before its first update when the run updated it twice', async () => {
-		const [change] = await netChanges([entry('update', 1, { title: 'old' }, { id: 1, title: 'mid' }), entry('update', 1, { title: 'mid' }, { id: 1, title: 'new' })]);
-		expect(change).toMatchObject({ before: { title: 'old' }, after: { id: 1, title: 'new' } });
+	it('deletes a created row unless it changed since, ignoring the fields Directus stamps', () => {
+		const change = changeOf(entry('create', 1, undefined, { id: 1, title: 'a', date_updated: '1' }));
+		expect(decideUndo(change, { id: 1, title: 'a', date_updated: '2' }, {}, new Set(['date_updated']), false)).toEqual({ action: 'delete', forced: false });
+		expect(decideUndo(change, { id: 1, title: 'b' }, {}, new Set(), false)).toMatchObject({ action: 'conflict' });
+		expect(decideUndo(change, undefined, {}, new Set(), false)).toEqual({ action: 'none' });
 	});
 
-	it('a row created and deleted by the same run needs nothing', async () => {
-		const [change] = await netChanges([entry('create', 1, undefined, { id: 1 }), entry('delete', 1, { id: 1 })]);
-		expect(decideUndo(change!, undefined, {}, new Set(), false)).toEqual({ action: 'none' });
+	it('re-creates a deleted row when its key is still free, and names it a conflict when the key is taken again', () => {
+		const change = changeOf(entry('delete', 1, { id: 1, title: 'gone' }));
+		expect(decideUndo(change, undefined, {}, new Set(), false)).toEqual({ action: 'create', forced: false });
+		expect(decideUndo(change, { id: 1, title: 'new one' }, {}, new Set(), false)).toMatchObject({ action: 'conflict' });
 	});
+});
 
-	it('restores an updated field only while the destination still holds what the run wrote', async () => {
-		const [change] = await netChanges([entry('update', 1, { title: 'old' }, { id: 1, title: 'new' })]);
-		expect(decideUndo(change!, { id: 1, title: 'new' }, {}, new Set(), false)).toEqual({ action: 'patch', forced: false });
-		expect(decideUndo(change!, { id: 1, title: 'someone else' }, {}, new Set(), false)).toEqual({ action: 'conflict', fields: ['title'] });
-		expect(decideUndo(change!, { id: 1, title: 'someone else' }, {}, new Set(), true)).toEqual({ action: 'patch', forced: true });
-		expect(decideUndo(change!, { id: 1, title: 'old' }, {}, new Set(), false)).toEqual({ action: 'none' });
-	});
-
-	it('deletes a created row unless it changed since, ignoring the fields Directus stamps', async () => {
-		const [change] = await netChanges([entry('create', 1, undefined, { id: 1, title: 'a', date_updated: '1' })]);
-		expect(decideUndo(change!, { id: 1, title: 'a', date_updated: '2' }, {}, new Set(['date_updated']), false)).toEqual({ action: 'delete', forced: false });
-		expect(decideUndo(change!, { id: 1, title: 'b' }, {}, new Set(), false)).toMatchObject({ action: 'conflict' });
-	});
-
-	it('re-creates a deleted row when its key is still free, and names it a conflict when the key is taken again', async () => {
-		const [change] = await netChanges([entry('delete', 1, { id: 1, title: 'gone' })]);
-		expect(decideUndo(change!, undefined, {}, new Set(), false)).toEqual({ action: 'create', forced: false });
-		expect(decideUndo(change!, { id: 1, title: 'new one' }, {}, new Set(), false)).toMatchObject({ action: 'conflict' });
+describe('reading a journal backwards', () => {
+	it('yields every line from the last to the first across block boundaries, multi-byte characters intact', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'backwards-'));
+		const path = join(dir, 'journal.ndjson');
+		const lines = Array.from({ length: 5000 }, (_, index) => JSON.stringify({ index, text: `ligne ${index} — é ${'x'.repeat(index % 50)}` }));
+		writeFileSync(path, lines.join('\n') + '\n');
+		const read: string[] = [];
+		for await (const line of linesBackwards(path)) read.push(line);
+		rmSync(dir, { recursive: true, force: true });
+		expect(read).toEqual([...lines].reverse());
 	});
 });
 

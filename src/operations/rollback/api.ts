@@ -2,11 +2,9 @@ import { DestinationClient } from '../../lib/destination/client.js';
 import { assertAdminDestination } from '../../lib/destination/preflight.js';
 import { defineMigrationOperation, Rejection } from '../../lib/operation.js';
 import { resolveDestination } from '../../lib/options/destination.js';
-import { netChanges } from '../../lib/rollback/net-changes.js';
-import { undoChanges, type RollbackOutcome } from '../../lib/rollback/rollback.js';
-import { journalEntries } from '../../lib/runs/journal.js';
+import { undoJournal, type RollbackOutcome } from '../../lib/rollback/rollback.js';
+import { journalBackwards } from '../../lib/runs/journal-file.js';
 import { findRunToUndo, markRolledBack } from '../../lib/rollback/target.js';
-import { readFromLibrary } from '../../lib/runs/library.js';
 import { rollbackOptions } from './options.js';
 
 /** Restores the destination to its state before a run, from the run's journal; a dry run (the default) lists what would change. */
@@ -17,15 +15,14 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
 	const target = await findRunToUndo(context.database, client.host, options.run);
 	await assertAdminDestination(client);
-	const changes = await netChanges(journalEntries(await readFromLibrary(context, target.journal!.file)));
 	const schema = await context.getSchema({ database: context.database });
 
-	const outcome: RollbackOutcome = { collections: {}, conflicts: [], failures: [], forced: 0, done: 0, total: changes.length };
+	const outcome: RollbackOutcome = { collections: {}, conflicts: [], failures: [], forced: 0, done: 0, total: target.journal!.entries };
 	if (!options.dryRun) {
 		await run.begin({ host: client.host });
 		run.watch(() => ({ phase: 'rollback', collection: null, rows: { done: outcome.done, total: outcome.total }, files: { done: 0, total: 0 }, warnings: 0, failures: outcome.failures.length }));
 	}
-	await undoChanges(changes, { client, schema }, { force: options.force, write: !options.dryRun }, outcome);
+	await undoJournal(journalBackwards(context, target.journal!.file), { client, schema }, { force: options.force, write: !options.dryRun }, outcome);
 	const conflicts = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.conflicts, 0);
 	const failed = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.failed, 0);
 	if (!options.dryRun && conflicts === 0 && failed === 0) await markRolledBack(context.database, target, run.runId);

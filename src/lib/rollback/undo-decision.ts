@@ -3,11 +3,11 @@ import type { Row } from '../items/diff-rows.js';
 import type { JournalEntry } from '../runs/journal.js';
 
 /**
- * What a run did to one destination row, all its writes taken together: the row as it was before the
- * run (`before`: null when the run created it; only the fields it updated when it updated it) and as
- * the run left it (`after`: null when the run deleted it; the fields it wrote otherwise).
+ * What one write of a run did to one destination row: the row as it was before (`before`: null when
+ * the write created it; only the fields it updated when it updated it) and as the write left it
+ * (`after`: null when it deleted the row; the fields it wrote otherwise).
  */
-export interface NetChange {
+export interface RowChange {
 	collection: string;
 	primaryKey: string;
 	key: unknown;
@@ -17,28 +17,20 @@ export interface NetChange {
 
 export type ChangeKind = 'created' | 'updated' | 'deleted';
 
-export function kindOf(change: NetChange): ChangeKind | null {
+export function kindOf(change: RowChange): ChangeKind | null {
 	if (change.before === null) return change.after === null ? null : 'created';
 	return change.after === null ? 'deleted' : 'updated';
 }
 
-/** Folds journal entries, in the order they were written, into one net change per row (in first-write order). */
-export async function netChanges(entries: Iterable<JournalEntry> | AsyncIterable<JournalEntry>): Promise<NetChange[]> {
-	const changes = new Map<string, NetChange>();
-	for await (const entry of entries) {
-		const id = `${entry.c}\u0000${String(entry.k)}`;
-		let change = changes.get(id);
-		if (!change) {
-			change = { collection: entry.c, primaryKey: entry.p, key: entry.k, before: entry.op === 'create' ? null : { ...entry.b }, after: entry.op === 'delete' ? null : {} };
-			changes.set(id, change);
-		} else if (entry.op === 'update' && change.before !== null) {
-			// A field updated twice keeps the value it had before the first update.
-			for (const [field, value] of Object.entries(entry.b ?? {})) if (!(field in change.before)) change.before[field] = value;
-		}
-		if (entry.op === 'delete') change.after = null;
-		else change.after = { ...(entry.op === 'create' ? {} : (change.after ?? {})), ...entry.a };
-	}
-	return [...changes.values()];
+/** The change one journal entry made to one row: before it (null: the row did not exist) and after it (null: deleted). */
+export function changeOf(entry: JournalEntry): RowChange {
+	return {
+		collection: entry.c,
+		primaryKey: entry.p,
+		key: entry.k,
+		before: entry.op === 'create' ? null : { ...entry.b },
+		after: entry.op === 'delete' ? null : { ...entry.a },
+	};
 }
 
 export type Decision =
@@ -47,12 +39,12 @@ export type Decision =
 	| { action: 'conflict'; fields: string[] };
 
 /**
- * What undoing one net change needs, given the row the destination holds now (`current`, undefined
+ * What undoing one change needs, given the row the destination holds now (`current`, undefined
  * when absent): restore it only where the destination still holds what the run wrote; anything
  * changed since is a conflict, left alone unless `force`. `ignored` fields (stamped by Directus on
  * every write) are not compared.
  */
-export function decideUndo(change: NetChange, current: Row | undefined, types: Record<string, string>, ignored: Set<string>, force: boolean): Decision {
+export function decideUndo(change: RowChange, current: Row | undefined, types: Record<string, string>, ignored: Set<string>, force: boolean): Decision {
 	const kind = kindOf(change);
 	if (kind === null) return { action: 'none' };
 	const differing = (wanted: Row) =>
