@@ -121,6 +121,14 @@ class SilenceTimeout {
 }
 
 /**
+ * undici's fetch under `redirect: 'error'` answers a redirect with a network error whose cause is
+ * the spec's reason text; it has no code of its own, so that text is the only thing to tell it by.
+ */
+function isUnexpectedRedirect(error: unknown): boolean {
+	return (error as { cause?: { message?: string } })?.cause?.message === 'unexpected redirect';
+}
+
+/**
  * The only way this bundle talks to the destination: `@directus/sdk` with a static token, every call
  * behind the shared concurrency limit, the request pacer and the retry policy, every failure turned
  * into a MigrationError. The token lives here and nowhere else.
@@ -152,16 +160,21 @@ export class DestinationClient {
 			const streaming = init.body instanceof ReadableStream;
 			let response: Response;
 			try {
-				// Redirects are never followed: the token would go along to wherever they point.
+				// Redirects are never followed: the token would go along to wherever they point. A streamed
+				// body says `error` rather than `manual`: for any other mode undici's fetch clones the request
+				// (to replay it after a redirect), and the clone's tee keeps every chunk of the body read so
+				// far, so a 2 GB upload held 2 GB in this process. With `error` the body streams with
+				// backpressure, and a redirect answer is a network error of its own (below).
 				response = (await undiciFetch(String(input), {
 					...init,
-					redirect: 'manual',
+					redirect: streaming ? 'error' : 'manual',
 					dispatcher,
 					signal: silence.signal,
 					...(streaming ? { body: silence.watch(init.body as ReadableStream<Uint8Array>, false), duplex: 'half' } : {}),
 				} as Parameters<typeof undiciFetch>[1])) as unknown as Response;
 			} catch (error) {
 				silence.stop();
+				if (streaming && isUnexpectedRedirect(error)) throw failureFromRedirect(null, what);
 				throw failureFromNetwork(error, what);
 			}
 			const date = Date.parse(response.headers.get('date') ?? '');

@@ -89,21 +89,21 @@ export async function failureFromResponse(response: Response, what: string): Pro
 }
 
 /** A redirect answer: never followed (the token would go along), so the destination URL must be the one that answers. */
-export function failureFromRedirect(response: Response, what: string): MigrationError {
-	void response.body?.cancel().catch(() => {});
-	const location = response.headers.get('location');
+export function failureFromRedirect(response: Response | null, what: string): MigrationError {
+	void response?.body?.cancel().catch(() => {});
+	const location = response?.headers.get('location');
 	let target = 'another address';
 	if (location) {
 		try {
-			target = new URL(location, response.url || undefined).host || target;
+			target = new URL(location, response?.url || undefined).host || target;
 		} catch {
 			/* an unreadable Location: name no host */
 		}
 	}
 	return new MigrationError(
 		'DESTINATION_REJECTED',
-		`The destination answered ${what} with a redirect (${response.status}) to ${target}. Redirects are not followed, so that the token never goes to another address: set destinationUrl to the address that answers.`,
-		{ status: response.status, details: { request: what, redirectTo: target } },
+		`The destination answered ${what} with a redirect (${response?.status ?? '3xx'}) to ${target}. Redirects are not followed, so that the token never goes to another address: set destinationUrl to the address that answers.`,
+		{ status: response?.status, details: { request: what, redirectTo: target } },
 	);
 }
 
