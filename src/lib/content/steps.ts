@@ -98,7 +98,7 @@ export class ContentMigration {
 	}
 
 	/** Step 2: the files the plan's items reference, and the folder tree. */
-	async transferFiles(settings: { batchSize: number; concurrency: number }): Promise<void> {
+	async transferFiles(settings: { batchSize: number; concurrency: number; resumableAboveMB: number }): Promise<void> {
 		const { batchSize, concurrency } = settings;
 		const plan = this.report.plan;
 		const source = this.sourceFor(plan, this.schema);
@@ -109,6 +109,7 @@ export class ContentMigration {
 			client: this.client,
 			write: !this.report.dryRun,
 			concurrency,
+			resumableAboveBytes: settings.resumableAboveMB * 1024 * 1024,
 		});
 		this.report.files = transfer.tally;
 		if (!plan.files.included || plan.files.references.length === 0) return;

@@ -57,9 +57,12 @@ export async function failureFromResponse(response: Response, what: string): Pro
 	}
 	const errors = Array.isArray(body?.errors) ? body.errors : [];
 	const directusCodes = errors.map((error) => error.extensions?.code).filter((code): code is string => !!code);
+	// A 503 of Directus's own names the service that failed (`files`: its storage could not save a file).
+	const services = errors.map((error) => error.extensions?.['service']).filter((service): service is string => typeof service === 'string');
 	const reason = errors.map((error) => error.message).filter(Boolean).join('; ') || response.statusText || 'no reason given';
 	const details: Record<string, unknown> = { request: what };
 	if (directusCodes.length > 0) details['directusCodes'] = directusCodes;
+	if (services.length > 0) details['directusServices'] = services;
 
 	const delivery = TRANSIENT_STATUSES.get(status);
 	if (delivery) {
