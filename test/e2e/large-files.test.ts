@@ -1,12 +1,12 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../harness/fault-proxy.ts';
 import { withFlow } from '../harness/flows.ts';
 import { DirectusInstance } from '../harness/instance.ts';
+import { generateStoredFile, residentRiseWhile, servedSha256, type StoredFile } from '../harness/large-file.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
 import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
 
@@ -25,43 +25,8 @@ let limitedDir: string;
 let proxy: FaultProxy;
 let limitedProxy: FaultProxy;
 
-interface SourceFile {
-	id: string;
-	sha256: string;
-	size: number;
-}
-
-/**
- * Writes `size` random bytes straight into the source's storage and registers them as a file, as a
- * file already in a library is: the test process never holds more than a megabyte of it.
- */
-async function generateFile(instance: DirectusInstance, name: string, size: number): Promise<SourceFile> {
-	const id = randomUUID();
-	const filenameDisk = `${id}.bin`;
-	const hash = createHash('sha256');
-	const out = createWriteStream(join(instance.dir, 'uploads', filenameDisk));
-	for (let written = 0; written < size; ) {
-		const chunk = randomBytes(Math.min(MB, size - written));
-		hash.update(chunk);
-		written += chunk.length;
-		if (!out.write(chunk)) await once(out, 'drain');
-	}
-	out.end();
-	await once(out, 'close');
-	await instance.api('POST', '/files', {
-		id,
-		storage: 'local',
-		filename_disk: filenameDisk,
-		filename_download: `${name}.bin`,
-		title: name,
-		type: 'application/octet-stream',
-		filesize: size,
-	});
-	return { id, sha256: hash.digest('hex'), size };
-}
-
 /** Replaces a file's bytes on the source through Directus (as a user does), keeping its size. */
-async function replaceBytes(instance: DirectusInstance, file: SourceFile): Promise<SourceFile> {
+async function replaceBytes(instance: DirectusInstance, file: StoredFile): Promise<StoredFile> {
 	const bytes = randomBytes(file.size);
 	const form = new FormData();
 	form.append('file', new Blob([bytes], { type: 'application/octet-stream' }), 'replaced.bin');
@@ -70,17 +35,7 @@ async function replaceBytes(instance: DirectusInstance, file: SourceFile): Promi
 	return { ...file, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-/** The sha256 of a file's bytes as the destination serves them (streamed, never held). */
-async function destinationSha256(instance: DirectusInstance, id: string): Promise<string | null> {
-	const response = await fetch(`${instance.url}/assets/${id}`, { headers: { Authorization: `Bearer ${instance.token}` } });
-	if (response.status === 404 || response.status === 403) return null;
-	if (!response.ok || !response.body) throw new Error(`asset ${id}: ${response.status}`);
-	const hash = createHash('sha256');
-	for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
-	return hash.digest('hex');
-}
-
-async function reel(instance: DirectusInstance, id: number, file: SourceFile): Promise<void> {
+async function reel(instance: DirectusInstance, id: number, file: StoredFile): Promise<void> {
 	await instance.api('POST', '/items/reels', { id, name: `reel ${id}`, video: file.id });
 }
 
@@ -132,39 +87,22 @@ beforeEach(async () => {
 
 describe('large files', () => {
 	it('a file many times the memory bound streams through the source with bounded memory and arrives byte-equal', async () => {
-		const large = await generateFile(pair.source, 'large', LARGE_FILE_BYTES);
+		const large = await generateStoredFile(pair.source, 'large', LARGE_FILE_BYTES);
 		await reel(pair.source, 1, large);
 
-		const samples: number[] = [];
-		const sample = () => {
-			const rss = pair.source.residentMemoryBytes();
-			if (rss !== null) samples.push(rss);
-		};
-		for (let index = 0; index < 5; index++) {
-			sample();
-			await new Promise((resolve) => setTimeout(resolve, 100));
-		}
-		const before = Math.max(...samples);
-		const sampler = setInterval(sample, 100);
-		let run;
-		try {
-			run = await migrate({});
-		} finally {
-			clearInterval(sampler);
-		}
+		const { result: run, riseBytes: rise } = await residentRiseWhile(pair.source, () => migrate({}));
 		expect(run.resolved, JSON.stringify(run.last).slice(0, 1500)).toBe(true);
 		expect(run.last.files).toMatchObject({ transferred: 1, failed: 0, bytes: LARGE_FILE_BYTES });
-		const rise = Math.max(...samples) - before;
 		expect(rise, `the source's resident memory rose by ${(rise / MB).toFixed(1)} MB`).toBeLessThanOrEqual(MEMORY_RISE_BOUND);
-		expect(await destinationSha256(pair.destination, large.id)).toBe(large.sha256);
+		expect(await servedSha256(pair.destination, large.id)).toBe(large.sha256);
 	});
 
 	it('bytes replaced on the source with others of the same size are sent again on the next run', async () => {
-		const original = await generateFile(pair.source, 'poster', 2 * MB);
+		const original = await generateStoredFile(pair.source, 'poster', 2 * MB);
 		await reel(pair.source, 2, original);
 		const first = await migrate({});
 		expect(first.resolved, JSON.stringify(first.last).slice(0, 1500)).toBe(true);
-		expect(await destinationSha256(pair.destination, original.id)).toBe(original.sha256);
+		expect(await servedSha256(pair.destination, original.id)).toBe(original.sha256);
 
 		const unchanged = await migrate({});
 		expect(unchanged.last.files).toMatchObject({ transferred: 0, skipped: 1 });
@@ -175,11 +113,11 @@ describe('large files', () => {
 		const again = await migrate({});
 		expect(again.resolved, JSON.stringify(again.last).slice(0, 1500)).toBe(true);
 		expect(again.last.files).toMatchObject({ transferred: 1, failed: 0 });
-		expect(await destinationSha256(pair.destination, original.id)).toBe(replaced.sha256);
+		expect(await servedSha256(pair.destination, original.id)).toBe(replaced.sha256);
 	});
 
 	it('without resumable uploads, a connection lost mid-file is retried by streaming the file again from the start', async () => {
-		const file = await generateFile(pair.source, 'cut', 24 * MB);
+		const file = await generateStoredFile(pair.source, 'cut', 24 * MB);
 		await reel(pair.source, 3, file);
 		proxy.faults = { cutBodyOf: { method: 'POST', path: /^\/files\b/, afterBytes: 12 * MB, times: 1 } };
 		const run = await migrate({ destinationUrl: proxy.url });
@@ -188,13 +126,13 @@ describe('large files', () => {
 		expect(run.last.requests.retries).toBeGreaterThan(0);
 		// The first 12 MB, then the whole file again.
 		expect(proxy.counts.bodyBytes).toBeGreaterThanOrEqual(12 * MB + file.size);
-		expect(await destinationSha256(pair.destination, file.id)).toBe(file.sha256);
+		expect(await servedSha256(pair.destination, file.id)).toBe(file.sha256);
 	});
 });
 
 describe('resumable uploads (TUS_ENABLED on the destination)', () => {
 	it('a connection lost mid-file resumes from the offset the destination acknowledged instead of starting over', async () => {
-		const file = await generateFile(pair.source, 'resumed', 6 * MB);
+		const file = await generateStoredFile(pair.source, 'resumed', 6 * MB);
 		await reel(pair.source, 4, file);
 		limitedProxy.faults = { cutBodyOf: { method: 'PATCH', path: /^\/files\/tus\//, afterBytes: 4 * MB, times: 1 } };
 		const run = await migrate({ destinationUrl: limitedProxy.url, resumableAboveMB: 1 });
@@ -203,7 +141,7 @@ describe('resumable uploads (TUS_ENABLED on the destination)', () => {
 		expect(run.last.files).toMatchObject({ transferred: 1, failed: 0, resumable: { sent: 1, resumed: 1 } });
 		// Started over, the destination would have received 4 MB and then all 6 MB again.
 		expect(limitedProxy.counts.bodyBytes).toBeLessThan(4 * MB + file.size);
-		expect(await destinationSha256(limited, file.id)).toBe(file.sha256);
+		expect(await servedSha256(limited, file.id)).toBe(file.sha256);
 		const row = await limited.api<{ filesize: string | number; filename_download: string }>('GET', `/files/${file.id}?fields=filesize,filename_download`);
 		expect(Number(row.filesize)).toBe(file.size);
 		expect(row.filename_download).toBe('resumed.bin');
@@ -218,8 +156,8 @@ describe('one file never stops the run', () => {
 		['a multipart upload', 16],
 		['a resumable upload', 1],
 	])('a file above the destination FILES_MAX_UPLOAD_SIZE fails alone with FILE_TOO_LARGE (%s); the other files and the items land; the run rejects FILES_FAILED', async (_path, resumableAboveMB) => {
-		const small = [await generateFile(pair.source, 'small-1', 300_000), await generateFile(pair.source, 'small-2', 2 * MB)];
-		const tooLarge = await generateFile(pair.source, 'too-large', 10 * MB);
+		const small = [await generateStoredFile(pair.source, 'small-1', 300_000), await generateStoredFile(pair.source, 'small-2', 2 * MB)];
+		const tooLarge = await generateStoredFile(pair.source, 'too-large', 10 * MB);
 		await reel(pair.source, 10, small[0]!);
 		await reel(pair.source, 11, tooLarge);
 		await reel(pair.source, 12, small[1]!);
@@ -230,8 +168,8 @@ describe('one file never stops the run', () => {
 		expect(run.last.files).toMatchObject({ transferred: 2, failed: 1 });
 		expect(run.last.failures.files).toEqual([expect.objectContaining({ id: tooLarge.id, code: 'FILE_TOO_LARGE' })]);
 		expect(run.last.collections.reels).toMatchObject({ created: 3, failed: 0 });
-		for (const file of small) expect(await destinationSha256(limited, file.id)).toBe(file.sha256);
-		expect(await destinationSha256(limited, tooLarge.id)).toBeNull();
+		for (const file of small) expect(await servedSha256(limited, file.id)).toBe(file.sha256);
+		expect(await servedSha256(limited, tooLarge.id)).toBeNull();
 		const reels = await limited.api<{ id: number }[]>('GET', '/items/reels?fields=id&sort=id');
 		expect(reels.map((row) => row.id)).toEqual([10, 11, 12]);
 	});
