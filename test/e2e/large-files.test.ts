@@ -116,6 +116,19 @@ describe('large files', () => {
 		expect(await servedSha256(pair.destination, original.id)).toBe(replaced.sha256);
 	});
 
+	it('an upload slower than the request timeout completes while its bytes keep moving (the timeout is one of silence)', async () => {
+		const file = await generateStoredFile(pair.source, 'slow', 12 * MB);
+		await reel(pair.source, 5, file);
+		// 12 MB at 3 MB/s: about 4 s of upload against a 2 s timeout.
+		proxy.faults = { bodyBytesPerSecond: 3 * MB };
+		const startedAt = Date.now();
+		const run = await migrate({ destinationUrl: proxy.url, timeoutSeconds: 2, retries: 0 });
+		expect(run.resolved, JSON.stringify(run.last).slice(0, 1500)).toBe(true);
+		expect(Date.now() - startedAt).toBeGreaterThan(3_500);
+		expect(run.last.files).toMatchObject({ transferred: 1, failed: 0 });
+		expect(await servedSha256(pair.destination, file.id)).toBe(file.sha256);
+	});
+
 	it('without resumable uploads, a connection lost mid-file is retried by streaming the file again from the start', async () => {
 		const file = await generateStoredFile(pair.source, 'cut', 24 * MB);
 		await reel(pair.source, 3, file);

@@ -25,6 +25,8 @@ export interface Faults {
 	 * body have been forwarded, `times` times: the connection is lost mid-upload, on both sides.
 	 */
 	cutBodyOf?: { method: string; path: RegExp; afterBytes: number; times: number };
+	/** Forward request bodies at most this fast (a slow link): a large upload then takes long while bytes keep moving. */
+	bodyBytesPerSecond?: number;
 }
 
 /**
@@ -139,6 +141,12 @@ export class FaultProxy {
 			}
 			forwardedBytes += chunk.length;
 			this.counts.bodyBytes += chunk.length;
+			const rate = this.faults.bodyBytesPerSecond;
+			if (rate) {
+				incoming.pause();
+				setTimeout(() => (forwarded.write(chunk) ? incoming.resume() : forwarded.once('drain', () => incoming.resume())), (chunk.length / rate) * 1000);
+				return;
+			}
 			if (!forwarded.write(chunk)) {
 				incoming.pause();
 				forwarded.once('drain', () => incoming.resume());
