@@ -122,6 +122,8 @@ export class FaultProxy {
 			cut !== undefined && cut.times > 0 && incoming.method === cut.method && cut.path.test(incoming.url ?? '') && cut.times-- > 0;
 		let forwardedBytes = 0;
 		let dropped = false;
+		let ended = false;
+		let throttled = 0;
 		incoming.on('data', (chunk: Buffer) => {
 			if (dropped) return;
 			if (cutThis && forwardedBytes + chunk.length > cut!.afterBytes) {
@@ -144,7 +146,14 @@ export class FaultProxy {
 			const rate = this.faults.bodyBytesPerSecond;
 			if (rate) {
 				incoming.pause();
-				setTimeout(() => (forwarded.write(chunk) ? incoming.resume() : forwarded.once('drain', () => incoming.resume())), (chunk.length / rate) * 1000);
+				throttled++;
+				setTimeout(() => {
+					throttled--;
+					const flowing = forwarded.write(chunk);
+					if (ended && throttled === 0) forwarded.end();
+					else if (flowing) incoming.resume();
+					else forwarded.once('drain', () => incoming.resume());
+				}, (chunk.length / rate) * 1000);
 				return;
 			}
 			if (!forwarded.write(chunk)) {
@@ -153,7 +162,9 @@ export class FaultProxy {
 			}
 		});
 		incoming.on('end', () => {
-			if (!dropped) forwarded.end();
+			ended = true;
+			// A throttled chunk still waiting is written first; it ends the request then.
+			if (!dropped && throttled === 0) forwarded.end();
 		});
 	}
 }

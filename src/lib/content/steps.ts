@@ -113,12 +113,16 @@ export class ContentMigration {
 		});
 		this.report.files = transfer.tally;
 		if (!plan.files.included || plan.files.references.length === 0) return;
-		await transfer.syncFolders();
-		for await (const ids of referencedFileIds(source, this.schema, plan, batchSize)) {
-			await transfer.transferBatch(ids);
-			this.context.logger.info(`[migration] files: ${transfer.tally.transferred} transferred, ${transfer.tally.skipped} skipped`);
+		try {
+			await transfer.syncFolders();
+			for await (const ids of referencedFileIds(source, this.schema, plan, batchSize)) {
+				await transfer.transferBatch(ids);
+				this.context.logger.info(`[migration] files: ${transfer.tally.transferred} transferred, ${transfer.tally.skipped} skipped`);
+			}
+		} finally {
+			// A run that ends early still names the files that failed before.
+			this.report.failures.files.push(...transfer.failures);
 		}
-		this.report.failures.files.push(...transfer.failures);
 	}
 
 	/**
