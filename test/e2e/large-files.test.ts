@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -169,6 +169,20 @@ describe('resumable uploads (TUS_ENABLED on the destination)', () => {
 });
 
 describe('one file never stops the run', () => {
+	it("a file whose bytes are missing from the source's storage fails alone with SOURCE_FILE_UNREADABLE; the other file and the items land", async () => {
+		const kept = await generateStoredFile(pair.source, 'kept', 1 * MB);
+		const lost = await generateStoredFile(pair.source, 'lost', 1 * MB);
+		unlinkSync(join(pair.source.dir, 'uploads', `${lost.id}.bin`));
+		await reel(pair.source, 20, lost);
+		await reel(pair.source, 21, kept);
+		const run = await migrate({});
+		expect(run.resolved).toBe(false);
+		expect(run.last).toMatchObject({ code: 'FILES_FAILED', files: { transferred: 1, failed: 1 } });
+		expect(run.last.failures.files).toEqual([expect.objectContaining({ id: lost.id, code: 'SOURCE_FILE_UNREADABLE' })]);
+		expect(run.last.collections.reels).toMatchObject({ created: 2, failed: 0 });
+		expect(await servedSha256(pair.destination, kept.id)).toBe(kept.sha256);
+	});
+
 	it.each([
 		['a multipart upload', 16],
 		['a resumable upload', 1],
