@@ -229,8 +229,9 @@ export class FileTransfer {
 			this.tally.bytes += size;
 		} catch (error) {
 			if (!isFileRefusal(error)) throw error;
-			// An earlier attempt whose answer was lost may have stored it already.
-			if ((await this.storedSize(row)) === String(row['filesize'])) {
+			// A create whose answer was lost may have stored it already (a replacement's old bytes may
+			// have the same size: they say nothing).
+			if (!replace && (await this.storedSize(row)) === String(row['filesize'])) {
 				this.tally.transferred++;
 				this.tally.bytes += size;
 				return;
@@ -270,9 +271,10 @@ export class FileTransfer {
 
 	/**
 	 * The bytes as one multipart request, streamed from the source storage (a fresh stream for every
-	 * attempt; nothing of the file is kept between attempts). When the connection is lost mid-file the
-	 * destination is asked what it holds: the same size (it was stored), a row left by the broken upload
-	 * (its bytes are replaced), or nothing (created again).
+	 * attempt; nothing of the file is kept between attempts). When the connection of a create is lost
+	 * mid-file the destination is asked what it holds: a row of the same size (Directus sets the size
+	 * once the bytes are stored: it was created), a row left by the broken upload (its bytes are
+	 * replaced), or nothing (created again). A replacement is simply sent again.
 	 */
 	private async upload(row: Row, replace: boolean, source?: { size: number; open: () => Promise<Readable>; type: string }): Promise<void> {
 		const size = String(source?.size ?? row['filesize']);
@@ -285,6 +287,7 @@ export class FileTransfer {
 				if (!isLostAnswer(error) || attempt >= this.client.retries) throw error;
 				this.client.stats.retries++;
 				await sleep(Math.min(250 * 2 ** attempt, 5_000));
+				if (replace) continue;
 				const stored = await this.storedSize(row);
 				if (stored === size) return;
 				replace = stored !== undefined;
