@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -169,6 +169,28 @@ describe('resumable uploads (TUS_ENABLED on the destination)', () => {
 });
 
 describe('one file never stops the run', () => {
+	it("a file the destination's storage cannot save fails with DESTINATION_STORAGE_ERROR after its retries; the run goes on to the items and rejects FILES_FAILED", async () => {
+		const file = await generateStoredFile(pair.source, 'unsaved', 1 * MB);
+		await reel(pair.source, 30, file);
+		await reel(pair.source, 31, file);
+		// The destination's storage root becomes a plain file: every write fails (Directus answers 503, service "files").
+		const root = join(limited.dir, 'uploads');
+		renameSync(root, `${root}.away`);
+		writeFileSync(root, 'not a folder');
+		let run;
+		try {
+			run = await migrate({ destinationUrl: limited.url, retries: 1 });
+		} finally {
+			rmSync(root);
+			renameSync(`${root}.away`, root);
+		}
+		expect(run.resolved).toBe(false);
+		expect(run.last).toMatchObject({ code: 'FILES_FAILED', files: { transferred: 0, failed: 1 } });
+		expect(run.last.failures.files).toEqual([expect.objectContaining({ id: file.id, code: 'DESTINATION_STORAGE_ERROR' })]);
+		expect(run.last.collections.reels).toMatchObject({ created: 2, failed: 0 });
+		expect(run.last.requests.retries).toBeGreaterThan(0);
+	});
+
 	it("a file whose bytes are missing from the source's storage fails alone with SOURCE_FILE_UNREADABLE; the other file and the items land", async () => {
 		const kept = await generateStoredFile(pair.source, 'kept', 1 * MB);
 		const lost = await generateStoredFile(pair.source, 'lost', 1 * MB);
