@@ -146,7 +146,7 @@ describe('live progress', () => {
 				let finished: RunRecord | undefined;
 				while (Date.now() - started < 150_000) {
 					const [latest] = await runs(1);
-					if (latest?.operation === 'migration-migrate-tables' && Date.parse(latest.startedAt) >= started - 1000) {
+					if (latest?.trigger.flow?.id === flow.id) {
 						if (latest.outcome === 'running') seen.push(latest);
 						else {
 							finished = latest;
