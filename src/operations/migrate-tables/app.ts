@@ -6,7 +6,7 @@ import {
 	listText,
 	selectionFields,
 	upsertFields,
-	triggerFields,
+	triggerFields, leaseFields,
 	verifyField,
 	yesNo,
 } from '../../lib/panel/fields.js';
@@ -26,6 +26,7 @@ export default defineOperationApp({
 		...selectionFields(),
 		...executionFields({ dryRunNote: 'Return the full plan with counts to create, update and skip, and files to transfer; write nothing anywhere.' }),
 		...upsertFields(),
+		...leaseFields(),
 		...triggerFields(),
 		verifyField(),
 	],
