@@ -316,6 +316,16 @@ export class DirectusInstance {
 		clearTimeout(timer);
 	}
 
+	/** Kills the server at once (SIGKILL to its process group), as a crash or an evicted container would: nothing runs to its end. */
+	async crash(): Promise<void> {
+		const child = this.child;
+		this.child = null;
+		if (!child || child.exitCode !== null) return;
+		const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+		killGroup(child, 'SIGKILL');
+		await exited;
+	}
+
 	/** A REST call as the admin; returns `data`, throws with Directus's error text on a non-2xx answer. */
 	async api<T = any>(method: string, path: string, body?: unknown, token = this.token): Promise<T> {
 		const response = await fetch(`${this.url}${path}`, {

@@ -3,7 +3,7 @@ import type { DestinationClient } from '../destination/client.js';
 import { sleep } from '../destination/retry.js';
 import { MigrationError } from '../errors.js';
 import { Rejection } from '../operation.js';
-import { holderOf, LEASE_KEY, LEASE_LANGUAGE, leaseRecords, leaseRowId, leaseState, type LeaseHolder, type LeaseRecord, type LeaseRow } from './records.js';
+import { holderOf, LEASE_KEY_PREFIX, LEASE_LANGUAGE, leaseKey, leaseRecords, leaseRowId, leaseState, type LeaseHolder, type LeaseRecord, type LeaseRow } from './records.js';
 
 export type WhenBusy = 'wait' | 'skip' | 'fail';
 
@@ -258,21 +258,17 @@ async function createRow(client: DestinationClient, record: LeaseRecord): Promis
 			method: 'POST',
 			path: '/translations',
 			params: { fields: 'id' },
-			body: () => JSON.stringify({ id, key: LEASE_KEY, language: LEASE_LANGUAGE, value: JSON.stringify(record) }),
+			body: () => JSON.stringify({ id, key: leaseKey(record.generation), language: LEASE_LANGUAGE, value: JSON.stringify(record) }),
 			// A lost answer: the row is looked for; whose it is, the read after the create tells.
 			lostAnswer: { recover: async () => ((await readLeaseRows(client)).some((row) => row.id === id) ? 'applied' : 'not-applied') },
 		});
 		return true;
 	} catch (error) {
-		if (isUniqueConflict(error)) return false;
+		// Refused: a unique key (RECORD_NOT_UNIQUE) or Directus's own check of key and language (INVALID_PAYLOAD).
+		// Either way, the generation's row is there when another run created it first; otherwise the refusal stands.
+		if (error instanceof MigrationError && error.code === 'DESTINATION_REJECTED' && (await readLeaseRows(client)).some((row) => row.id === id)) return false;
 		throw error;
 	}
-}
-
-function isUniqueConflict(error: unknown): boolean {
-	if (!(error instanceof MigrationError) || error.code !== 'DESTINATION_REJECTED') return false;
-	const codes = error.details?.['directusCodes'];
-	return Array.isArray(codes) && codes.includes('RECORD_NOT_UNIQUE');
 }
 
 async function deleteRows(client: DestinationClient, ids: string[]): Promise<void> {
@@ -283,7 +279,7 @@ export async function readLeaseRows(client: DestinationClient): Promise<LeaseRow
 	const rows = await client.send<LeaseRow[] | null>({
 		method: 'GET',
 		path: '/translations',
-		params: { fields: 'id,value', limit: -1, filter: { key: { _eq: LEASE_KEY } } },
+		params: { fields: 'id,value', limit: -1, filter: { key: { _starts_with: LEASE_KEY_PREFIX } } },
 	});
 	return rows ?? [];
 }

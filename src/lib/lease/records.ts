@@ -9,9 +9,10 @@ import { createHash } from 'node:crypto';
  * translations per language, and ours is a language no user picks). Each taking of the lease is a new
  * row, a *generation*, whose primary key is fixed by its number: creating generation g+1 is atomic,
  * because two runs creating it send the same key and the destination's unique key lets one through.
- * The holder is the run of the highest generation; older ones are deleted by the next holder.
+ * The holder is the run of the highest generation; older ones are deleted by the next holder. Each
+ * generation has its own translation key too (Directus refuses two rows with one key and language).
  */
-export const LEASE_KEY = 'directus-migration-operations.lease';
+export const LEASE_KEY_PREFIX = 'directus-migration-operations.lease.';
 /** Not a language: the custom translation the app loads for a user's language never includes it. */
 export const LEASE_LANGUAGE = 'x-migration-lease';
 
@@ -43,9 +44,19 @@ export interface LeaseHolder {
 	expiresAt: string;
 }
 
+/** The translation key of generation `generation`. */
+export function leaseKey(generation: number): string {
+	return `${LEASE_KEY_PREFIX}${generation}`;
+}
+
+/** Whether a translation key is one of the lease's (a row left alone by the system migration). */
+export function isLeaseKey(key: unknown): boolean {
+	return typeof key === 'string' && key.startsWith(LEASE_KEY_PREFIX);
+}
+
 /** The fixed primary key of generation `generation`: a name-based UUID (version 5 layout). */
 export function leaseRowId(generation: number): string {
-	const bytes = createHash('sha1').update(`${LEASE_KEY}#${generation}`).digest().subarray(0, 16);
+	const bytes = createHash('sha1').update(leaseKey(generation)).digest().subarray(0, 16);
 	bytes[6] = (bytes[6]! & 0x0f) | 0x50;
 	bytes[8] = (bytes[8]! & 0x3f) | 0x80;
 	const hex = bytes.toString('hex');

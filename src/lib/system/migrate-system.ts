@@ -1,4 +1,4 @@
-import { LEASE_KEY } from '../lease/records.js';
+import { isLeaseKey } from '../lease/records.js';
 import type { DestinationClient } from '../destination/client.js';
 import { boundedPush, type Warning } from '../report.js';
 import { findAdminIdentity, IdMapping, type AdminIdentity } from './admin-identity.js';
@@ -62,7 +62,7 @@ function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row
 		if (kind.collection === 'directus_presets' && String(row['bookmark'] ?? '').startsWith(SYNC_MARKER_BOOKMARK_PREFIX)) {
 			return 'a sync marker of this instance’s own migrations is not copied';
 		}
-		if (kind.collection === 'directus_translations' && row['key'] === LEASE_KEY) {
+		if (kind.collection === 'directus_translations' && isLeaseKey(row['key'])) {
 			return 'the lease of this instance as a migration destination is not copied';
 		}
 		if (!flowId) return null;
