@@ -47,6 +47,7 @@ interface Holder {
 }
 
 const POLL_MS = 2_000;
+const RELEASE_RETRY_MS = 3_000;
 /** Attempts to take a generation that others keep winning, before treating the lease as busy. */
 const MAX_RACES = 5;
 
@@ -153,19 +154,39 @@ export class DestinationLease {
 		}
 	}
 
-	/** Gives the lease back (the next run takes it at once); on failure it simply expires. */
+	/**
+	 * Gives the lease back, so that the next run takes it at once. When the destination does not answer
+	 * (the reason the run failed, often), the run ends anyway and the release is tried again in the
+	 * background every few seconds until it succeeds or the lease has expired by itself.
+	 */
 	async release(): Promise<void> {
 		clearInterval(this.timer);
 		await this.serial(async () => {
 			if (this.lostLease) return;
-			const now = new Date(destinationNow(this.client)).toISOString();
 			try {
-				await this.write({ ...this.record, releasedAt: now });
-				this.report.releasedAt = now;
+				this.report.releasedAt = await this.giveBack();
 			} catch (error) {
-				this.logger.warn(`[migration] lease on ${this.client.host}: not released (${(error as Error).message}); it expires at ${this.record.expiresAt}`);
+				this.logger.warn(`[migration] lease on ${this.client.host}: not released yet (${(error as Error).message}); trying again until it expires at ${this.record.expiresAt}`);
+				this.releaseLater();
 			}
 		});
+	}
+
+	private async giveBack(): Promise<string> {
+		const now = new Date(destinationNow(this.client)).toISOString();
+		await this.write({ ...this.record, releasedAt: now });
+		return now;
+	}
+
+	private releaseLater(): void {
+		const retry = setTimeout(() => {
+			if (destinationNow(this.client) >= Date.parse(this.record.expiresAt)) return;
+			this.giveBack().then(
+				() => this.logger.info(`[migration] lease on ${this.client.host}: released`),
+				() => this.releaseLater(),
+			);
+		}, RELEASE_RETRY_MS);
+		retry.unref?.();
 	}
 
 	private renew(): Promise<void> {
