@@ -216,6 +216,7 @@ export class DestinationLease {
 	private async write(record: LeaseRecord): Promise<void> {
 		await this.client.send({
 			method: 'PATCH',
+			budget: 'none',
 			path: `/translations/${leaseRowId(record.generation)}`,
 			params: { fields: 'id' },
 			body: () => JSON.stringify({ value: JSON.stringify(record) }),
@@ -277,6 +278,7 @@ async function createRow(client: DestinationClient, record: LeaseRecord): Promis
 	try {
 		await client.send({
 			method: 'POST',
+			budget: 'none',
 			path: '/translations',
 			params: { fields: 'id' },
 			body: () => JSON.stringify({ id, key: leaseKey(record.generation), language: LEASE_LANGUAGE, value: JSON.stringify(record) }),
@@ -293,12 +295,13 @@ async function createRow(client: DestinationClient, record: LeaseRecord): Promis
 }
 
 async function deleteRows(client: DestinationClient, ids: string[]): Promise<void> {
-	await client.send({ method: 'DELETE', path: '/translations', body: () => JSON.stringify(ids), lostAnswer: 'repeat' });
+	await client.send({ method: 'DELETE', budget: 'none', path: '/translations', body: () => JSON.stringify(ids), lostAnswer: 'repeat' });
 }
 
 export async function readLeaseRows(client: DestinationClient): Promise<LeaseRow[]> {
 	const rows = await client.send<LeaseRow[] | null>({
 		method: 'GET',
+		budget: 'none',
 		path: '/translations',
 		params: { fields: 'id,value', limit: -1, filter: { key: { _starts_with: LEASE_KEY_PREFIX } } },
 	});
