@@ -134,9 +134,9 @@ describe('the destination lease', () => {
 		await expectEqual(pair.source, 'things');
 	});
 
-	it('while a run holds the destination: skip resolves skipped with the holder, wait queues and goes next, a dry run takes no lease', async () => {
+	it('while a run holds the destination: skip resolves skipped with the holder, wait queues and goes next, every writing operation asks for the lease, a dry run takes none', async () => {
 		await addRows(pair.source, 'things', ROWS + 1, 200);
-		const holding = withFlow(pair.source, [migrate('things')], (flow) => flow.trigger());
+		const holding = withFlow(pair.source, [migrate('things', { requestsPerSecond: 2 })], (flow) => flow.trigger());
 		const holder = await leaseTaken();
 
 		const skipped = await run(pair.source, 'migration-migrate-tables', { collections: ['things'], whenBusy: 'skip' });
@@ -146,6 +146,16 @@ describe('the destination lease', () => {
 			reason: 'ALREADY_RUNNING',
 			heldBy: { operation: 'migration-migrate-tables', since: holder.since, source: pair.source.url },
 		});
+
+		// Every other operation that writes asks for the lease too.
+		for (const [type, options] of [
+			['migration-verify', { collections: ['things'], repair: true }],
+			['migration-schema-sync', { dryRun: false }],
+			['migration-system', { dryRun: false, scope: ['translations'] }],
+		] as const) {
+			const refused = await run(pair.source, type, { ...options, whenBusy: 'fail' });
+			expect(refused.last, type).toMatchObject({ code: 'ALREADY_RUNNING', heldBy: { since: holder.since } });
+		}
 
 		const dryRun = await run(pair.source, 'migration-migrate-tables', { collections: ['things'], dryRun: true, whenBusy: 'fail' });
 		expect(dryRun.resolved, JSON.stringify(dryRun.last).slice(0, 1500)).toBe(true);
