@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leaseRecords, leaseRowId, leaseState, type LeaseRecord } from '../../src/lib/lease/records.js';
+import { isLeaseKey, leaseKey, leaseRecords, leaseRowId, leaseState, type LeaseRecord } from '../../src/lib/lease/records.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 
@@ -51,6 +51,12 @@ describe('lease records', () => {
 		const moved = row(record(5), leaseRowId(6));
 		const garbage = { id: leaseRowId(8), value: 'hello' };
 		expect(leaseRecords([moved, garbage, row(record(2))]).map((entry) => entry.generation)).toEqual([2]);
+	});
+
+	it('the system migration can tell a lease row from a user\'s translation by its key', () => {
+		expect(isLeaseKey(leaseKey(12))).toBe(true);
+		expect(isLeaseKey('greeting')).toBe(false);
+		expect(isLeaseKey(null)).toBe(false);
 	});
 
 	it('a lease row holds no token, only who runs what since when', () => {
