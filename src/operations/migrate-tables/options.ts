@@ -3,7 +3,7 @@ import { flowBoolean } from '../../lib/options/flow-values.js';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
 import { leaseShape } from '../../lib/options/lease.js';
-import { executionShape, upsertShape } from '../../lib/options/execution.js';
+import { executionShape, fileTransferShape, upsertShape } from '../../lib/options/execution.js';
 import { selectionShape } from '../../lib/options/selection.js';
 
 export const migrateTablesOptions = z.object({
@@ -12,6 +12,7 @@ export const migrateTablesOptions = z.object({
 	...leaseShape,
 	...selectionShape,
 	...executionShape,
+	...fileTransferShape,
 	...upsertShape,
 	verify: flowBoolean(false),
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
 import { leaseShape } from '../../lib/options/lease.js';
-import { executionShape, planShape } from '../../lib/options/execution.js';
+import { executionShape, fileTransferShape, planShape } from '../../lib/options/execution.js';
 
 export const transferFilesOptions = z.object({
 	...destinationOptionsShape,
@@ -10,4 +10,5 @@ export const transferFilesOptions = z.object({
 	...leaseShape,
 	...planShape,
 	...executionShape,
+	...fileTransferShape,
 });
