@@ -278,6 +278,54 @@ export function planField(): PanelField {
 	};
 }
 
+/** The writing operations' lease on the destination: what a run does when another one holds it. */
+export function leaseFields(): PanelField[] {
+	return [
+		{
+			field: 'whenBusy',
+			name: 'When another run holds the destination',
+			type: 'string',
+			schema: { default_value: 'wait' },
+			meta: {
+				width: 'half',
+				interface: 'select-dropdown',
+				options: {
+					choices: [
+						{ text: 'Wait for it (up to the wait time)', value: 'wait' },
+						{ text: 'Skip this run (resolve skipped)', value: 'skip' },
+						{ text: 'Fail at once (ALREADY_RUNNING)', value: 'fail' },
+					],
+				},
+				note: 'Every writing run holds a lease on the destination. Schedules: skip (the next tick catches up). Publish events and manual runs: wait.',
+			},
+		},
+		{
+			field: 'waitSeconds',
+			name: 'Wait time (s)',
+			type: 'integer',
+			schema: { default_value: 600 },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 0, max: 86400 },
+				note: 'With Wait: how long to queue before failing with ALREADY_RUNNING.',
+			},
+		},
+		{
+			field: 'leaseSeconds',
+			name: 'Lease expiry (s)',
+			type: 'integer',
+			schema: { default_value: 120 },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 3, max: 3600 },
+				note: 'A running migration renews its lease every third of this time; a lease left by a stopped Directus is taken over this long after its last renewal.',
+			},
+		},
+	];
+}
+
 /** Every operation's last field: whether a run started without authentication may go ahead. */
 export function triggerFields(): PanelField[] {
 	return [

@@ -7,7 +7,7 @@ import {
 	listText,
 	selectionFields,
 	upsertFields,
-	triggerFields,
+	triggerFields, leaseFields,
 	verifyField,
 	yesNo,
 } from '../../lib/panel/fields.js';
@@ -28,6 +28,7 @@ export default defineOperationApp({
 		...executionFields({ dryRunNote: 'Return the full plan with counts to create, update and skip, and files to transfer; write nothing anywhere.' }),
 		...fileTransferFields(),
 		...upsertFields(),
+		...leaseFields(),
 		...triggerFields(),
 		verifyField(),
 	],
