@@ -26,6 +26,8 @@ export const ERROR_CODES = [
 	/** A bug in this bundle (a TypeError, a ReferenceError…), not a failure of either Directus. */
 	'INTERNAL',
 	'OUT_OF_SYNC',
+	/** The run asked for the receiver (writePath "receiver", includePasswords) and the destination has none, or an incompatible one. */
+	'RECEIVER_REQUIRED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

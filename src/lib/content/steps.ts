@@ -8,6 +8,7 @@ import { FileTransfer } from '../files/transfer.js';
 import { SourceItems } from '../items/source-reader.js';
 import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings } from '../items/upsert.js';
 import type { MigrationContext } from '../operation.js';
+import { chooseWritePath, detectReceiver, type WritePathOptions } from '../write/write-path.js';
 import { Rejection } from '../operation.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import { planMigration, type Selection } from '../plan/select.js';
@@ -38,9 +39,12 @@ export class ContentMigration {
 	private schema!: SchemaOverview;
 	private source!: SourceItems;
 
-	constructor(operation: string, context: MigrationContext, client: DestinationClient, dryRun: boolean) {
+	private readonly writePathOptions: WritePathOptions;
+
+	constructor(operation: string, context: MigrationContext, client: DestinationClient, dryRun: boolean, writePath: WritePathOptions) {
 		this.context = context;
 		this.client = client;
+		this.writePathOptions = writePath;
 		this.report = {
 			operation,
 			ok: true,
@@ -53,11 +57,16 @@ export class ContentMigration {
 			warnings: [],
 			requests: client.stats,
 			plan: null as unknown as MigrationPlan,
+			writePath: 'rest',
 		};
 	}
 
 	async open(): Promise<this> {
 		await assertAdminDestination(this.client);
+		const choice = chooseWritePath(this.writePathOptions, await detectReceiver(this.client));
+		this.client.writePath = choice.path;
+		this.report.writePath = choice.path.kind;
+		this.report.warnings.push(...choice.warnings);
 		this.schema = await this.context.getSchema({ database: this.context.database });
 		this.source = new SourceItems(this.context, this.schema);
 		return this;
@@ -235,14 +244,15 @@ export class ContentMigration {
  */
 export async function contentMigration(
 	operation: string,
-	options: DestinationOptions & { concurrency?: number; dryRun: boolean },
+	options: DestinationOptions & { concurrency?: number; dryRun: boolean } & Partial<WritePathOptions>,
 	context: MigrationContext,
 	secrets: string[],
 ): Promise<ContentMigration> {
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
-	return new ContentMigration(operation, context, client, options.dryRun);
+	const writePath = { writePath: options.writePath ?? 'auto', trackActivity: options.trackActivity ?? false, emitEvents: options.emitEvents ?? false };
+	return new ContentMigration(operation, context, client, options.dryRun, writePath);
 }
 
 /** Runs `steps` on a migration and returns its report (or rejects with it). */

@@ -2,7 +2,9 @@ import type { Filter } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import { isRowRefusal } from '../destination/failures.js';
 import { MigrationError } from '../errors.js';
+import type { LostAnswer } from '../destination/retry.js';
 import type { Row } from './diff-rows.js';
+import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 
 /** Directus refuses JSON bodies over MAX_PAYLOAD_SIZE (1 MB by default): batches are split below it. */
 const MAX_BODY_BYTES = 900_000;
@@ -196,14 +198,7 @@ export class DestinationItems {
 	 * batch is one transaction, so all present means it was written, none means it was not.
 	 */
 	create(rows: Row[]): Promise<RowFailure[]> {
-		const post = (part: Row[]) =>
-			this.client.send({
-				method: 'POST',
-				path: this.path,
-				params: { fields: this.primaryKey },
-				body: () => JSON.stringify(part),
-				lostAnswer: { recover: () => this.allPresent(part) },
-			});
+		const post = (part: Row[]) => this.sendWrite('create', part, { recover: () => this.allPresent(part) });
 		return this.writeInParts(rows, async (part) => {
 			try {
 				await post(part);
@@ -217,6 +212,31 @@ export class DestinationItems {
 		});
 	}
 
+	/**
+	 * One batch write, through the run's transport: the REST API (POST or PATCH of the collection), or
+	 * the destination's receiver (one transaction, values as sent, no per-row audit). System collections
+	 * always take the REST API. Either way a refused batch wrote nothing, which the bisection relies on.
+	 */
+	private sendWrite(action: 'create' | 'update', part: Row[], lostAnswer: LostAnswer): Promise<unknown> {
+		const path = this.client.writePath;
+		if (path.kind === 'receiver' && !this.collection.startsWith('directus_')) {
+			return this.client.send({
+				method: 'POST',
+				path: `/${RECEIVER_ID}/items/${encodeURIComponent(this.collection)}`,
+				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+				body: () => JSON.stringify({ action, rows: part, trackActivity: path.trackActivity, emitEvents: path.emitEvents }),
+				lostAnswer,
+			});
+		}
+		return this.client.send({
+			method: action === 'create' ? 'POST' : 'PATCH',
+			path: this.path,
+			params: { fields: this.primaryKey },
+			body: () => JSON.stringify(part),
+			lostAnswer,
+		});
+	}
+
 	private async allPresent(part: Row[]): Promise<'applied' | 'not-applied'> {
 		const keys = part.map((row) => row[this.primaryKey]);
 		const existing = await this.existingKeys(keys);
@@ -225,16 +245,8 @@ export class DestinationItems {
 
 	/** Updates rows (each carries its key and only the fields to change); returns refused rows. */
 	update(rows: Row[]): Promise<RowFailure[]> {
-		return this.writeInParts(rows, (part) =>
-			this.client.send({
-				method: 'PATCH',
-				path: this.path,
-				params: { fields: this.primaryKey },
-				body: () => JSON.stringify(part),
-				// The same values on the same keys: writing them twice leaves what writing them once does.
-				lostAnswer: 'repeat',
-			}),
-		);
+		// The same values on the same keys: writing them twice leaves what writing them once does.
+		return this.writeInParts(rows, (part) => this.sendWrite('update', part, 'repeat'));
 	}
 
 	/**

@@ -125,8 +125,10 @@ export class ItemUpserter {
 		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
 		const { stamps } = model;
 		// The links of a cycle wait for the second pass.
-		const compared = comparedFields(model, { compareAuthorship: this.settings.preserveAuthorship }).compared.filter((field) => !deferred.includes(field));
-		const restored = this.settings.preserveAuthorship ? [...stamps.dateCreated, ...stamps.userCreated] : [];
+		// Through the receiver every value lands as sent, stamps included: nothing to restore afterwards.
+		const exactStamps = this.client.writePath.kind === 'receiver';
+		const compared = comparedFields(model, { compareAuthorship: this.settings.preserveAuthorship, exactStamps }).compared.filter((field) => !deferred.includes(field));
+		const restored = this.settings.preserveAuthorship && !exactStamps ? [...stamps.dateCreated, ...stamps.userCreated] : [];
 		let done = 0;
 
 		await this.forEachBatch(model, planned, model.fields, async (rows) => {

@@ -63,6 +63,7 @@ export async function verifyAfterWrites(
 		...settings,
 		includeFiles: settings.includeFiles && migration.report.plan.files.included,
 		compareAuthorship: settings.preserveAuthorship,
+		exactStamps: migration.sides.client.writePath.kind === 'receiver',
 		repair: false,
 	});
 	migration.report.verify = outcome;

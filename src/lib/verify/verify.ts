@@ -40,6 +40,8 @@ export interface VerifySettings {
 	includeFiles: boolean;
 	/** date_created / user_created were carried (preserveAuthorship): compare them too. */
 	compareAuthorship: boolean;
+	/** The rows were written through the receiver: every stamp is the source's, all are compared. */
+	exactStamps?: boolean;
 }
 
 export type VerifyOutcome = Pick<VerifyReport, 'inSync' | 'collections' | 'files' | 'repair'>;
