@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlow, withFlow } from '../harness/flows.ts';
 import type { DirectusInstance } from '../harness/instance.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
+import { selectAsText } from '../harness/raw-sql.ts';
 import { auditFields, createCollection, integerKey, linkAuditFields, stringField } from '../harness/schema-fixtures.ts';
 
 /**
@@ -60,6 +61,12 @@ describe('through the receiver (the bundle on both sides)', () => {
 		pair = await startPair({ destinationEnv: { MIGRATION_RECEIVER_MAX_BODY_BYTES: '2000000' } });
 		author = await createAuthor(pair);
 		await seedNotes(pair, author.token, author.id);
+		await createCollection(pair.source, 'members', [
+			integerKey,
+			stringField('name'),
+			{ field: 'pin', type: 'hash', meta: { interface: 'input-hash', special: ['hash', 'conceal'] }, schema: {} },
+		]);
+		await pair.source.api('POST', '/items/members', Array.from({ length: 150 }, (_, index) => ({ name: `Member ${index + 1}`, pin: `pin-${index + 1}` })));
 		const schema = await run(pair, 'migration-schema-sync', { dryRun: false });
 		expect(schema.resolved, JSON.stringify(schema.last).slice(0, 1500)).toBe(true);
 	});
@@ -87,6 +94,21 @@ describe('through the receiver (the bundle on both sides)', () => {
 		expect(await rows(pair.destination)).toEqual(source);
 		expect(await count(pair.destination, '/activity?filter[collection][_eq]=notes')).toBe(0);
 		expect(await count(pair.destination, '/revisions?filter[collection][_eq]=notes')).toBe(0);
+	});
+
+	it('hashed fields arrive as their stored hash (not hashed again): they verify, and a re-run finds them unchanged', async () => {
+		const migrate = await run(pair, 'migration-migrate-tables', { collections: ['members'], verify: true });
+		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 2000)).toBe(true);
+		expect(migrate.last.collections.members).toMatchObject({ created: 150, failed: 0 });
+		expect(migrate.last.warnings.filter((warning: { field?: string }) => warning.field === 'pin')).toEqual([]);
+		expect(migrate.last.verify.inSync).toBe(true);
+		const sql = 'select id, pin from members order by id';
+		const stored = selectAsText(pair.source, sql);
+		expect(stored[0]![1]).toMatch(/^\$argon2/);
+		expect(selectAsText(pair.destination, sql)).toEqual(stored);
+
+		const again = await run(pair, 'migration-migrate-tables', { collections: ['members'] });
+		expect(again.last.collections.members).toMatchObject({ created: 0, updated: 0, unchanged: 150 });
 	});
 
 	it('new rows on the destination take keys after the copied ones (the key sequence moved past them)', async () => {

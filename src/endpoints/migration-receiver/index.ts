@@ -1,5 +1,5 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
-import { handleFinish, handleInfo, handleItems } from '../../lib/receiver/routes.js';
+import { handleFinish, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
 
 /**
  * The destination side of the migration (install the same bundle on the destination): admin-only
@@ -10,6 +10,7 @@ export default defineEndpoint({
 	handler: (router, context) => {
 		router.get('/', handleInfo(context));
 		router.post('/items/:collection', handleItems(context));
+		router.post('/hashes/:collection', handleHashes(context));
 		router.post('/finish', handleFinish(context));
 	},
 });

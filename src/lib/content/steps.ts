@@ -9,6 +9,7 @@ import { SourceItems } from '../items/source-reader.js';
 import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings } from '../items/upsert.js';
 import type { MigrationContext } from '../operation.js';
 import { chooseWritePath, detectReceiver, type WritePathOptions } from '../write/write-path.js';
+import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 import { Rejection } from '../operation.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import { planMigration, type Selection } from '../plan/select.js';
@@ -135,7 +136,7 @@ export class ContentMigration {
 	 * names each one. Hashed and concealed fields, never copied, are named in every run too.
 	 */
 	async checkDestinationSchema(force: boolean): Promise<FieldCheck> {
-		const check = checkFields(this.schema, this.report.plan, await readDestinationFields(this.client));
+		const check = checkFields(this.schema, this.report.plan, await readDestinationFields(this.client), { storedHashes: this.client.writePath.kind === 'receiver' });
 		if (isSchemaMismatch(check) && !force) throw schemaMismatch(check);
 		this.report.warnings.push(...notCopiedWarnings(check));
 		return check;
@@ -165,11 +166,34 @@ export class ContentMigration {
 				await upserter.deleteMissing([...plan.collections].reverse().filter((planned) => !planned.related), settings.maxDeleteShare);
 			}
 		} finally {
+			await this.finishReceiver(upserter);
 			this.report.failures.items.push(...upserter.failures);
 			this.report.warnings.push(...nulledLinkWarnings(upserter.guard.nulled));
 			if (source instanceof CatchUpSource) this.report.missingPickedUp = source.pickedUp;
 		}
 		if (plan.marker) await this.advanceMarker(plan, upserter, check);
+	}
+
+	/**
+	 * Through the receiver, batches leave the destination's data cache alone: it is purged once here,
+	 * at the end of the run's writes. A purge that fails is a warning (the data is written).
+	 */
+	private async finishReceiver(upserter: ItemUpserter): Promise<void> {
+		if (this.report.dryRun || this.client.writePath.kind !== 'receiver') return;
+		const collections = Object.keys(upserter.tallies);
+		const rows = Object.values(upserter.tallies).reduce((sum, tally) => sum + tally.created + tally.updated, 0);
+		try {
+			await this.client.send({
+				method: 'POST',
+				path: `/${RECEIVER_ID}/finish`,
+				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+				body: () => JSON.stringify({ collections, rows }),
+				lostAnswer: 'repeat',
+			});
+		} catch (error) {
+			const message = toMigrationError(error, 'DESTINATION_ERROR').message;
+			this.report.warnings.push({ code: 'CACHE_NOT_PURGED', message: `The destination's data cache could not be purged after the writes: ${message}` });
+		}
 	}
 
 	/**

@@ -76,6 +76,7 @@ export class DestinationItems {
 			wanted.map((row) => row[this.primaryKey]),
 			fields,
 		);
+		await this.readStoredHashes(existing, fields.filter((name) => types[name] === 'hash'));
 		for (const field of fields.filter((name) => types[name] === 'bigInteger')) {
 			const uncertain = wanted.filter((row) => {
 				const read = existing.get(String(row[this.primaryKey]))?.[field];
@@ -99,6 +100,29 @@ export class DestinationItems {
 			}
 		}
 		return existing;
+	}
+
+	/**
+	 * Hashed fields read over REST give a mask: through the receiver, their stored hashes replace it
+	 * (only a run through the receiver copies hashes, so only it compares them).
+	 */
+	private async readStoredHashes(existing: Map<string, Row>, fields: string[]): Promise<void> {
+		if (fields.length === 0 || existing.size === 0 || this.client.writePath.kind !== 'receiver') return;
+		const keys = [...existing.values()].map((row) => row[this.primaryKey]);
+		for (let start = 0; start < keys.length; start += 1000) {
+			const chunk = keys.slice(start, start + 1000);
+			const stored = await this.client.send<Row[] | null>({
+				method: 'POST',
+				path: `/${RECEIVER_ID}/hashes/${encodeURIComponent(this.collection)}`,
+				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+				body: () => JSON.stringify({ keys: chunk, fields }),
+				lostAnswer: 'repeat',
+			});
+			for (const row of stored ?? []) {
+				const current = existing.get(String(row[this.primaryKey]));
+				if (current) for (const field of fields) current[field] = row[field] ?? null;
+			}
+		}
 	}
 
 	/** How many destination rows match `filter` (all rows when null). */

@@ -1,6 +1,6 @@
 import type { SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
-import { modelCollection, type CollectionModel } from '../plan/collection-model.js';
+import { modelCollection, withStoredHashes, type CollectionModel } from '../plan/collection-model.js';
 import type { MigrationPlan, PlannedCollection } from '../plan/plan.js';
 import { boundedPush, MAX_LISTED } from '../report.js';
 import { comparedFields } from './compared-fields.js';
@@ -114,6 +114,7 @@ export class ItemUpserter {
 		let model = this.models.get(collection);
 		if (!model) {
 			model = modelCollection(this.schema, collection);
+			if (this.client.writePath.kind === 'receiver') model = withStoredHashes(model, this.schema);
 			this.models.set(collection, model);
 		}
 		return model;

@@ -27,6 +27,12 @@ export const itemsWriteBody = z.strictObject({
 });
 export type ItemsWriteBody = z.input<typeof itemsWriteBody>;
 
+/** POST /migration-receiver/hashes/:collection — the stored hashes of hashed fields, for comparison. */
+export const hashesReadBody = z.strictObject({
+	keys: z.array(z.union([z.string(), z.number()])).min(1).max(MAX_RECEIVER_ROWS),
+	fields: z.array(name).min(1).max(100),
+});
+
 /** POST /migration-receiver/finish — once per run: purge the data cache, leave one activity row. */
 export const finishBody = z.strictObject({
 	collections: z.array(name).max(1000).default([]),

@@ -1,9 +1,9 @@
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
-import { finishBody, itemsWriteBody, MAX_RECEIVER_BODY_BYTES, MAX_RECEIVER_ROWS, RECEIVER_ID, type ReceiverInfo } from './protocol.js';
+import { finishBody, hashesReadBody, itemsWriteBody, MAX_RECEIVER_BODY_BYTES, MAX_RECEIVER_ROWS, RECEIVER_ID, type ReceiverInfo } from './protocol.js';
 import { bundleVersion } from './version.js';
-import { ReceiverRefusal, writeBatch } from './write-items.js';
+import { readStoredHashes, ReceiverRefusal, writeBatch } from './write-items.js';
 
 /** What the receiver's routes need of Directus's endpoint context. */
 export interface EndpointContext {
@@ -102,6 +102,14 @@ export function handleItems(context: EndpointContext): Handler {
 		const schema = await context.getSchema({ database: context.database });
 		const result = await writeBatch(context, schema, String(req.params['collection']), body, req.accountability ?? null);
 		res.json({ data: result });
+	});
+}
+
+export function handleHashes(context: EndpointContext): Handler {
+	return adminRoute(async (req, res) => {
+		const body = await readBody(req, hashesReadBody, maxBodyBytes(context.env));
+		const schema = await context.getSchema({ database: context.database });
+		res.json({ data: await readStoredHashes(context.database, schema, String(req.params['collection']), body) });
 	});
 }
 

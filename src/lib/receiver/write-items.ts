@@ -104,6 +104,26 @@ export function checkBatch(schema: SchemaOverview, collection: string, body: Req
 	);
 }
 
+/**
+ * The stored hashes of `fields` (each a hashed field of a user collection the destination has) for
+ * these keys: what the source compares with its own stored hashes. Names are checked first.
+ */
+export async function readStoredHashes(
+	database: Knex,
+	schema: SchemaOverview,
+	collection: string,
+	body: { keys: (string | number)[]; fields: string[] },
+): Promise<Record<string, unknown>[]> {
+	const overview = schema.collections[collection];
+	if (!overview || collection.startsWith('directus_')) {
+		throw new ReceiverRefusal(404, 'UNKNOWN_COLLECTION', `The destination has no user collection "${collection}".`);
+	}
+	const notHashed = body.fields.filter((field) => !overview.fields[field]?.special.includes('hash'));
+	if (notHashed.length > 0) throw new ReceiverRefusal(400, 'UNKNOWN_FIELD', `Not hashed fields of ${collection}: ${notHashed.join(', ')}`);
+	const key = overview.primary;
+	return database.select(key, ...body.fields).from(collection).whereIn(key, body.keys);
+}
+
 export interface ReceiverContext {
 	services: { ItemsService: new (collection: string, options: { knex: Knex; schema: SchemaOverview; accountability: Accountability | null }) => any };
 	database: Knex;

@@ -4,7 +4,7 @@ import { DestinationItems, type RowFailure } from '../items/destination-items.js
 import type { Row } from '../items/diff-rows.js';
 import { and, type SourceItems } from '../items/source-reader.js';
 import type { MigrationContext } from '../operation.js';
-import { modelCollection, type CollectionModel } from '../plan/collection-model.js';
+import { modelCollection, type CollectionModel, withStoredHashes } from '../plan/collection-model.js';
 import type { PlannedCollection } from '../plan/plan.js';
 import { boundedPush, MAX_LISTED } from '../report.js';
 import { compareChunk, differingFields, extraKeys, type ChunkDifferences } from './chunk.js';
@@ -94,7 +94,9 @@ class CollectionVerifier {
 		this.settings = settings;
 		this.files = files;
 		this.repair = repair;
-		this.model = modelCollection(sides.schema, planned.collection);
+		const model = modelCollection(sides.schema, planned.collection);
+		// Through the receiver, hashed fields are compared as stored hashes on both sides.
+		this.model = sides.client.writePath.kind === 'receiver' ? withStoredHashes(model, sides.schema) : model;
 		const { compared, notCompared } = comparedFields(this.model, settings);
 		this.compared = compared;
 		this.report = emptyCollectionReport(notCompared);
