@@ -3,6 +3,7 @@ import type { DestinationClient } from '../destination/client.js';
 import { isRowRefusal } from '../destination/failures.js';
 import { MigrationError } from '../errors.js';
 import type { LostAnswer } from '../destination/retry.js';
+import type { ChunkChecksums } from '../verify/chunk.js';
 import type { Row } from './diff-rows.js';
 import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 
@@ -123,6 +124,18 @@ export class DestinationItems {
 				if (current) for (const field of fields) current[field] = row[field] ?? null;
 			}
 		}
+	}
+
+	/** A chunk's checksums computed by the destination's receiver (see ChunkChecksums). */
+	async checksums(keys: unknown[], fields: string[], types: Record<string, string>, checksum: string): Promise<ChunkChecksums> {
+		const answer = await this.client.send<ChunkChecksums>({
+			method: 'POST',
+			path: `/${RECEIVER_ID}/checksums/${encodeURIComponent(this.collection)}`,
+			headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+			body: () => JSON.stringify({ keys, fields, types: Object.fromEntries(fields.map((field) => [field, types[field] ?? 'unknown'])), checksum }),
+			lostAnswer: 'repeat',
+		});
+		return answer;
 	}
 
 	/** How many destination rows match `filter` (all rows when null). */

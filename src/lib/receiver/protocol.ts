@@ -33,6 +33,15 @@ export const hashesReadBody = z.strictObject({
 	fields: z.array(name).min(1).max(100),
 });
 
+/** POST /migration-receiver/checksums/:collection — a chunk's checksum computed on the destination. */
+export const checksumsBody = z.strictObject({
+	keys: z.array(z.union([z.string(), z.number()])).min(1).max(MAX_RECEIVER_ROWS),
+	fields: z.array(name).min(1).max(500),
+	/** The Directus type of each field as the source knows it: both sides canonicalise alike. */
+	types: z.record(z.string(), z.string().max(32)),
+	checksum: z.string().max(128),
+});
+
 /** POST /migration-receiver/finish — once per run: purge the data cache, leave one activity row. */
 export const finishBody = z.strictObject({
 	collections: z.array(name).max(1000).default([]),

@@ -1,9 +1,10 @@
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
-import { finishBody, hashesReadBody, itemsWriteBody, MAX_RECEIVER_BODY_BYTES, MAX_RECEIVER_ROWS, RECEIVER_ID, type ReceiverInfo } from './protocol.js';
+import { checksumsBody, finishBody, hashesReadBody, itemsWriteBody, MAX_RECEIVER_BODY_BYTES, MAX_RECEIVER_ROWS, RECEIVER_ID, type ReceiverInfo } from './protocol.js';
 import { bundleVersion } from './version.js';
 import { readStoredHashes, ReceiverRefusal, writeBatch } from './write-items.js';
+import { destinationChecksums } from './checksums.js';
 
 /** What the receiver's routes need of Directus's endpoint context. */
 export interface EndpointContext {
@@ -110,6 +111,14 @@ export function handleHashes(context: EndpointContext): Handler {
 		const body = await readBody(req, hashesReadBody, maxBodyBytes(context.env));
 		const schema = await context.getSchema({ database: context.database });
 		res.json({ data: await readStoredHashes(context.database, schema, String(req.params['collection']), body) });
+	});
+}
+
+export function handleChecksums(context: EndpointContext): Handler {
+	return adminRoute(async (req, res) => {
+		const body = await readBody(req, checksumsBody, maxBodyBytes(context.env));
+		const schema = await context.getSchema({ database: context.database });
+		res.json({ data: await destinationChecksums(context, schema, String(req.params['collection']), body) });
 	});
 }
 

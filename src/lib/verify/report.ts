@@ -46,6 +46,8 @@ export interface VerifyReport {
 	repair: RepairReport | null;
 	requests: RequestStats;
 	warnings: Warning[];
+	/** How chunks were compared: checksums computed by the destination's receiver, or rows read over REST. */
+	writePath?: 'receiver' | 'rest';
 }
 
 export function emptyCollectionReport(notCompared: NotComparedField[]): CollectionVerifyReport {

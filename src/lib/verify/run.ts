@@ -11,6 +11,7 @@ import { planMigration } from '../plan/select.js';
 import { sourceIdOf } from '../sync-marker.js';
 import { outOfSyncMessage, type VerifyReport } from './report.js';
 import { verifyScope, type VerifySettings } from './verify.js';
+import { chooseWritePath, detectReceiver, type WritePathOptions } from '../write/write-path.js';
 
 export interface VerifyScopeOptions {
 	collections: string[];
@@ -24,7 +25,7 @@ export interface VerifyScopeOptions {
  * and filters as a content migration) first, then the comparison. Resolves in sync, else rejects.
  */
 export async function runVerify(
-	options: DestinationOptions & VerifyScopeOptions & VerifySettings,
+	options: DestinationOptions & VerifyScopeOptions & VerifySettings & WritePathOptions,
 	context: MigrationContext,
 	secrets: string[],
 ): Promise<VerifyReport> {
@@ -33,6 +34,8 @@ export async function runVerify(
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
 	await assertAdminDestination(client);
+	const choice = chooseWritePath(options, await detectReceiver(client));
+	client.writePath = choice.path;
 	const schema = await context.getSchema({ database: context.database });
 	const source = new SourceItems(context, schema);
 	const { plan } = await planMigration(schema, source, client, { ...options, includeRelated: false, includeFiles: options.includeFiles }, {
@@ -40,7 +43,15 @@ export async function runVerify(
 		batchSize: options.batchSize,
 	});
 	const outcome = await verifyScope({ context, schema, source, client }, plan.collections, options);
-	return finishVerify({ operation: 'migration-verify', durationMs: Date.now() - startedAt, destination: { host: client.host }, requests: client.stats, warnings: [], ...outcome });
+	return finishVerify({
+		operation: 'migration-verify',
+		durationMs: Date.now() - startedAt,
+		destination: { host: client.host },
+		requests: client.stats,
+		warnings: choice.warnings,
+		writePath: choice.path.kind,
+		...outcome,
+	});
 }
 
 /** The report, or the rejection that carries it when the destination is out of sync. */
