@@ -130,6 +130,27 @@ describe('through the receiver (the bundle on both sides)', () => {
 		expect(await rows(pair.destination)).toEqual(await rows(pair.source));
 	});
 
+	it('includePasswords copies password hashes so a migrated user signs in on the destination with their own password', async () => {
+		const password = `Walk-${randomUUID()}`;
+		await pair.source.api('POST', '/users', { email: 'walker@example.com', password });
+		const signIn = () =>
+			fetch(`${pair.destination.url}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'walker@example.com', password }) });
+
+		const without = await run(pair, 'migration-system', { scope: ['users'], dryRun: false });
+		expect(without.resolved, JSON.stringify(without.last).slice(0, 1500)).toBe(true);
+		expect(without.last.warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'PASSWORD_RESET_REQUIRED' })]));
+		expect((await signIn()).status).toBe(401);
+
+		const withPasswords = await run(pair, 'migration-system', { scope: ['users'], dryRun: false, includePasswords: true });
+		expect(withPasswords.resolved, JSON.stringify(withPasswords.last).slice(0, 1500)).toBe(true);
+		expect(withPasswords.last.passwords.copied).toBeGreaterThanOrEqual(1);
+		const hash = selectAsText(pair.source, "select password from directus_users where email = 'walker@example.com'")[0]![0]!;
+		expect(JSON.stringify(withPasswords.all)).not.toContain(hash);
+		const signedIn = await signIn();
+		expect(signedIn.status).toBe(200);
+		expect(((await signedIn.json()) as { data: { access_token?: string } }).data.access_token).toBeTruthy();
+	});
+
 	it('new rows on the destination take keys after the copied ones (the key sequence moved past them)', async () => {
 		const created = await pair.destination.api<{ id: number }>('POST', '/items/notes?fields=id', { title: 'made on the destination' });
 		expect(created.id).toBeGreaterThan(NOTES);
@@ -250,6 +271,11 @@ describe('a destination without the bundle (a mixed pair)', () => {
 		const migrate = await run(pair, 'migration-migrate-tables', { collections: ['notes'], writePath: 'receiver' });
 		expect(migrate.last).toMatchObject({ code: 'RECEIVER_REQUIRED' });
 		expect(await count(pair.destination, '/items/notes')).toBe(0);
+	});
+
+	it('includePasswords is refused with RECEIVER_REQUIRED', async () => {
+		const system = await run(pair, 'migration-system', { scope: ['users'], dryRun: false, includePasswords: true });
+		expect(system.last).toMatchObject({ code: 'RECEIVER_REQUIRED' });
 	});
 
 	it('content migrates over REST and the report says so', async () => {

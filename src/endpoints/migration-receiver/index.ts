@@ -1,5 +1,5 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
-import { handleChecksums, handleFinish, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
+import { handleChecksums, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
 
 /**
  * The destination side of the migration (install the same bundle on the destination): admin-only
@@ -12,6 +12,7 @@ export default defineEndpoint({
 		router.post('/items/:collection', handleItems(context));
 		router.post('/hashes/:collection', handleHashes(context));
 		router.post('/checksums/:collection', handleChecksums(context));
+		router.post('/passwords', handlePasswords(context));
 		router.post('/finish', handleFinish(context));
 	},
 });

@@ -42,6 +42,17 @@ export const checksumsBody = z.strictObject({
 	checksum: z.string().max(128),
 });
 
+/** Directus stores passwords as argon2 hashes; nothing else is accepted as one. */
+export const PASSWORD_HASH = /^\$argon2(id|i|d)\$[A-Za-z0-9$=,+/.-]{20,400}$/;
+
+/** POST /migration-receiver/passwords — stored password hashes of users the destination already has. */
+export const passwordsBody = z.strictObject({
+	users: z
+		.array(z.strictObject({ id: z.uuid(), password: z.string().regex(PASSWORD_HASH, 'is not a Directus password hash') }))
+		.min(1)
+		.max(MAX_RECEIVER_ROWS),
+});
+
 /** POST /migration-receiver/finish — once per run: purge the data cache, leave one activity row. */
 export const finishBody = z.strictObject({
 	collections: z.array(name).max(1000).default([]),

@@ -1,10 +1,11 @@
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
-import { checksumsBody, finishBody, hashesReadBody, itemsWriteBody, MAX_RECEIVER_BODY_BYTES, MAX_RECEIVER_ROWS, RECEIVER_ID, type ReceiverInfo } from './protocol.js';
+import { checksumsBody, finishBody, hashesReadBody, passwordsBody, itemsWriteBody, MAX_RECEIVER_BODY_BYTES, MAX_RECEIVER_ROWS, RECEIVER_ID, type ReceiverInfo } from './protocol.js';
 import { bundleVersion } from './version.js';
 import { readStoredHashes, ReceiverRefusal, writeBatch } from './write-items.js';
 import { destinationChecksums } from './checksums.js';
+import { writePasswordHashes } from './passwords.js';
 
 /** What the receiver's routes need of Directus's endpoint context. */
 export interface EndpointContext {
@@ -83,6 +84,7 @@ async function readBody<T extends z.ZodType>(req: Request, schema: T, maxBytes: 
 	}
 	const parsed = schema.safeParse(value);
 	if (!parsed.success) {
+		// Messages name the path and the problem, never the value (it may be a password hash).
 		const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
 		throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', `Invalid payload. ${problems}`);
 	}
@@ -119,6 +121,16 @@ export function handleChecksums(context: EndpointContext): Handler {
 		const body = await readBody(req, checksumsBody, maxBodyBytes(context.env));
 		const schema = await context.getSchema({ database: context.database });
 		res.json({ data: await destinationChecksums(context, schema, String(req.params['collection']), body) });
+	});
+}
+
+/** includePasswords: password hashes of existing users (the only write to a directus_* table the receiver makes). */
+export function handlePasswords(context: EndpointContext): Handler {
+	return adminRoute(async (req, res) => {
+		const body = await readBody(req, passwordsBody, maxBodyBytes(context.env));
+		const result = await writePasswordHashes(context.database, body.users);
+		context.logger.info(`[migration-receiver] password hashes written for ${result.written} user(s)`);
+		res.json({ data: result });
 	});
 }
 
