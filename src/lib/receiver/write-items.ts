@@ -125,7 +125,10 @@ export async function readStoredHashes(
 }
 
 export interface ReceiverContext {
-	services: { ItemsService: new (collection: string, options: { knex: Knex; schema: SchemaOverview; accountability: Accountability | null }) => any };
+	services: {
+		ItemsService: new (collection: string, options: { knex: Knex; schema: SchemaOverview; accountability: Accountability | null }) => any;
+		PayloadService: new (collection: string, options: { knex: Knex; schema: SchemaOverview; accountability: Accountability | null }) => any;
+	};
 	database: Knex;
 }
 
@@ -144,9 +147,15 @@ export async function writeBatch(
 	checkBatch(schema, collection, body);
 	const writing = schemaWritingAsSent(schema, collection);
 	const key = schema.collections[collection]!.primary;
-	// createMany moves an auto-increment key's sequence past the largest key it wrote (PostgreSQL).
-	const options = { emitEvents: body.emitEvents, skipTracking: !body.trackActivity, autoPurgeCache: false, bypassLimits: true };
+	const quiet = !body.trackActivity && !body.emitEvents;
 	await context.database.transaction(async (trx) => {
+		if (body.action === 'create' && quiet) {
+			await insertRows(context, trx, writing, collection, body.rows, accountability);
+			return;
+		}
+		// Activity, revisions or events asked for: Directus's own service, row by row, as its API does
+		// (createMany moves an auto-increment key's sequence past the largest key it wrote).
+		const options = { emitEvents: body.emitEvents, skipTracking: !body.trackActivity, autoPurgeCache: false, bypassLimits: true };
 		const service = new context.services.ItemsService(collection, { knex: trx, schema: writing, accountability });
 		if (body.action === 'create') {
 			await service.createMany(body.rows, options);
@@ -158,4 +167,41 @@ export async function writeBatch(
 		}
 	});
 	return { written: body.rows.length };
+}
+
+/**
+ * A quiet create (no activity, revisions or events): the values converted for the database by
+ * Directus's PayloadService (dates, JSON, geometry; stamps and hashes kept as sent), then multi-row
+ * INSERTs, instead of one insert and its bookkeeping per row.
+ */
+async function insertRows(
+	context: ReceiverContext,
+	trx: Knex.Transaction,
+	schema: SchemaOverview,
+	collection: string,
+	rows: Record<string, unknown>[],
+	accountability: Accountability | null,
+): Promise<void> {
+	const payloads = new context.services.PayloadService(collection, { knex: trx, schema, accountability });
+	const processed = (await payloads.processValues('create', rows)) as Record<string, unknown>[];
+	const columns = Math.max(1, Object.keys(processed[0] ?? {}).length);
+	// SQLite allows 999 bound values per statement.
+	const perStatement = Math.max(1, Math.floor(900 / columns));
+	for (let start = 0; start < processed.length; start += perStatement) await trx(collection).insert(processed.slice(start, start + perStatement));
+	await moveSequencePastKeys(trx, schema, collection);
+}
+
+/** PostgreSQL: an integer key's sequence moves to the largest key when copied keys passed it (never back). */
+async function moveSequencePastKeys(trx: Knex.Transaction, schema: SchemaOverview, collection: string): Promise<void> {
+	const client = String((trx as unknown as { client: { config: { client: unknown } } }).client.config.client);
+	if (!/^(pg|postgres)/.test(client)) return;
+	const overview = schema.collections[collection]!;
+	const type = overview.fields[overview.primary]?.type;
+	if (type !== 'integer' && type !== 'bigInteger') return;
+	const table = `"${collection.replace(/"/g, '""')}"`;
+	await trx.raw(
+		`select setval(s.seq, m.top) from (select pg_get_serial_sequence(?, ?) as seq) s, (select max(??) as top from ??) m
+		 where s.seq is not null and m.top is not null and m.top > coalesce(pg_sequence_last_value(s.seq::regclass), 0)`,
+		[table, overview.primary, overview.primary, collection],
+	);
 }
