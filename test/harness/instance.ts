@@ -210,6 +210,14 @@ export class DirectusInstance {
 		return match ? Number(match[1]) * 1024 : null;
 	}
 
+	/** Resident memory of the server process now (VmRSS), in bytes; null when not running. */
+	residentMemoryBytes(): number | null {
+		if (!this.child?.pid) return null;
+		const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+		const match = /VmRSS:\s+(\d+) kB/.exec(status);
+		return match ? Number(match[1]) * 1024 : null;
+	}
+
 	static async start(options: InstanceOptions): Promise<DirectusInstance> {
 		const vendor = options.vendor ?? DEFAULT_VENDOR;
 		const dir = join(options.workDir, options.name);

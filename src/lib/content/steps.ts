@@ -108,7 +108,7 @@ export class ContentMigration {
 	}
 
 	/** Step 2: the files the plan's items reference, and the folder tree. */
-	async transferFiles(settings: { batchSize: number; concurrency: number }): Promise<void> {
+	async transferFiles(settings: { batchSize: number; concurrency: number; resumableAboveMB: number }): Promise<void> {
 		const { batchSize, concurrency } = settings;
 		const plan = this.report.plan;
 		const source = this.sourceFor(plan, this.schema);
@@ -119,15 +119,20 @@ export class ContentMigration {
 			client: this.client,
 			write: !this.report.dryRun,
 			concurrency,
+			resumableAboveBytes: settings.resumableAboveMB * 1024 * 1024,
 		});
 		this.report.files = transfer.tally;
 		if (!plan.files.included || plan.files.references.length === 0) return;
-		await transfer.syncFolders();
-		for await (const ids of referencedFileIds(source, this.schema, plan, batchSize)) {
-			await transfer.transferBatch(ids);
-			this.context.logger.info(`[migration] files: ${transfer.tally.transferred} transferred, ${transfer.tally.skipped} skipped`);
+		try {
+			await transfer.syncFolders();
+			for await (const ids of referencedFileIds(source, this.schema, plan, batchSize)) {
+				await transfer.transferBatch(ids);
+				this.context.logger.info(`[migration] files: ${transfer.tally.transferred} transferred, ${transfer.tally.skipped} skipped`);
+			}
+		} finally {
+			// A run that ends early still names the files that failed before.
+			this.report.failures.files.push(...transfer.failures);
 		}
-		this.report.failures.files.push(...transfer.failures);
 	}
 
 	/**

@@ -217,6 +217,24 @@ export function executionFields(options: { dryRunNote: string }): PanelField[] {
 	];
 }
 
+/** How files travel: above this size, through the destination's resumable uploads. */
+export function fileTransferFields(): PanelField[] {
+	return [
+		{
+			field: 'resumableAboveMB',
+			name: 'Resumable above (MB)',
+			type: 'integer',
+			schema: { default_value: 16 },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 1 },
+				note: 'Files larger than this go through the destination’s resumable uploads when it has them (TUS_ENABLED): a connection lost mid-file resumes where the destination stopped.',
+			},
+		},
+	];
+}
+
 export function upsertFields(): PanelField[] {
 	return [
 		booleanField('deleteMissing', 'Delete missing', false, 'Also delete destination items of these collections that no longer exist on the source. A dry run counts them.'),

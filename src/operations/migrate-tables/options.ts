@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { flowBoolean } from '../../lib/options/flow-values.js';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
-import { executionShape, upsertShape } from '../../lib/options/execution.js';
+import { executionShape, fileTransferShape, upsertShape } from '../../lib/options/execution.js';
 import { selectionShape } from '../../lib/options/selection.js';
 
 export const migrateTablesOptions = z.object({
@@ -10,6 +10,7 @@ export const migrateTablesOptions = z.object({
 	...triggerShape,
 	...selectionShape,
 	...executionShape,
+	...fileTransferShape,
 	...upsertShape,
 	verify: flowBoolean(false),
 });
