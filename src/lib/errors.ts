@@ -30,6 +30,8 @@ export const ERROR_CODES = [
 	'ALREADY_RUNNING',
 	/** This run's lease expired (renewals failed) and another run took it over. */
 	'LEASE_LOST',
+	/** The run asked for the receiver (writePath "receiver", includePasswords) and the destination has none, or an incompatible one. */
+	'RECEIVER_REQUIRED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

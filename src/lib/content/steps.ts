@@ -9,6 +9,8 @@ import { DestinationLease, underLease, type LeaseOptions, type SkippedRun } from
 import { SourceItems } from '../items/source-reader.js';
 import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings } from '../items/upsert.js';
 import type { MigrationContext } from '../operation.js';
+import { chooseWritePath, detectReceiver, type WritePathOptions } from '../write/write-path.js';
+import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 import { Rejection } from '../operation.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import { planMigration, type Selection } from '../plan/select.js';
@@ -42,9 +44,19 @@ export class ContentMigration {
 	readonly leaseOptions: LeaseOptions;
 	private lease: DestinationLease | null = null;
 
-	constructor(operation: string, context: MigrationContext, client: DestinationClient, dryRun: boolean, leaseOptions: LeaseOptions = DEFAULT_LEASE) {
+	private readonly writePathOptions: WritePathOptions;
+
+	constructor(
+		operation: string,
+		context: MigrationContext,
+		client: DestinationClient,
+		dryRun: boolean,
+		writePath: WritePathOptions,
+		leaseOptions: LeaseOptions = DEFAULT_LEASE,
+	) {
 		this.context = context;
 		this.client = client;
+		this.writePathOptions = writePath;
 		this.leaseOptions = leaseOptions;
 		this.report = {
 			operation,
@@ -58,11 +70,16 @@ export class ContentMigration {
 			warnings: [],
 			requests: client.stats,
 			plan: null as unknown as MigrationPlan,
+			writePath: 'rest',
 		};
 	}
 
 	async open(): Promise<this> {
 		await assertAdminDestination(this.client);
+		const choice = chooseWritePath(this.writePathOptions, await detectReceiver(this.client));
+		this.client.writePath = choice.path;
+		this.report.writePath = choice.path.kind;
+		this.report.warnings.push(...choice.warnings);
 		this.schema = await this.context.getSchema({ database: this.context.database });
 		this.source = new SourceItems(this.context, this.schema);
 		return this;
@@ -142,7 +159,7 @@ export class ContentMigration {
 	 * names each one. Hashed and concealed fields, never copied, are named in every run too.
 	 */
 	async checkDestinationSchema(force: boolean): Promise<FieldCheck> {
-		const check = checkFields(this.schema, this.report.plan, await readDestinationFields(this.client));
+		const check = checkFields(this.schema, this.report.plan, await readDestinationFields(this.client), { storedHashes: this.client.writePath.kind === 'receiver' });
 		if (isSchemaMismatch(check) && !force) throw schemaMismatch(check);
 		this.report.warnings.push(...notCopiedWarnings(check));
 		return check;
@@ -172,11 +189,34 @@ export class ContentMigration {
 				await upserter.deleteMissing([...plan.collections].reverse().filter((planned) => !planned.related), settings.maxDeleteShare);
 			}
 		} finally {
+			await this.finishReceiver(upserter);
 			this.report.failures.items.push(...upserter.failures);
 			this.report.warnings.push(...nulledLinkWarnings(upserter.guard.nulled));
 			if (source instanceof CatchUpSource) this.report.missingPickedUp = source.pickedUp;
 		}
 		if (plan.marker) await this.advanceMarker(plan, upserter, check);
+	}
+
+	/**
+	 * Through the receiver, batches leave the destination's data cache alone: it is purged once here,
+	 * at the end of the run's writes. A purge that fails is a warning (the data is written).
+	 */
+	private async finishReceiver(upserter: ItemUpserter): Promise<void> {
+		if (this.report.dryRun || this.client.writePath.kind !== 'receiver') return;
+		const collections = Object.keys(upserter.tallies);
+		const rows = Object.values(upserter.tallies).reduce((sum, tally) => sum + tally.created + tally.updated, 0);
+		try {
+			await this.client.send({
+				method: 'POST',
+				path: `/${RECEIVER_ID}/finish`,
+				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+				body: () => JSON.stringify({ collections, rows }),
+				lostAnswer: 'repeat',
+			});
+		} catch (error) {
+			const message = toMigrationError(error, 'DESTINATION_ERROR').message;
+			this.report.warnings.push({ code: 'CACHE_NOT_PURGED', message: `The destination's data cache could not be purged after the writes: ${message}` });
+		}
 	}
 
 	/**
@@ -253,7 +293,7 @@ export class ContentMigration {
  */
 export async function contentMigration(
 	operation: string,
-	options: DestinationOptions & { concurrency?: number; dryRun: boolean } & Partial<LeaseOptions>,
+	options: DestinationOptions & { concurrency?: number; dryRun: boolean } & Partial<LeaseOptions> & Partial<WritePathOptions>,
 	context: MigrationContext,
 	secrets: string[],
 ): Promise<ContentMigration> {
@@ -261,7 +301,8 @@ export async function contentMigration(
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
 	const lease = { ...DEFAULT_LEASE, ...definedOnly({ whenBusy: options.whenBusy, waitSeconds: options.waitSeconds, leaseSeconds: options.leaseSeconds }) };
-	return new ContentMigration(operation, context, client, options.dryRun, lease);
+	const writePath = { writePath: options.writePath ?? 'auto', trackActivity: options.trackActivity ?? false, emitEvents: options.emitEvents ?? false };
+	return new ContentMigration(operation, context, client, options.dryRun, writePath, lease);
 }
 
 const DEFAULT_LEASE: LeaseOptions = { whenBusy: 'wait', waitSeconds: 600, leaseSeconds: 120 };

@@ -5,6 +5,7 @@ import type { Destination } from '../options/destination.js';
 import { failureFromNetwork, failureFromRedirect, failureFromResponse } from './failures.js';
 import { guardedLookup, type NetworkPolicy } from './network-policy.js';
 import { DEFAULT_RETRY_POLICY, sleep, withRetries, type LostAnswer, type RetryPolicy } from './retry.js';
+import { REST_PATH, type WritePath } from '../write/write-path.js';
 
 export interface RequestStats {
 	requests: number;
@@ -145,6 +146,8 @@ export class DestinationClient {
 	 * at most a second below the true offset); undefined before the first answer.
 	 */
 	clockOffsetMs: number | undefined;
+	/** How item writes travel (see WritePath): set once per run, after the receiver was looked for. */
+	writePath: WritePath = REST_PATH;
 	private readonly sdk;
 	private readonly budget: RequestBudget;
 	private readonly retryPolicy: RetryPolicy;

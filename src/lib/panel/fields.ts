@@ -251,6 +251,7 @@ export function upsertFields(): PanelField[] {
 			},
 		},
 		booleanField('preserveAuthorship', 'Preserve authorship', false, 'Set date_created and user_created of created items back to the source values. Costs a second write of each created item (the first copy runs about 2.5× slower) and date_updated then shows the migration.'),
+		...writePathFields(),
 		booleanField('force', 'Force', false, 'When the destination lacks collections or fields of the plan, migrate what both sides have instead of stopping with SCHEMA_MISMATCH. The report names every field left out (FIELD_NOT_COPIED).'),
 	];
 }
@@ -348,4 +349,30 @@ export function verifyField(): PanelField {
 		"After the writes, compare the run's items (and files) with the source; differences fail the run with OUT_OF_SYNC. Costs one more read of every item in scope.",
 		'full',
 	);
+}
+
+/** How items travel: through the destination's receiver (this bundle installed there too) or its REST API. */
+export function writePathFields(): PanelField[] {
+	return [
+		{
+			field: 'writePath',
+			name: 'Write path',
+			type: 'string',
+			schema: { default_value: 'auto' },
+			meta: {
+				width: 'half',
+				interface: 'select-dropdown',
+				options: {
+					choices: [
+						{ text: 'Auto (receiver when installed)', value: 'auto' },
+						{ text: 'Receiver only', value: 'receiver' },
+						{ text: 'REST API only', value: 'rest' },
+					],
+				},
+				note: 'The receiver (this extension installed on the destination too) writes exact timestamps and no per-item activity, in one transaction per batch. Auto uses it when present.',
+			},
+		},
+		booleanField('trackActivity', 'Track activity', false, 'Through the receiver: also write an activity and a revision row per item on the destination (the REST API always does).'),
+		booleanField('emitEvents', 'Emit events', false, 'Through the receiver: fire items.create / items.update hooks and Flows on the destination for every item.'),
+	];
 }

@@ -49,6 +49,8 @@ export interface VerifyReport {
 	warnings: Warning[];
 	/** With `repair`: when the run held the destination's lease (see lib/lease). */
 	lease?: LeaseReport;
+	/** How chunks were compared: checksums computed by the destination's receiver, or rows read over REST. */
+	writePath?: 'receiver' | 'rest';
 }
 
 export function emptyCollectionReport(notCompared: NotComparedField[]): CollectionVerifyReport {

@@ -12,6 +12,7 @@ import { planMigration } from '../plan/select.js';
 import { sourceIdOf } from '../sync-marker.js';
 import { outOfSyncMessage, type VerifyReport } from './report.js';
 import { verifyScope, type VerifySettings } from './verify.js';
+import { chooseWritePath, detectReceiver, type WritePathOptions } from '../write/write-path.js';
 
 export interface VerifyScopeOptions {
 	collections: string[];
@@ -25,7 +26,7 @@ export interface VerifyScopeOptions {
  * and filters as a content migration) first, then the comparison. Resolves in sync, else rejects.
  */
 export async function runVerify(
-	options: DestinationOptions & VerifyScopeOptions & VerifySettings & LeaseOptions,
+	options: DestinationOptions & VerifyScopeOptions & VerifySettings & LeaseOptions & WritePathOptions,
 	context: MigrationContext,
 	secrets: string[],
 ): Promise<VerifyReport | SkippedRun> {
@@ -34,6 +35,8 @@ export async function runVerify(
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
 	await assertAdminDestination(client);
+	const choice = chooseWritePath(options, await detectReceiver(client));
+	client.writePath = choice.path;
 	// Read only, no lease; with `repair` it writes, and holds the destination's lease from its scope to its last repair.
 	if (!options.repair) return verify();
 	return underLease(client, options, { operation: 'migration-verify', source: sourceIdOf(context.env) }, context.logger, async (lease) => {
@@ -53,7 +56,15 @@ export async function runVerify(
 			batchSize: options.batchSize,
 		});
 		const outcome = await verifyScope({ context, schema, source, client }, plan.collections, options);
-		return finishVerify({ operation: 'migration-verify', durationMs: Date.now() - startedAt, destination: { host: client.host }, requests: client.stats, warnings: [], ...outcome });
+		return finishVerify({
+			operation: 'migration-verify',
+			durationMs: Date.now() - startedAt,
+			destination: { host: client.host },
+			requests: client.stats,
+			warnings: choice.warnings,
+			writePath: choice.path.kind,
+			...outcome,
+		});
 	}
 }
 
@@ -77,6 +88,7 @@ export async function verifyAfterWrites(
 		...settings,
 		includeFiles: settings.includeFiles && migration.report.plan.files.included,
 		compareAuthorship: settings.preserveAuthorship,
+		exactStamps: migration.sides.client.writePath.kind === 'receiver',
 		repair: false,
 	});
 	migration.report.verify = outcome;

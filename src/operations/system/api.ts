@@ -7,6 +7,7 @@ import { migrateSystem } from '../../lib/system/migrate-system.js';
 import { resolveSystemScopes } from '../../lib/system/scopes.js';
 import { SourceRows } from '../../lib/system/source-rows.js';
 import { systemOptions } from './options.js';
+import { assertPasswordsMayTravel, copyPasswordHashes, type PasswordTally } from '../../lib/system/passwords.js';
 
 export default defineMigrationOperation('migration-system', systemOptions, async (options, context, { secrets }) => {
 	const startedAt = Date.now();
@@ -15,6 +16,8 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 	const scopes = resolveSystemScopes(options.scope, context.env);
 	const client = new DestinationClient(destination);
 	const runningFlowId = (context as { flow?: { id?: string } }).flow?.id ?? null;
+	const withPasswords = options.includePasswords && scopes.includes('users');
+	if (withPasswords) await assertPasswordsMayTravel(client);
 	const holder = { operation: 'migration-system', source: sourceIdOf(context.env) };
 	// A dry run only reads; a run that writes holds the destination's lease throughout.
 	if (options.dryRun) return migrate(null);
@@ -28,6 +31,13 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 			runningFlowId,
 			activateFlows: options.activateFlows,
 		});
+
+		let passwords: PasswordTally | null = null;
+		if (withPasswords) {
+			passwords = await copyPasswordHashes(context, client, options.dryRun);
+			// Users with a copied hash need no reset; the warning stays only if some had none to copy.
+			if (passwords.skipped === 0) warnings.splice(0, warnings.length, ...warnings.filter((warning) => warning.code !== 'PASSWORD_RESET_REQUIRED'));
+		}
 
 		const report = {
 			operation: 'migration-system',
@@ -43,6 +53,7 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 			changes: tally.changes,
 			failures: tally.failures,
 			skipped: tally.skipped,
+			passwords,
 			warnings,
 			requests: client.stats,
 			...(lease ? { lease: lease.report } : {}),

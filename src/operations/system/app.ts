@@ -50,6 +50,12 @@ export default defineOperationApp({
 			'Off: copied Flows are created inactive (a schedule or event trigger would otherwise start running on the destination) and their status is left as the destination sets it. On: they keep the source status.',
 		),
 		...leaseFields(),
+		booleanField(
+			'includePasswords',
+			'Include passwords',
+			false,
+			'Copy users’ password hashes (never tokens or 2FA secrets), so they sign in on the destination with their own password. Needs this extension on the destination too (its receiver) and an https:// (or loopback) destination.',
+		),
 		...triggerFields(),
 	],
 });

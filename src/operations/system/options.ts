@@ -17,6 +17,11 @@ export const systemOptions = z.object({
 	dryRun: flowBoolean(true),
 	/** Copied Flows keep their source status; off: they are created inactive (and their status is left to the destination). */
 	activateFlows: flowBoolean(false),
+	/**
+	 * Copy users' password hashes (never tokens, 2FA secrets or auth data), so migrated users sign in
+	 * with their own password. Needs the receiver on the destination, and HTTPS or a loopback address.
+	 */
+	includePasswords: flowBoolean(false),
 });
 
 export type SystemOptions = z.output<typeof systemOptions>;
