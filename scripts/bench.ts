@@ -9,6 +9,7 @@
  *   BENCH_LARGE_FILE_MB (default 256)  one large file: MB/s against a plain streamed upload, and the
  *                                source's resident memory rise while it moves
  *   BENCH_ONLY=large-file        runs the large-file section alone (writes bench/large-file.json)
+ *   BENCH_ONLY=receiver          only the write-path section (receiver vs REST vs baseline) at N items
  *
  * Prints a table and writes bench/results.json.
  */
@@ -133,6 +134,34 @@ async function baselineItems(pair: Pair, items: number): Promise<number> {
 	return rows.length / seconds(startedAt);
 }
 
+/** Activity rows of item writes (create, update) on the destination for a collection. */
+async function auditRows(instance: DirectusInstance, collection: string): Promise<number> {
+	const counted = await instance.api<{ count: number | string }[]>(
+		'GET',
+		`/activity?filter[collection][_eq]=${collection}&filter[action][_in]=create,update&aggregate[count]=*`,
+	);
+	return Number(counted[0]?.count ?? 0);
+}
+
+/**
+ * The two write paths side by side on the same rows, batch and concurrency: a first copy through the
+ * receiver (the bundle on the destination) and one through the REST API (`writePath: "rest"`), each
+ * into an emptied collection, with the audit rows each adds on the destination per 10,000 items.
+ */
+async function measureWritePaths(pair: Pair, items: number, options: Record<string, unknown>): Promise<Record<string, number | null>> {
+	const figures: Record<string, number | null> = {};
+	for (const writePath of ['receiver', 'rest'] as const) {
+		await pair.destination.api('DELETE', '/items/bench_items', { query: { limit: -1 } });
+		const before = await auditRows(pair.destination, 'bench_items');
+		console.log(`[bench] first copy, writePath ${writePath}…`);
+		const copy = await timedFlow(pair.source, 'migration-migrate-tables', { ...options, writePath });
+		if (copy.run.last.writePath !== writePath) throw new Error(`asked for ${writePath}, the run took ${copy.run.last.writePath}`);
+		figures[`${writePath}FirstCopyItemsPerSecond`] = items / copy.seconds;
+		figures[`${writePath}AuditRowsPer10k`] = ((await auditRows(pair.destination, 'bench_items')) - before) * (10_000 / items);
+	}
+	return figures;
+}
+
 /** Plain REST reads of every row of a collection, 1000 a page in key order: the reference for verify. */
 async function restReadRate(instance: DirectusInstance, collection: string): Promise<number> {
 	const startedAt = performance.now();
@@ -195,10 +224,12 @@ async function measureAt(items: number, withBaselines: boolean) {
 		figures['sourcePeakMemoryBytes'] = pair.source.peakMemoryBytes();
 		figures['sourceMemoryAtStartBytes'] = memoryAtStart;
 		if (!withBaselines) return figures;
+		Object.assign(figures, await measureWritePaths(pair, items, options));
+		if (ONLY === 'receiver') return figures;
 
 		console.log('[bench] first copy again, restoring date_created (preserveAuthorship)…');
 		await pair.destination.api('DELETE', '/items/bench_items', { query: { limit: -1 } });
-		const restoring = await timedFlow(pair.source, 'migration-migrate-tables', { ...options, preserveAuthorship: true });
+		const restoring = await timedFlow(pair.source, 'migration-migrate-tables', { ...options, preserveAuthorship: true, writePath: 'rest' });
 		figures['firstCopyWithAuthorshipItemsPerSecond'] = items / restoring.seconds;
 
 		console.log('[bench] re-runs with nothing changed…');
@@ -306,6 +337,16 @@ async function measureLargeFile() {
 	}
 }
 
+if (ONLY === 'receiver') {
+	const at = await measureAt(N, true);
+	const ratio = (rate: number | null | undefined) => (rate ? (rate / at['baselineItemsPerSecond']!).toFixed(2) : '–');
+	console.log(`\n| measure (${N} items, batch ${BATCH}, concurrency ${CONCURRENCY}) | result |\n|---|---|`);
+	console.log(`| plain REST bulk create (baseline) | ${at['baselineItemsPerSecond']!.toFixed(0)} items/s |`);
+	console.log(`| first copy through the receiver (target ≥ 5 × baseline) | ${at['receiverFirstCopyItemsPerSecond']!.toFixed(0)} items/s = ${ratio(at['receiverFirstCopyItemsPerSecond'])} × baseline |`);
+	console.log(`| first copy through REST | ${at['restFirstCopyItemsPerSecond']!.toFixed(0)} items/s = ${ratio(at['restFirstCopyItemsPerSecond'])} × baseline |`);
+	console.log(`| destination audit rows per 10,000 items: REST / receiver | ${at['restAuditRowsPer10k']} / ${at['receiverAuditRowsPer10k']} |`);
+	process.exit(0);
+}
 const largeFile = await measureLargeFile();
 const largeFileRows: [string, string][] = [
 	[`large file (${largeFile.largeFileMB} MB): plain streamed upload (baseline)`, `${largeFile.baselineLargeFileMBPerSecond} MB/s`],
@@ -337,6 +378,12 @@ const results = {
 	baselineItemsPerSecond: round(at['baselineItemsPerSecond'], 0),
 	firstCopyItemsPerSecond: round(at['firstCopyItemsPerSecond'], 0),
 	firstCopyRatioToBaseline: round(at['firstCopyItemsPerSecond']! / at['baselineItemsPerSecond']!),
+	receiverFirstCopyItemsPerSecond: round(at['receiverFirstCopyItemsPerSecond'], 0),
+	receiverFirstCopyRatioToBaseline: round(at['receiverFirstCopyItemsPerSecond']! / at['baselineItemsPerSecond']!),
+	restFirstCopyItemsPerSecond: round(at['restFirstCopyItemsPerSecond'], 0),
+	restFirstCopyRatioToBaseline: round(at['restFirstCopyItemsPerSecond']! / at['baselineItemsPerSecond']!),
+	restAuditRowsPer10k: round(at['restAuditRowsPer10k'], 0),
+	receiverAuditRowsPer10k: round(at['receiverAuditRowsPer10k'], 0),
 	firstCopyWithAuthorshipItemsPerSecond: round(at['firstCopyWithAuthorshipItemsPerSecond'], 0),
 	firstCopyWithAuthorshipRatioToBaseline: round(at['firstCopyWithAuthorshipItemsPerSecond']! / at['baselineItemsPerSecond']!),
 	rerunSeconds: round(at['rerunSeconds']),
@@ -362,6 +409,9 @@ const results = {
 const rows: [string, string][] = [
 	['plain REST bulk create (baseline)', `${results.baselineItemsPerSecond} items/s`],
 	['first copy (migrate-tables in a Flow, defaults)', `${results.firstCopyItemsPerSecond} items/s = ${results.firstCopyRatioToBaseline} × baseline`],
+	['first copy through the receiver (target ≥ 5 × baseline)', `${results.receiverFirstCopyItemsPerSecond} items/s = ${results.receiverFirstCopyRatioToBaseline} × baseline`],
+	['first copy through REST (writePath "rest")', `${results.restFirstCopyItemsPerSecond} items/s = ${results.restFirstCopyRatioToBaseline} × baseline`],
+	['destination audit rows per 10,000 items: REST / receiver', `${results.restAuditRowsPer10k} / ${results.receiverAuditRowsPer10k}`],
 	[
 		'first copy restoring date_created (preserveAuthorship)',
 		`${results.firstCopyWithAuthorshipItemsPerSecond} items/s = ${results.firstCopyWithAuthorshipRatioToBaseline} × baseline`,

@@ -28,6 +28,12 @@ export const ERROR_CODES = [
 	'OUT_OF_SYNC',
 	/** migration-rollback left rows alone because they changed on the destination since the run. */
 	'ROLLBACK_CONFLICT',
+	/** Another run holds the destination's lease (`whenBusy: fail`, or `wait` past `waitSeconds`); nothing was written. */
+	'ALREADY_RUNNING',
+	/** This run's lease expired (renewals failed) and another run took it over. */
+	'LEASE_LOST',
+	/** The run asked for the receiver (writePath "receiver", includePasswords) and the destination has none, or an incompatible one. */
+	'RECEIVER_REQUIRED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -78,12 +78,17 @@ describe('who may start a migration', () => {
 });
 
 describe('fields that are not copied', () => {
-	it('names the hash field and the conceal field of a collection in the report, with their reasons', async () => {
-		const run = await migrate({ collections: ['notes'] });
+	it('names the hash field and the conceal field of a collection in the report, with their reasons (over REST; the receiver copies the hash)', async () => {
+		const run = await migrate({ collections: ['notes'], writePath: 'rest' });
 		expect(run.resolved, brief(run)).toBe(true);
 		const notCopied = run.last.warnings.filter((warning: { code: string }) => warning.code === 'FIELD_NOT_COPIED');
 		expect(notCopied).toEqual([
 			expect.objectContaining({ collection: 'notes', field: 'pin', reason: 'hash' }),
+			expect.objectContaining({ collection: 'notes', field: 'api_key', reason: 'conceal' }),
+		]);
+		const viaReceiver = await migrate({ collections: ['notes'] });
+		expect(viaReceiver.resolved, brief(viaReceiver)).toBe(true);
+		expect(viaReceiver.last.warnings.filter((warning: { code: string }) => warning.code === 'FIELD_NOT_COPIED')).toEqual([
 			expect.objectContaining({ collection: 'notes', field: 'api_key', reason: 'conceal' }),
 		]);
 	});

@@ -159,6 +159,8 @@ export interface InstanceOptions {
 	vendor?: Vendor;
 	/** Extra arguments for Node before Directus's CLI (e.g. `--inspect=127.0.0.1:9230` for the bench's heap probe). */
 	nodeArgs?: string[];
+	/** Another replica of `replicaOf`: the same database (never dropped by this one), the same admin. */
+	replicaOf?: DirectusInstance;
 }
 
 export class DirectusInstance {
@@ -173,6 +175,7 @@ export class DirectusInstance {
 	readonly database: string;
 	private readonly env: Record<string, string>;
 	private readonly nodeArgs: string[];
+	private readonly ownsDatabase: boolean;
 	private child: ChildProcess | null = null;
 
 	private constructor(fields: {
@@ -185,8 +188,10 @@ export class DirectusInstance {
 		vendor: Vendor;
 		database: string;
 		nodeArgs?: string[];
+		ownsDatabase?: boolean;
 	}) {
 		this.nodeArgs = fields.nodeArgs ?? [];
+		this.ownsDatabase = fields.ownsDatabase ?? true;
 		this.vendor = fields.vendor;
 		this.database = fields.database;
 		this.name = fields.name;
@@ -196,6 +201,11 @@ export class DirectusInstance {
 		this.dir = fields.dir;
 		this.env = fields.env;
 		this.logFile = join(fields.dir, 'server.log');
+	}
+
+	/** The DB_* variables this server runs with (for a replica on the same database). */
+	databaseEnv(): Record<string, string> {
+		return Object.fromEntries(Object.entries(this.env).filter(([name]) => name.startsWith('DB_')));
 	}
 
 	get token(): string {
@@ -224,7 +234,9 @@ export class DirectusInstance {
 		mkdirSync(join(dir, 'uploads'), { recursive: true });
 		// Directus looks for package extensions in the package.json of its working folder.
 		writeFileSync(join(dir, 'package.json'), '{ "name": "directus-test-instance", "private": true }\n');
-		const database = await instanceDatabase(options.name, vendor, dir);
+		const database = options.replicaOf
+			? { env: options.replicaOf.databaseEnv(), database: options.replicaOf.database, credentials: options.replicaOf.credentials }
+			: await instanceDatabase(options.name, vendor, dir);
 		const port = options.port ?? (await freePort());
 		const url = `http://127.0.0.1:${port}`;
 		const env: Record<string, string> = {
@@ -259,6 +271,7 @@ export class DirectusInstance {
 			vendor,
 			database: database.database,
 			nodeArgs: options.nodeArgs,
+			ownsDatabase: !options.replicaOf,
 		});
 		await instance.startProcess();
 		return instance;
@@ -309,7 +322,7 @@ export class DirectusInstance {
 	/** Stops the server and removes its PostgreSQL database (a SQLite file goes with the work folder). */
 	async dispose(): Promise<void> {
 		await this.stop();
-		if (this.vendor === 'postgres') dropDatabase(this.database);
+		if (this.vendor === 'postgres' && this.ownsDatabase) dropDatabase(this.database);
 	}
 
 	/** Stops the server (the whole process group) and waits for it to exit. */
@@ -322,6 +335,16 @@ export class DirectusInstance {
 		const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
 		await exited;
 		clearTimeout(timer);
+	}
+
+	/** Kills the server at once (SIGKILL to its process group), as a crash or an evicted container would: nothing runs to its end. */
+	async crash(): Promise<void> {
+		const child = this.child;
+		this.child = null;
+		if (!child || child.exitCode !== null) return;
+		const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+		killGroup(child, 'SIGKILL');
+		await exited;
 	}
 
 	/** A REST call as the admin; returns `data`, throws with Directus's error text on a non-2xx answer. */

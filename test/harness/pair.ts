@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databaseTemplate, DEFAULT_VENDOR, DirectusInstance, freePort, type Vendor } from './instance.ts';
@@ -34,11 +34,16 @@ export function packedBundle(): string {
 }
 
 /** An EXTENSIONS_PATH holding the bundle unpacked from its npm tarball, as a user installs it. */
-export function stageExtension(workDir: string): string {
-	const extensionsPath = join(workDir, 'extensions');
+export function stageExtension(workDir: string, folder = 'extensions', version?: string): string {
+	const extensionsPath = join(workDir, folder);
 	const target = join(extensionsPath, EXTENSION_FOLDER);
 	mkdirSync(target, { recursive: true });
 	execFileSync('tar', ['-xzf', packedBundle(), '-C', target, '--strip-components=1']);
+	if (version) {
+		// Another release of the bundle, as far as its version says (what the receiver reports).
+		const manifest = join(target, 'package.json');
+		writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), version }, null, 2));
+	}
 	return extensionsPath;
 }
 
@@ -50,7 +55,7 @@ export interface Pair {
 }
 
 /**
- * A source Directus with the bundle loaded and a destination Directus, both fresh copies of their own
+ * A source Directus with the bundle loaded and a destination Directus (with the bundle too, for its receiver, unless told otherwise), both fresh copies of their own
  * bootstrapped databases. The source's environment names the destination (MIGRATION_DESTINATION_URL),
  * holds its token (MIGRATION_DESTINATION_TOKEN) and lets it reach this machine (IMPORT_IP_DENY_LIST), as
  * a user would set them up.
@@ -64,12 +69,19 @@ export async function startPair(
 		destinationVendor?: Vendor;
 		/** Extra Node arguments for the source's server process. */
 		sourceNodeArgs?: string[];
+		/**
+		 * The bundle on the destination too (its receiver), as the README asks: `true` (default), `false`
+		 * (a destination without the bundle: everything goes over REST), or another version of it.
+		 */
+		destinationBundle?: boolean | { version: string };
 	} = {},
 ): Promise<Pair> {
 	const vendor = options.vendor ?? DEFAULT_VENDOR;
 	const destinationVendor = options.destinationVendor ?? vendor;
 	const workDir = mkdtempSync(join(tmpdir(), 'directus-migration-'));
 	const extensionsPath = stageExtension(workDir);
+	const bundle = options.destinationBundle ?? true;
+	const destinationExtensions = bundle === false ? undefined : stageExtension(workDir, 'destination-extensions', bundle === true ? undefined : bundle.version);
 	const destinationPort = await freePort();
 	const { credentials } = await databaseTemplate('destination', destinationVendor);
 	const starting = await Promise.allSettled([
@@ -88,7 +100,14 @@ export async function startPair(
 			},
 			nodeArgs: options.sourceNodeArgs,
 		}),
-		DirectusInstance.start({ name: 'destination', workDir, port: destinationPort, vendor: destinationVendor, env: options.destinationEnv }),
+		DirectusInstance.start({
+			name: 'destination',
+			workDir,
+			port: destinationPort,
+			vendor: destinationVendor,
+			extensionsPath: destinationExtensions,
+			env: options.destinationEnv,
+		}),
 	]);
 	const [source, destination] = starting.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
 	if (!source || !destination) {

@@ -1,7 +1,7 @@
 import type { SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import { MigrationError } from '../errors.js';
-import { modelCollection } from '../plan/collection-model.js';
+import { modelCollection, withStoredHashes } from '../plan/collection-model.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import type { Warning } from '../report.js';
 
@@ -33,10 +33,11 @@ export interface FieldCheck {
 	leftOut: Record<string, Record<string, NotCopiedReason>>;
 }
 
-export function checkFields(schema: SchemaOverview, plan: MigrationPlan, destination: DestinationFields): FieldCheck {
+export function checkFields(schema: SchemaOverview, plan: MigrationPlan, destination: DestinationFields, options: { storedHashes?: boolean } = {}): FieldCheck {
 	const check: FieldCheck = { missingCollections: [], leftOut: {} };
 	for (const { collection } of plan.collections) {
-		const model = modelCollection(schema, collection);
+		const plain = modelCollection(schema, collection);
+		const model = options.storedHashes ? withStoredHashes(plain, schema) : plain;
 		const fields = schema.collections[collection]!.fields;
 		const leftOut: Record<string, NotCopiedReason> = {};
 		for (const field of model.concealed) leftOut[field] = fields[field]!.special.includes('hash') ? 'hash' : 'conceal';

@@ -10,6 +10,8 @@ export interface ContentReport extends OperationReport {
 	files: FileTally | null;
 	failures: { items: ItemFailure[]; files: FileFailure[] };
 	plan: MigrationPlan;
+	/** How the items travelled: through the destination's receiver, or its REST API. */
+	writePath: 'receiver' | 'rest';
 	/** `updatedAfter: "auto"` runs: rows taken although older than the marker, because the destination lacked their key. */
 	missingPickedUp?: Record<string, number>;
 	/** With `verify: true`: the comparison of the run's scope after its writes. */

@@ -5,9 +5,12 @@ import { assertAdminDestination } from '../destination/preflight.js';
 import { MigrationError, toMigrationError } from '../errors.js';
 import { countReferencedFiles, referencedFileIds } from '../files/referenced.js';
 import { FileTransfer } from '../files/transfer.js';
+import { DestinationLease, underLease, type LeaseOptions, type SkippedRun } from '../lease/lease.js';
 import { SourceItems } from '../items/source-reader.js';
 import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings } from '../items/upsert.js';
 import type { MigrationContext } from '../operation.js';
+import { chooseWritePath, detectReceiver, type WritePathOptions } from '../write/write-path.js';
+import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 import { Rejection } from '../operation.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import { planMigration, type Selection } from '../plan/select.js';
@@ -42,10 +45,24 @@ export class ContentMigration {
 	private source!: SourceItems;
 	/** The step in hand, for live progress. */
 	phase: RunPhase = 'plan';
+	/** How a writing run takes the destination's lease; the lease while it is held. */
+	readonly leaseOptions: LeaseOptions;
+	private lease: DestinationLease | null = null;
 
-	constructor(operation: string, context: MigrationContext, client: DestinationClient, dryRun: boolean) {
+	private readonly writePathOptions: WritePathOptions;
+
+	constructor(
+		operation: string,
+		context: MigrationContext,
+		client: DestinationClient,
+		dryRun: boolean,
+		writePath: WritePathOptions,
+		leaseOptions: LeaseOptions = DEFAULT_LEASE,
+	) {
 		this.context = context;
 		this.client = client;
+		this.writePathOptions = writePath;
+		this.leaseOptions = leaseOptions;
 		this.report = {
 			operation,
 			ok: true,
@@ -58,11 +75,16 @@ export class ContentMigration {
 			warnings: [],
 			requests: client.stats,
 			plan: null as unknown as MigrationPlan,
+			writePath: 'rest',
 		};
 	}
 
 	async open(): Promise<this> {
 		await assertAdminDestination(this.client);
+		const choice = chooseWritePath(this.writePathOptions, await detectReceiver(this.client));
+		this.client.writePath = choice.path;
+		this.report.writePath = choice.path.kind;
+		this.report.warnings.push(...choice.warnings);
 		this.schema = await this.context.getSchema({ database: this.context.database });
 		this.source = new SourceItems(this.context, this.schema);
 		return this;
@@ -80,6 +102,12 @@ export class ContentMigration {
 		this.report.plan = plan;
 		for (const planned of plan.collections) this.context.logger.info(`[migration] plan: ${planned.collection}: ${planned.items} items`);
 		return plan;
+	}
+
+	/** The steps that follow run under `lease`: the report says when it was held, the marker moves only while it is. */
+	hold(lease: DestinationLease): void {
+		this.lease = lease;
+		this.report.lease = lease.report;
 	}
 
 	/** The open run's two sides, for a step defined elsewhere (verify after the writes). */
@@ -139,7 +167,7 @@ export class ContentMigration {
 	 */
 	async checkDestinationSchema(force: boolean): Promise<FieldCheck> {
 		this.phase = 'schema';
-		const check = checkFields(this.schema, this.report.plan, await readDestinationFields(this.client));
+		const check = checkFields(this.schema, this.report.plan, await readDestinationFields(this.client), { storedHashes: this.client.writePath.kind === 'receiver' });
 		if (isSchemaMismatch(check) && !force) throw schemaMismatch(check);
 		this.report.warnings.push(...notCopiedWarnings(check));
 		return check;
@@ -170,11 +198,34 @@ export class ContentMigration {
 				await upserter.deleteMissing([...plan.collections].reverse().filter((planned) => !planned.related), settings.maxDeleteShare);
 			}
 		} finally {
+			await this.finishReceiver(upserter);
 			this.report.failures.items.push(...upserter.failures);
 			this.report.warnings.push(...nulledLinkWarnings(upserter.guard.nulled));
 			if (source instanceof CatchUpSource) this.report.missingPickedUp = source.pickedUp;
 		}
 		if (plan.marker) await this.advanceMarker(plan, upserter, check);
+	}
+
+	/**
+	 * Through the receiver, batches leave the destination's data cache alone: it is purged once here,
+	 * at the end of the run's writes. A purge that fails is a warning (the data is written).
+	 */
+	private async finishReceiver(upserter: ItemUpserter): Promise<void> {
+		if (this.report.dryRun || this.client.writePath.kind !== 'receiver') return;
+		const collections = Object.keys(upserter.tallies);
+		const rows = Object.values(upserter.tallies).reduce((sum, tally) => sum + tally.created + tally.updated, 0);
+		try {
+			await this.client.send({
+				method: 'POST',
+				path: `/${RECEIVER_ID}/finish`,
+				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+				body: () => JSON.stringify({ collections, rows }),
+				lostAnswer: 'repeat',
+			});
+		} catch (error) {
+			const message = toMigrationError(error, 'DESTINATION_ERROR').message;
+			this.report.warnings.push({ code: 'CACHE_NOT_PURGED', message: `The destination's data cache could not be purged after the writes: ${message}` });
+		}
 	}
 
 	/**
@@ -218,7 +269,9 @@ export class ContentMigration {
 				});
 			}
 		}
-		if (!this.report.dryRun) await new SyncMarker(this.client, sourceIdOf(this.context.env)).advance(complete, plan.createdAt);
+		if (this.report.dryRun) return;
+		await this.lease?.confirm();
+		await new SyncMarker(this.client, sourceIdOf(this.context.env)).advance(complete, plan.createdAt);
 	}
 
 	/** Where the run stands, read by the run recorder for live progress (from the report's live tallies). */
@@ -267,7 +320,7 @@ export class ContentMigration {
  */
 export async function contentMigration(
 	operation: string,
-	options: DestinationOptions & { concurrency?: number; dryRun: boolean },
+	options: DestinationOptions & { concurrency?: number; dryRun: boolean } & Partial<LeaseOptions> & Partial<WritePathOptions>,
 	context: MigrationContext,
 	secrets: string[],
 	run?: RunRecorder,
@@ -275,7 +328,9 @@ export async function contentMigration(
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
-	const migration = new ContentMigration(operation, context, client, options.dryRun);
+	const lease = { ...DEFAULT_LEASE, ...definedOnly({ whenBusy: options.whenBusy, waitSeconds: options.waitSeconds, leaseSeconds: options.leaseSeconds }) };
+	const writePath = { writePath: options.writePath ?? 'auto', trackActivity: options.trackActivity ?? false, emitEvents: options.emitEvents ?? false };
+	const migration = new ContentMigration(operation, context, client, options.dryRun, writePath, lease);
 	// A writing run leaves a record with live progress, and keeps what it changes for migration-rollback.
 	if (run && !options.dryRun) {
 		client.journal = await run.begin({ host: client.host, journal: true });
@@ -284,11 +339,30 @@ export async function contentMigration(
 	return migration;
 }
 
-/** Runs `steps` on a migration and returns its report (or rejects with it). */
-export async function runContentSteps(migration: ContentMigration, steps: () => Promise<void>): Promise<ContentReport> {
+const DEFAULT_LEASE: LeaseOptions = { whenBusy: 'wait', waitSeconds: 600, leaseSeconds: 120 };
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+	return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+/**
+ * Runs `steps` on a migration and returns its report (or rejects with it). A run that writes runs its
+ * steps under the destination's lease, from the plan (the marker it reads) to the marker it moves.
+ */
+export async function runContentSteps(migration: ContentMigration, steps: () => Promise<void>): Promise<ContentReport | SkippedRun> {
 	try {
 		await migration.open();
-		await steps();
+		if (migration.report.dryRun) {
+			await steps();
+		} else {
+			const { client, context } = migration.sides;
+			const holder = { operation: migration.report.operation, source: sourceIdOf(context.env) };
+			const skipped = await underLease(client, migration.leaseOptions, holder, context.logger, async (lease) => {
+				migration.hold(lease);
+				await steps();
+			});
+			if (skipped) return skipped;
+		}
 	} catch (error) {
 		if (error instanceof Rejection) throw error;
 		return migration.finish(error);

@@ -6,6 +6,7 @@ import type { WriteJournal } from '../runs/journal.js';
 import { failureFromNetwork, failureFromRedirect, failureFromResponse } from './failures.js';
 import { guardedLookup, type NetworkPolicy } from './network-policy.js';
 import { DEFAULT_RETRY_POLICY, sleep, withRetries, type LostAnswer, type RetryPolicy } from './retry.js';
+import { REST_PATH, type WritePath } from '../write/write-path.js';
 
 export interface RequestStats {
 	requests: number;
@@ -148,6 +149,8 @@ export class DestinationClient {
 	clockOffsetMs: number | undefined;
 	/** A writing run's record of what it changes (for migration-rollback); DestinationItems reports its writes to it. */
 	journal: WriteJournal | null = null;
+	/** How item writes travel (see WritePath): set once per run, after the receiver was looked for. */
+	writePath: WritePath = REST_PATH;
 	private readonly sdk;
 	private readonly budget: RequestBudget;
 	private readonly retryPolicy: RetryPolicy;
@@ -218,22 +221,29 @@ export class DestinationClient {
 	 * Runs one SDK command (a fresh request body is built for every attempt). `lostAnswer` says what
 	 * to do when the request was sent and its answer lost (see LostAnswer): reads repeat, writes say.
 	 * Each attempt takes a slot of the destination's budget; waiting between attempts and recovering
-	 * (which makes requests of its own) hold none.
+	 * (which makes requests of its own) hold none. `budget: 'none'` is for the lease's few small
+	 * requests: a renewal queued behind a run's batches (or behind other runs' polls) would let the
+	 * lease expire under a live run.
 	 */
-	request<T>(command: RestCommand<T, any>, lostAnswer: LostAnswer = 'repeat'): Promise<T> {
+	request<T>(command: RestCommand<T, any>, lostAnswer: LostAnswer = 'repeat', budget: 'shared' | 'none' = 'shared'): Promise<T> {
+		const send = async () => {
+			this.stats.requests++;
+			try {
+				return (await this.sdk.request(command)) as T;
+			} catch (error) {
+				// A silence while the SDK read the answer's body surfaces here, not in the fetch.
+				if ((error as { name?: string })?.name === 'TimeoutError') throw failureFromNetwork(error, 'reading an answer');
+				throw error;
+			}
+		};
 		return withRetries(
 			() =>
-				this.budget.limit(async () => {
-					await this.budget.pacer.wait();
-					this.stats.requests++;
-					try {
-						return (await this.sdk.request(command)) as T;
-					} catch (error) {
-						// A silence while the SDK read the answer's body surfaces here, not in the fetch.
-						if ((error as { name?: string })?.name === 'TimeoutError') throw failureFromNetwork(error, 'reading an answer');
-						throw error;
-					}
-				}),
+				budget === 'none'
+					? send()
+					: this.budget.limit(async () => {
+							await this.budget.pacer.wait();
+							return send();
+						}),
 			this.retryPolicy,
 			() => this.stats.retries++,
 			lostAnswer,
@@ -254,6 +264,8 @@ export class DestinationClient {
 		 * (known ids, the same values) or give a `recover` that reads before retrying.
 		 */
 		lostAnswer?: LostAnswer;
+		/** `none`: outside the destination's concurrency limit and pacer (the lease's requests only). */
+		budget?: 'shared' | 'none';
 		/** Called with the headers of a successful answer (TUS says what it did in headers: Location, Upload-Offset). */
 		onHeaders?: (headers: Headers) => void;
 	}): Promise<T> {
@@ -271,6 +283,6 @@ export class DestinationClient {
 			};
 		}) as RestCommand<T, any>;
 		const isRead = options.method === 'GET' || options.method === 'HEAD' || options.method === 'SEARCH';
-		return this.request(command, options.lostAnswer ?? (isRead ? 'repeat' : 'fail'));
+		return this.request(command, options.lostAnswer ?? (isRead ? 'repeat' : 'fail'), options.budget);
 	}
 }

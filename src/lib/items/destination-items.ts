@@ -2,7 +2,10 @@ import type { Filter } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import { isRowRefusal } from '../destination/failures.js';
 import { MigrationError } from '../errors.js';
+import type { LostAnswer } from '../destination/retry.js';
+import type { ChunkChecksums } from '../verify/chunk.js';
 import type { Row } from './diff-rows.js';
+import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 
 /** Directus refuses JSON bodies over MAX_PAYLOAD_SIZE (1 MB by default): batches are split below it. */
 const MAX_BODY_BYTES = 900_000;
@@ -74,6 +77,7 @@ export class DestinationItems {
 			wanted.map((row) => row[this.primaryKey]),
 			fields,
 		);
+		await this.readStoredHashes(existing, fields.filter((name) => types[name] === 'hash'));
 		for (const field of fields.filter((name) => types[name] === 'bigInteger')) {
 			const uncertain = wanted.filter((row) => {
 				const read = existing.get(String(row[this.primaryKey]))?.[field];
@@ -97,6 +101,41 @@ export class DestinationItems {
 			}
 		}
 		return existing;
+	}
+
+	/**
+	 * Hashed fields read over REST give a mask: through the receiver, their stored hashes replace it
+	 * (only a run through the receiver copies hashes, so only it compares them).
+	 */
+	private async readStoredHashes(existing: Map<string, Row>, fields: string[]): Promise<void> {
+		if (fields.length === 0 || existing.size === 0 || this.client.writePath.kind !== 'receiver') return;
+		const keys = [...existing.values()].map((row) => row[this.primaryKey]);
+		for (let start = 0; start < keys.length; start += 1000) {
+			const chunk = keys.slice(start, start + 1000);
+			const stored = await this.client.send<Row[] | null>({
+				method: 'POST',
+				path: `/${RECEIVER_ID}/hashes/${encodeURIComponent(this.collection)}`,
+				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+				body: () => JSON.stringify({ keys: chunk, fields }),
+				lostAnswer: 'repeat',
+			});
+			for (const row of stored ?? []) {
+				const current = existing.get(String(row[this.primaryKey]));
+				if (current) for (const field of fields) current[field] = row[field] ?? null;
+			}
+		}
+	}
+
+	/** A chunk's checksums computed by the destination's receiver (see ChunkChecksums). */
+	async checksums(keys: unknown[], fields: string[], types: Record<string, string>, checksum: string): Promise<ChunkChecksums> {
+		const answer = await this.client.send<ChunkChecksums>({
+			method: 'POST',
+			path: `/${RECEIVER_ID}/checksums/${encodeURIComponent(this.collection)}`,
+			headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+			body: () => JSON.stringify({ keys, fields, types: Object.fromEntries(fields.map((field) => [field, types[field] ?? 'unknown'])), checksum }),
+			lostAnswer: 'repeat',
+		});
+		return answer;
 	}
 
 	/** How many destination rows match `filter` (all rows when null). */
@@ -196,47 +235,43 @@ export class DestinationItems {
 	 * batch is one transaction, so all present means it was written, none means it was not.
 	 */
 	create(rows: Row[]): Promise<RowFailure[]> {
-		const post = (part: Row[]) =>
-			this.client.send({
-				method: 'POST',
-				path: this.path,
-				params: { fields: this.primaryKey },
-				body: () => JSON.stringify(part),
-				lostAnswer: { recover: () => this.allPresent(part) },
-			});
-		return this.journaled('create', rows, () =>
-			this.writeInParts(rows, async (part) => {
-				try {
-					await post(part);
-				} catch (error) {
-					if (!isRowRefusal(error)) throw error;
-					const existing = await this.readByKeys(part.map((row) => row[this.primaryKey]), []);
-					if (existing.size === 0) throw error;
-					const missing = part.filter((row) => !existing.has(String(row[this.primaryKey])));
-					if (missing.length > 0) await post(missing);
-				}
-			}),
-		);
+		const post = (part: Row[]) => this.sendWrite('create', part, { recover: () => this.allPresent(part) });
+		return this.writeInParts(rows, async (part) => {
+			try {
+				await post(part);
+			} catch (error) {
+				if (!isRowRefusal(error)) throw error;
+				const existing = await this.readByKeys(part.map((row) => row[this.primaryKey]), []);
+				if (existing.size === 0) throw error;
+				const missing = part.filter((row) => !existing.has(String(row[this.primaryKey])));
+				if (missing.length > 0) await post(missing);
+			}
+		});
 	}
 
 	/**
-	 * Runs a write and reports it to the run's journal (`client.journal`, for migration-rollback): the
-	 * rows as they were before (read just before an update or a delete: only the fields written, or the
-	 * stored fields of a row to delete) and the rows the destination took. Without a journal, just writes.
+	 * One batch write, through the run's transport: the REST API (POST or PATCH of the collection), or
+	 * the destination's receiver (one transaction, values as sent, no per-row audit). System collections
+	 * always take the REST API. Either way a refused batch wrote nothing, which the bisection relies on.
 	 */
-	private async journaled(kind: 'create' | 'update' | 'delete', rows: Row[], write: () => Promise<RowFailure[]>): Promise<RowFailure[]> {
-		const journal = this.client.journal;
-		if (!journal || rows.length === 0) return write();
-		const keys = rows.map((row) => row[this.primaryKey]);
-		const fields = kind === 'delete' ? journal.rowFields(this.collection) : [...new Set(rows.flatMap((row) => Object.keys(row)))];
-		const before = kind === 'create' ? new Map<string, Row>() : await this.readByKeys(keys, fields);
-		const failures = await write();
-		const refused = new Set(failures.map((failure) => String(failure.key)));
-		const taken = rows.filter((row) => !refused.has(String(row[this.primaryKey])));
-		if (kind === 'create') await journal.created(this.collection, this.primaryKey, taken);
-		if (kind === 'update') await journal.updated(this.collection, this.primaryKey, before, taken.filter((row) => before.has(String(row[this.primaryKey]))));
-		if (kind === 'delete') await journal.deleted(this.collection, this.primaryKey, taken.flatMap((row): Row[] => { const found = before.get(String(row[this.primaryKey])); return found ? [found] : []; }));
-		return failures;
+	private sendWrite(action: 'create' | 'update', part: Row[], lostAnswer: LostAnswer): Promise<unknown> {
+		const path = this.client.writePath;
+		if (path.kind === 'receiver' && !this.collection.startsWith('directus_')) {
+			return this.client.send({
+				method: 'POST',
+				path: `/${RECEIVER_ID}/items/${encodeURIComponent(this.collection)}`,
+				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+				body: () => JSON.stringify({ action, rows: part, trackActivity: path.trackActivity, emitEvents: path.emitEvents }),
+				lostAnswer,
+			});
+		}
+		return this.client.send({
+			method: action === 'create' ? 'POST' : 'PATCH',
+			path: this.path,
+			params: { fields: this.primaryKey },
+			body: () => JSON.stringify(part),
+			lostAnswer,
+		});
 	}
 
 	private async allPresent(part: Row[]): Promise<'applied' | 'not-applied'> {
@@ -247,18 +282,8 @@ export class DestinationItems {
 
 	/** Updates rows (each carries its key and only the fields to change); returns refused rows. */
 	update(rows: Row[]): Promise<RowFailure[]> {
-		return this.journaled('update', rows, () =>
-			this.writeInParts(rows, (part) =>
-				this.client.send({
-					method: 'PATCH',
-					path: this.path,
-					params: { fields: this.primaryKey },
-					body: () => JSON.stringify(part),
-					// The same values on the same keys: writing them twice leaves what writing them once does.
-					lostAnswer: 'repeat',
-				}),
-			),
-		);
+		// The same values on the same keys: writing them twice leaves what writing them once does.
+		return this.writeInParts(rows, (part) => this.sendWrite('update', part, 'repeat'));
 	}
 
 	/**
@@ -266,11 +291,7 @@ export class DestinationItems {
 	 * by a foreign key), each with its reason. A refused batch is halved like a refused create, so the
 	 * other rows are still deleted. Deleting a key twice leaves what deleting it once does.
 	 */
-	delete(keys: unknown[]): Promise<RowFailure[]> {
-		return this.journaled('delete', keys.map((key) => ({ [this.primaryKey]: key })), () => this.deleteRows(keys));
-	}
-
-	private async deleteRows(keys: unknown[]): Promise<RowFailure[]> {
+	async delete(keys: unknown[]): Promise<RowFailure[]> {
 		const failures: RowFailure[] = [];
 		const send = (part: Row[]) =>
 			this.client.send({

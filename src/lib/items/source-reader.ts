@@ -55,8 +55,10 @@ export class SourceItems {
 		expected?: number,
 	): AsyncGenerator<Row[]> {
 		const wide = this.isSqlite() ? fields.filter((field) => model.types[field] === 'bigInteger' && field !== model.primaryKey) : [];
+		const hashes = fields.filter((field) => this.schema.collections[model.collection]?.fields[field]?.special.includes('hash'));
 		for await (const rows of this.pages(model, filter, fields, batchSize, expected)) {
 			if (wide.length > 0) await this.readExactIntegers(model, wide, rows);
+			if (hashes.length > 0) await this.readStoredHashes(model, hashes, rows);
 			yield rows;
 		}
 	}
@@ -81,6 +83,26 @@ export class SourceItems {
 			const row = byKey.get(String(stored[key]));
 			if (!row) continue;
 			for (const field of fields) if (field in row && stored[field] !== null) row[field] = stored[field];
+		}
+	}
+
+	/**
+	 * Puts the stored hashes of hashed fields in place of the mask Directus reads (only runs through the
+	 * receiver ask for them: it writes them as they are, so they verify on the destination).
+	 */
+	private async readStoredHashes(model: CollectionModel, fields: string[], rows: Row[]): Promise<void> {
+		const key = model.primaryKey;
+		const byKey = new Map(rows.map((row) => [String(row[key]), row]));
+		const knex = this.context.database;
+		const stored = (await this.read(() =>
+			knex
+				.select(key, ...fields)
+				.from(model.collection)
+				.whereIn(key, rows.map((row) => row[key] as string)),
+		)) as Row[];
+		for (const hashed of stored) {
+			const row = byKey.get(String(hashed[key]));
+			if (row) for (const field of fields) row[field] = hashed[field] ?? null;
 		}
 	}
 

@@ -1,6 +1,6 @@
 import type { SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
-import { modelCollection, type CollectionModel } from '../plan/collection-model.js';
+import { modelCollection, withStoredHashes, type CollectionModel } from '../plan/collection-model.js';
 import type { MigrationPlan, PlannedCollection } from '../plan/plan.js';
 import { boundedPush, MAX_LISTED } from '../report.js';
 import { comparedFields } from './compared-fields.js';
@@ -114,6 +114,7 @@ export class ItemUpserter {
 		let model = this.models.get(collection);
 		if (!model) {
 			model = modelCollection(this.schema, collection);
+			if (this.client.writePath.kind === 'receiver') model = withStoredHashes(model, this.schema);
 			this.models.set(collection, model);
 		}
 		return model;
@@ -125,8 +126,10 @@ export class ItemUpserter {
 		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
 		const { stamps } = model;
 		// The links of a cycle wait for the second pass.
-		const compared = comparedFields(model, { compareAuthorship: this.settings.preserveAuthorship }).compared.filter((field) => !deferred.includes(field));
-		const restored = this.settings.preserveAuthorship ? [...stamps.dateCreated, ...stamps.userCreated] : [];
+		// Through the receiver every value lands as sent, stamps included: nothing to restore afterwards.
+		const exactStamps = this.client.writePath.kind === 'receiver';
+		const compared = comparedFields(model, { compareAuthorship: this.settings.preserveAuthorship, exactStamps }).compared.filter((field) => !deferred.includes(field));
+		const restored = this.settings.preserveAuthorship && !exactStamps ? [...stamps.dateCreated, ...stamps.userCreated] : [];
 		let done = 0;
 
 		await this.forEachBatch(model, planned, model.fields, async (rows) => {

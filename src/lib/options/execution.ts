@@ -1,10 +1,12 @@
 import { flowBoolean, flowInteger, flowNumber, flowText } from './flow-values.js';
+import { writePathShape } from '../write/write-path.js';
 
 /** How the content operations run: batch size, parallel batches, dry run. */
 export const executionShape = {
 	batchSize: flowInteger({ min: 1, max: 1000, fallback: 100 }),
 	concurrency: flowInteger({ min: 1, max: 8, fallback: 2 }),
 	dryRun: flowBoolean(false),
+	...writePathShape,
 };
 
 /** Where an operation finds its plan: a step key, plan JSON, or (empty) the previous step. */

@@ -251,6 +251,7 @@ export function upsertFields(): PanelField[] {
 			},
 		},
 		booleanField('preserveAuthorship', 'Preserve authorship', false, 'Set date_created and user_created of created items back to the source values. Costs a second write of each created item (the first copy runs about 2.5× slower) and date_updated then shows the migration.'),
+		...writePathFields(),
 		booleanField('force', 'Force', false, 'When the destination lacks collections or fields of the plan, migrate what both sides have instead of stopping with SCHEMA_MISMATCH. The report names every field left out (FIELD_NOT_COPIED).'),
 	];
 }
@@ -276,6 +277,54 @@ export function planField(): PanelField {
 			note: 'Key of the "Migration: extract" step whose plan to use. Empty: the previous step.',
 		},
 	};
+}
+
+/** The writing operations' lease on the destination: what a run does when another one holds it. */
+export function leaseFields(): PanelField[] {
+	return [
+		{
+			field: 'whenBusy',
+			name: 'When another run holds the destination',
+			type: 'string',
+			schema: { default_value: 'wait' },
+			meta: {
+				width: 'half',
+				interface: 'select-dropdown',
+				options: {
+					choices: [
+						{ text: 'Wait for it (up to the wait time)', value: 'wait' },
+						{ text: 'Skip this run (resolve skipped)', value: 'skip' },
+						{ text: 'Fail at once (ALREADY_RUNNING)', value: 'fail' },
+					],
+				},
+				note: 'Every writing run holds a lease on the destination. Schedules: skip (the next tick catches up). Publish events and manual runs: wait.',
+			},
+		},
+		{
+			field: 'waitSeconds',
+			name: 'Wait time (s)',
+			type: 'integer',
+			schema: { default_value: 600 },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 0, max: 86400 },
+				note: 'With Wait: how long to queue before failing with ALREADY_RUNNING.',
+			},
+		},
+		{
+			field: 'leaseSeconds',
+			name: 'Lease expiry (s)',
+			type: 'integer',
+			schema: { default_value: 120 },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 3, max: 3600 },
+				note: 'A running migration renews its lease every third of this time; a lease left by a stopped Directus is taken over this long after its last renewal.',
+			},
+		},
+	];
 }
 
 /** Every operation's last field: whether a run started without authentication may go ahead. */
@@ -326,4 +375,30 @@ export function artifactsField(): PanelField {
 		'When the run ends, save its counts per collection, the files it created on the destination and the schema it applied as files of the "Migrations" folder (storage MIGRATION_STORAGE_LOCATION). Never from a dry run.',
 		'full',
 	);
+}
+
+/** How items travel: through the destination's receiver (this bundle installed there too) or its REST API. */
+export function writePathFields(): PanelField[] {
+	return [
+		{
+			field: 'writePath',
+			name: 'Write path',
+			type: 'string',
+			schema: { default_value: 'auto' },
+			meta: {
+				width: 'half',
+				interface: 'select-dropdown',
+				options: {
+					choices: [
+						{ text: 'Auto (receiver when installed)', value: 'auto' },
+						{ text: 'Receiver only', value: 'receiver' },
+						{ text: 'REST API only', value: 'rest' },
+					],
+				},
+				note: 'The receiver (this extension installed on the destination too) writes exact timestamps and no per-item activity, in one transaction per batch. Auto uses it when present.',
+			},
+		},
+		booleanField('trackActivity', 'Track activity', false, 'Through the receiver: also write an activity and a revision row per item on the destination (the REST API always does).'),
+		booleanField('emitEvents', 'Emit events', false, 'Through the receiver: fire items.create / items.update hooks and Flows on the destination for every item.'),
+	];
 }

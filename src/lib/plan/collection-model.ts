@@ -88,6 +88,17 @@ export function modelCollection(schema: SchemaOverview, collection: string): Col
 	};
 }
 
+/**
+ * The model of a run through the receiver: hashed fields are copied too, as their stored hash (the
+ * source reads it from its table, the receiver writes it as it is), so they are compared as well.
+ */
+export function withStoredHashes(model: CollectionModel, schema: SchemaOverview): CollectionModel {
+	const fields = schema.collections[model.collection]!.fields;
+	const hashed = model.concealed.filter((field) => fields[field]?.special.includes('hash'));
+	if (hashed.length === 0) return model;
+	return { ...model, fields: [...model.fields, ...hashed], concealed: model.concealed.filter((field) => !hashed.includes(field)) };
+}
+
 /** The collections each link may point to (one for an M2O, several for an M2A item field). */
 export function linkTargets(link: Link): string[] {
 	return link.related ? [link.related] : (link.allowed ?? []);

@@ -27,6 +27,29 @@ export function chunkChecksum(rows: Iterable<Row>, primaryKey: string, fields: r
 	return hash.digest('hex');
 }
 
+/** One row's checksum (its compared fields in canonical form): what the drill-down through the receiver compares. */
+export function rowChecksum(row: Row, fields: readonly string[], types: Record<string, string>): string {
+	return createHash('sha256').update(canonicalRow(row, fields, types)).digest('hex').slice(0, 32);
+}
+
+/** What the receiver answers for a chunk: its checksum over the rows it has, and per row when the caller's differs. */
+export interface ChunkChecksums {
+	checksum: string;
+	rows: number;
+	/** key → row checksum; only when the chunk's checksum differed from the caller's. */
+	rowChecksums: Record<string, string> | null;
+}
+
+/**
+ * The destination side of a chunk comparison (run by the receiver): the same canonical checksum as
+ * the source's, and, when it differs from the source's, one checksum per row. Pure.
+ */
+export function checksumsOf(rows: Row[], primaryKey: string, fields: readonly string[], types: Record<string, string>, callerChecksum: string): ChunkChecksums {
+	const checksum = chunkChecksum(rows, primaryKey, fields, types);
+	if (checksum === callerChecksum) return { checksum, rows: rows.length, rowChecksums: null };
+	return { checksum, rows: rows.length, rowChecksums: Object.fromEntries(rows.map((row) => [String(row[primaryKey]), rowChecksum(row, fields, types)])) };
+}
+
 /**
  * Compares one chunk of source rows with the destination rows of the same keys, both in hand: row by
  * row, field by field, with the one comparison of values (a checksum of rows already held would only

@@ -4,10 +4,10 @@ import { DestinationItems, type RowFailure } from '../items/destination-items.js
 import type { Row } from '../items/diff-rows.js';
 import { and, type SourceItems } from '../items/source-reader.js';
 import type { MigrationContext } from '../operation.js';
-import { modelCollection, type CollectionModel } from '../plan/collection-model.js';
+import { modelCollection, type CollectionModel, withStoredHashes } from '../plan/collection-model.js';
 import type { PlannedCollection } from '../plan/plan.js';
 import { boundedPush, MAX_LISTED } from '../report.js';
-import { compareChunk, differingFields, extraKeys, type ChunkDifferences } from './chunk.js';
+import { compareChunk, differingFields, extraKeys, type ChunkDifferences, chunkChecksum, rowChecksum } from './chunk.js';
 import { comparedFields } from '../items/compared-fields.js';
 import { FileComparison, referencedFiles } from './files.js';
 import {
@@ -40,6 +40,8 @@ export interface VerifySettings {
 	includeFiles: boolean;
 	/** date_created / user_created were carried (preserveAuthorship): compare them too. */
 	compareAuthorship: boolean;
+	/** The rows were written through the receiver: every stamp is the source's, all are compared. */
+	exactStamps?: boolean;
 }
 
 export type VerifyOutcome = Pick<VerifyReport, 'inSync' | 'collections' | 'files' | 'repair'>;
@@ -92,7 +94,9 @@ class CollectionVerifier {
 		this.settings = settings;
 		this.files = files;
 		this.repair = repair;
-		this.model = modelCollection(sides.schema, planned.collection);
+		const model = modelCollection(sides.schema, planned.collection);
+		// Through the receiver, hashed fields are compared as stored hashes on both sides.
+		this.model = settings.exactStamps ? withStoredHashes(model, sides.schema) : model;
 		const { compared, notCompared } = comparedFields(this.model, settings);
 		this.compared = compared;
 		this.report = emptyCollectionReport(notCompared);
@@ -112,11 +116,38 @@ class CollectionVerifier {
 
 	private async compareRows(rows: Row[]): Promise<void> {
 		const key = this.model.primaryKey;
-		const existing = await this.items.readToCompare(rows, this.compared, this.model.types);
-		const differences = compareChunk(rows, existing, key, this.compared, this.model.types);
+		const differences = this.viaReceiver ? await this.compareByChecksums(rows) : compareChunk(rows, await this.items.readToCompare(rows, this.compared, this.model.types), key, this.compared, this.model.types);
 		recordChunk(this.report, rows.length, differences);
 		if (this.files) await this.files.compare(referencedFiles(this.model, rows, this.compared));
 		if (this.repair) await this.repairChunk(rows, differences);
+	}
+
+	/** Through the receiver, a user collection's chunks are checksummed on the destination. */
+	private get viaReceiver(): boolean {
+		return this.sides.client.writePath.kind === 'receiver' && !this.model.collection.startsWith('directus_');
+	}
+
+	/**
+	 * The destination computes the chunk's checksum; when it differs from ours, its row checksums show
+	 * which rows are missing or differ, and only those rows are read to name their differing fields.
+	 */
+	private async compareByChecksums(rows: Row[]): Promise<ChunkDifferences> {
+		const { primaryKey: key, types } = this.model;
+		const theirs = await this.items.checksums(
+			rows.map((row) => row[key]),
+			this.compared,
+			types,
+			chunkChecksum(rows, key, this.compared, types),
+		);
+		if (theirs.rowChecksums === null && theirs.rows === rows.length) return { missing: [], differing: [] };
+		const perRow = theirs.rowChecksums ?? {};
+		const missing = rows.filter((row) => perRow[String(row[key])] === undefined).map((row) => row[key]);
+		const suspects = rows.filter((row) => {
+			const their = perRow[String(row[key])];
+			return their !== undefined && their !== rowChecksum(row, this.compared, types);
+		});
+		const differing = suspects.length === 0 ? [] : compareChunk(suspects, await this.items.readToCompare(suspects, this.compared, types), key, this.compared, types).differing;
+		return { missing, differing };
 	}
 
 	/** A singleton's one row; its key may differ between the instances, so it is not compared. */

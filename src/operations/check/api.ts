@@ -8,6 +8,8 @@ import { restrictDiff, summarizeDiff } from '../../lib/schema/diff-summary.js';
 import { resolveCollectionScope } from '../../lib/schema/scope.js';
 import { takeSourceSnapshot } from '../../lib/schema/source-snapshot.js';
 import { checkOptions } from './options.js';
+import { chooseWritePath, detectReceiver } from '../../lib/write/write-path.js';
+import type { Warning } from '../../lib/report.js';
 
 export default defineMigrationOperation('migration-check', checkOptions, async (options, context, { secrets }) => {
 	const startedAt = Date.now();
@@ -32,6 +34,15 @@ export default defineMigrationOperation('migration-check', checkOptions, async (
 		reasons.push({ code, message });
 	}
 
+	// The receiver (this bundle on the destination too): which version, and whether runs will use it.
+	let receiver: { version: string } | null = null;
+	const warnings: Warning[] = [];
+	if (reasons.length === 0) {
+		const found = await detectReceiver(client);
+		receiver = found ? { version: found.version } : null;
+		warnings.push(...chooseWritePath({ writePath: 'auto', trackActivity: false, emitEvents: false }, found).warnings);
+	}
+
 	const mismatches = reasons.length === 0 ? compareInstances(source, destinationInfo) : [];
 	reasons.push(...mismatches);
 	const blocking = reasons.filter((reason) => !(options.force && mismatches.includes(reason)));
@@ -54,8 +65,9 @@ export default defineMigrationOperation('migration-check', checkOptions, async (
 		compatible: blocking.length === 0,
 		forced: options.force && mismatches.length > 0,
 		source,
-		destination: { host: destination.host, ...destinationInfo },
+		destination: { host: destination.host, ...destinationInfo, receiver },
 		reasons,
+		warnings,
 		schemaInSync,
 		schemaDiff,
 		durationMs: Date.now() - startedAt,

@@ -7,7 +7,7 @@ import {
 	listText,
 	selectionFields,
 	upsertFields,
-	triggerFields, notifyField, artifactsField,
+	triggerFields, leaseFields, notifyField, artifactsField,
 	verifyField,
 	yesNo,
 } from '../../lib/panel/fields.js';
@@ -30,6 +30,7 @@ export default defineOperationApp({
 		...upsertFields(),
 		notifyField(),
 		artifactsField(),
+		...leaseFields(),
 		...triggerFields(),
 		verifyField(),
 	],

@@ -3,6 +3,7 @@ import { flowBoolean } from '../../lib/options/flow-values.js';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
 import { runShape } from '../../lib/options/run.js';
+import { leaseShape } from '../../lib/options/lease.js';
 import { executionShape, fileTransferShape, upsertShape } from '../../lib/options/execution.js';
 import { selectionShape } from '../../lib/options/selection.js';
 
@@ -10,6 +11,7 @@ export const migrateTablesOptions = z.object({
 	...destinationOptionsShape,
 	...triggerShape,
 	...runShape,
+	...leaseShape,
 	...selectionShape,
 	...executionShape,
 	...fileTransferShape,

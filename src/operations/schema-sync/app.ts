@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, yesNo, triggerFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
+import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, yesNo, triggerFields, leaseFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-schema-sync',
@@ -47,6 +47,7 @@ export default defineOperationApp({
 		},
 		notifyField(),
 		artifactsField(),
+		...leaseFields(),
 		...triggerFields(),
 	],
 });

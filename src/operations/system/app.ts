@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, destinationFields, destinationOverview, listText, yesNo, triggerFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
+import { booleanField, destinationFields, destinationOverview, listText, yesNo, triggerFields, leaseFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
 
 const SCOPE_CHOICES = [
 	{ text: 'Users, roles, policies, permissions', value: 'users' },
@@ -51,6 +51,13 @@ export default defineOperationApp({
 		),
 		notifyField(),
 		artifactsField(),
+		...leaseFields(),
+		booleanField(
+			'includePasswords',
+			'Include passwords',
+			false,
+			'Copy users’ password hashes (never tokens or 2FA secrets), so they sign in on the destination with their own password. Needs this extension on the destination too (its receiver) and an https:// (or loopback) destination.',
+		),
 		...triggerFields(),
 	],
 });

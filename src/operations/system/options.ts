@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
 import { runShape } from '../../lib/options/run.js';
+import { leaseShape } from '../../lib/options/lease.js';
 import { flowBoolean, flowStringList } from '../../lib/options/flow-values.js';
 
 export const systemOptions = z.object({
 	...destinationOptionsShape,
 	...triggerShape,
 	...runShape,
+	...leaseShape,
 	/** users, comments, presets, dashboards, flows, settings, translations, folders, extensions. Empty: MIGRATION_DEFAULT_SCOPE, else all. */
 	scope: flowStringList(),
 	/**
@@ -17,6 +19,11 @@ export const systemOptions = z.object({
 	dryRun: flowBoolean(true),
 	/** Copied Flows keep their source status; off: they are created inactive (and their status is left to the destination). */
 	activateFlows: flowBoolean(false),
+	/**
+	 * Copy users' password hashes (never tokens, 2FA secrets or auth data), so migrated users sign in
+	 * with their own password. Needs the receiver on the destination, and HTTPS or a loopback address.
+	 */
+	includePasswords: flowBoolean(false),
 });
 
 export type SystemOptions = z.output<typeof systemOptions>;

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { destinationFields, executionFields, fileTransferFields, planField, planStepOverview, triggerFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
+import { destinationFields, executionFields, fileTransferFields, planField, planStepOverview, triggerFields, leaseFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-transfer-files',
@@ -14,6 +14,7 @@ export default defineOperationApp({
 		...fileTransferFields(),
 		notifyField(),
 		artifactsField(),
+		...leaseFields(),
 		...triggerFields(),
 	],
 });

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { destinationFields, executionFields, planField, planStepOverview, upsertFields, triggerFields, notifyField, artifactsField, verifyField } from '../../lib/panel/fields.js';
+import { destinationFields, executionFields, planField, planStepOverview, upsertFields, triggerFields, leaseFields, notifyField, artifactsField, verifyField } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-upsert-items',
@@ -14,6 +14,7 @@ export default defineOperationApp({
 		...upsertFields(),
 		notifyField(),
 		artifactsField(),
+		...leaseFields(),
 		...triggerFields(),
 		verifyField(),
 	],

@@ -3,6 +3,8 @@ import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { flowBoolean, flowInteger, flowJsonObject, flowKeyList } from '../../lib/options/flow-values.js';
 import { collectionScopeShape } from '../../lib/options/scope.js';
 import { triggerShape } from '../../lib/options/trigger.js';
+import { leaseShape } from '../../lib/options/lease.js';
+import { writePathShape } from '../../lib/write/write-path.js';
 
 export const verifyOptions = z.object({
 	...destinationOptionsShape,
@@ -15,5 +17,7 @@ export const verifyOptions = z.object({
 	compareAuthorship: flowBoolean(false),
 	batchSize: flowInteger({ min: 1, max: 1000, fallback: 500 }),
 	concurrency: flowInteger({ min: 1, max: 8, fallback: 4 }),
+	...writePathShape,
 	...triggerShape,
+	...leaseShape,
 });

@@ -1,0 +1,18 @@
+import { defineEndpoint } from '@directus/extensions-sdk';
+import { handleChecksums, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
+
+/**
+ * The destination side of the migration (install the same bundle on the destination): admin-only
+ * routes that write batches in one transaction with exact values and no per-row audit noise.
+ */
+export default defineEndpoint({
+	id: 'migration-receiver',
+	handler: (router, context) => {
+		router.get('/', handleInfo(context));
+		router.post('/items/:collection', handleItems(context));
+		router.post('/hashes/:collection', handleHashes(context));
+		router.post('/checksums/:collection', handleChecksums(context));
+		router.post('/passwords', handlePasswords(context));
+		router.post('/finish', handleFinish(context));
+	},
+});

@@ -1,0 +1,82 @@
+import type { DestinationClient } from '../destination/client.js';
+import { MigrationError } from '../errors.js';
+import { flowBoolean, flowEnum } from '../options/flow-values.js';
+import { RECEIVER_ID, type ReceiverInfo } from '../receiver/protocol.js';
+import { bundleVersion, majorOf } from '../receiver/version.js';
+import type { Warning } from '../report.js';
+
+/**
+ * How items reach the destination: through its public REST API, or through the receiver (this bundle
+ * installed on the destination too). Both are transports of the same write engine (DestinationItems):
+ * the batches, the diff and the failure rule are the same; only the request differs.
+ */
+export type WritePath =
+	| { kind: 'rest' }
+	| {
+			kind: 'receiver';
+			/** Activity and revision rows per item on the destination (Directus's REST API always writes them). */
+			trackActivity: boolean;
+			/** items.* hooks and Flows on the destination. */
+			emitEvents: boolean;
+	  };
+
+export const REST_PATH: WritePath = { kind: 'rest' };
+
+/** The options that choose the write path (content and verify operations). */
+export const writePathShape = {
+	writePath: flowEnum(['auto', 'receiver', 'rest'] as const, 'auto'),
+	trackActivity: flowBoolean(false),
+	emitEvents: flowBoolean(false),
+};
+
+export interface WritePathOptions {
+	writePath: 'auto' | 'receiver' | 'rest';
+	trackActivity: boolean;
+	emitEvents: boolean;
+}
+
+/** The receiver on the destination, or null when it has none (a destination without the bundle: 404). */
+export async function detectReceiver(client: DestinationClient): Promise<ReceiverInfo | null> {
+	try {
+		const info = await client.send<ReceiverInfo | null>({ method: 'GET', path: `/${RECEIVER_ID}/` });
+		return info && info.receiver === RECEIVER_ID && typeof info.version === 'string' ? { receiver: RECEIVER_ID, version: info.version } : null;
+	} catch (error) {
+		if (error instanceof MigrationError && error.code === 'NOT_FOUND') return null;
+		throw error;
+	}
+}
+
+export interface WritePathChoice {
+	path: WritePath;
+	warnings: Warning[];
+}
+
+/**
+ * Which path a run takes (pure): `auto` takes the receiver when the destination has one of this
+ * bundle's major version, else REST (a different major: REST with a warning); `receiver` insists
+ * (RECEIVER_REQUIRED without a compatible one); `rest` never uses it.
+ */
+export function chooseWritePath(options: WritePathOptions, receiver: ReceiverInfo | null, ownVersion = bundleVersion()): WritePathChoice {
+	if (options.writePath === 'rest') return { path: REST_PATH, warnings: [] };
+	const viaReceiver: WritePath = { kind: 'receiver', trackActivity: options.trackActivity, emitEvents: options.emitEvents };
+	if (receiver && majorOf(receiver.version) === majorOf(ownVersion)) return { path: viaReceiver, warnings: [] };
+	if (options.writePath === 'receiver') {
+		throw new MigrationError(
+			'RECEIVER_REQUIRED',
+			receiver
+				? `writePath "receiver": the destination's receiver is version ${receiver.version}, this bundle ${ownVersion} (a different major version). Install the same version on both sides.`
+				: 'writePath "receiver": the destination has no migration receiver. Install this bundle on the destination too, or use writePath "auto" or "rest".',
+			{ details: { receiver, version: ownVersion } },
+		);
+	}
+	if (!receiver) return { path: REST_PATH, warnings: [] };
+	return {
+		path: REST_PATH,
+		warnings: [
+			{
+				code: 'RECEIVER_VERSION_MISMATCH',
+				message: `The destination's receiver is version ${receiver.version}, this bundle ${ownVersion}: different major versions, so this run writes through the REST API. Install the same version on both sides to use the receiver.`,
+			},
+		],
+	};
+}

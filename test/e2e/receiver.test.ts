@@ -1,0 +1,312 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFlow, withFlow } from '../harness/flows.ts';
+import type { DirectusInstance } from '../harness/instance.ts';
+import { startPair, type Pair } from '../harness/pair.ts';
+import { selectAsText } from '../harness/raw-sql.ts';
+import { auditFields, createCollection, integerKey, linkAuditFields, stringField } from '../harness/schema-fixtures.ts';
+
+/**
+ * The receiver: the bundle installed on the destination too. Items land with the source's own stamps,
+ * in one transaction per batch, without an activity or revision row per item unless asked; its routes
+ * are for admins only and refuse bad payloads before writing anything. A destination without the
+ * bundle, or with another major version of it, is written over REST.
+ */
+const NOTES = 1250;
+const RECEIVER_MEDIA_TYPE = 'application/x-directus-migration';
+const OLD_DATE = '2020-01-02T03:04:05.000Z';
+const STAMPS = 'id,title,date_created,date_updated,user_created,user_updated';
+
+const run = (pair: Pair, type: string, options: Record<string, unknown>) => withFlow(pair.source, [{ key: 'step', type, options }], (flow) => flow.trigger());
+const count = async (instance: DirectusInstance, path: string) => Number((await instance.api<{ count: number | string }[]>('GET', `${path}${path.includes('?') ? '&' : '?'}aggregate[count]=*`))[0]!.count);
+const rows = (instance: DirectusInstance, fields = STAMPS) => instance.api<Record<string, unknown>[]>('GET', `/items/notes?limit=-1&sort=id&fields=${fields}`);
+
+/** Notes on the source, written by `author` (so their user stamps name a user the destination also has) with an old date_created. */
+async function seedNotes(pair: Pair, authorToken: string, authorId: string): Promise<void> {
+	await createCollection(pair.source, 'notes', [integerKey, stringField('title'), ...auditFields]);
+	await linkAuditFields(pair.source, 'notes');
+	for (let start = 0; start < NOTES; start += 500) {
+		const size = Math.min(500, NOTES - start);
+		const created = await pair.source.api<{ id: number }[]>('POST', '/items/notes?fields=id', Array.from({ length: size }, (_, index) => ({ title: `Note ${start + index + 1}` })));
+		await pair.source.api('PATCH', '/items/notes', { keys: created.map((row) => row.id), data: { date_created: OLD_DATE, user_created: authorId } }, authorToken);
+	}
+}
+
+/** The same user (same id) on both sides, an admin, with a static token on the source. */
+async function createAuthor(pair: Pair): Promise<{ id: string; token: string }> {
+	const id = randomUUID();
+	const token = `author-${randomUUID()}`;
+	for (const instance of [pair.source, pair.destination]) {
+		const me = await instance.api<{ role: string }>('GET', '/users/me?fields=role');
+		await instance.api('POST', '/users', { id, email: 'author@example.com', role: me.role, ...(instance === pair.source ? { token } : {}) });
+	}
+	return { id, token };
+}
+
+async function receiverCall(instance: DirectusInstance, path: string, body: unknown, token: string | null = instance.token) {
+	const response = await fetch(`${instance.url}/migration-receiver${path}`, {
+		method: 'POST',
+		headers: { 'Content-Type': RECEIVER_MEDIA_TYPE, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+		body: typeof body === 'string' ? body : JSON.stringify(body),
+	});
+	const json = (await response.json().catch(() => null)) as { errors?: { extensions?: { code?: string } }[] } | null;
+	return { status: response.status, code: json?.errors?.[0]?.extensions?.code, json };
+}
+
+describe('through the receiver (the bundle on both sides)', () => {
+	let pair: Pair;
+	let author: { id: string; token: string };
+
+	beforeAll(async () => {
+		pair = await startPair({ destinationEnv: { MIGRATION_RECEIVER_MAX_BODY_BYTES: '2000000' } });
+		author = await createAuthor(pair);
+		await seedNotes(pair, author.token, author.id);
+		await createCollection(pair.source, 'members', [
+			integerKey,
+			stringField('name'),
+			{ field: 'pin', type: 'hash', meta: { interface: 'input-hash', special: ['hash', 'conceal'] }, schema: {} },
+		]);
+		await pair.source.api('POST', '/items/members', Array.from({ length: 150 }, (_, index) => ({ name: `Member ${index + 1}`, pin: `pin-${index + 1}` })));
+		const schema = await run(pair, 'migration-schema-sync', { dryRun: false });
+		expect(schema.resolved, JSON.stringify(schema.last).slice(0, 1500)).toBe(true);
+	});
+	afterAll(async () => {
+		await pair?.stop();
+	});
+
+	it('migration-check reports the destination receiver and its version', async () => {
+		const check = await run(pair, 'migration-check', {});
+		expect(check.resolved, JSON.stringify(check.last).slice(0, 1500)).toBe(true);
+		expect(check.last.destination.receiver).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+		expect(check.last.warnings).toEqual([]);
+	});
+
+	it('a first copy keeps every stamp exactly, writes no activity or revision row, and verifies with the stamps compared', async () => {
+		const migrate = await run(pair, 'migration-migrate-tables', { collections: ['notes'], verify: true, batchSize: 100 });
+		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 2000)).toBe(true);
+		expect(migrate.last.writePath).toBe('receiver');
+		expect(migrate.last.collections.notes).toMatchObject({ created: NOTES, failed: 0 });
+		expect(migrate.last.verify.inSync).toBe(true);
+		expect(JSON.stringify(migrate.last.verify)).not.toContain('STAMPED_BY_DESTINATION');
+
+		const source = await rows(pair.source);
+		expect(source[0]).toMatchObject({ date_created: OLD_DATE, user_created: author.id, user_updated: author.id });
+		expect(await rows(pair.destination)).toEqual(source);
+		expect(await count(pair.destination, '/activity?filter[collection][_eq]=notes')).toBe(0);
+		expect(await count(pair.destination, '/revisions?filter[collection][_eq]=notes')).toBe(0);
+	});
+
+	it('hashed fields arrive as their stored hash (not hashed again): they verify, and a re-run finds them unchanged', async () => {
+		const migrate = await run(pair, 'migration-migrate-tables', { collections: ['members'], verify: true });
+		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 2000)).toBe(true);
+		expect(migrate.last.collections.members).toMatchObject({ created: 150, failed: 0 });
+		expect(migrate.last.warnings.filter((warning: { field?: string }) => warning.field === 'pin')).toEqual([]);
+		expect(migrate.last.verify.inSync).toBe(true);
+		const sql = 'select id, pin from members order by id';
+		const stored = selectAsText(pair.source, sql);
+		expect(stored[0]![1]).toMatch(/^\$argon2/);
+		expect(selectAsText(pair.destination, sql)).toEqual(stored);
+
+		const again = await run(pair, 'migration-migrate-tables', { collections: ['members'] });
+		expect(again.last.collections.members).toMatchObject({ created: 0, updated: 0, unchanged: 150 });
+	});
+
+	it('migration-verify compares chunks by checksums the destination computes, and names the rows that differ or are missing', async () => {
+		await pair.destination.api('PATCH', '/items/notes/10', { title: 'edited on the destination' });
+		await pair.destination.api('DELETE', '/items/notes/11');
+		const verify = await run(pair, 'migration-verify', { collections: ['notes'], batchSize: 500 });
+		expect(verify.last).toMatchObject({ code: 'OUT_OF_SYNC', writePath: 'receiver' });
+		expect(verify.last.collections.notes).toMatchObject({ rows: NOTES, missing: 1, differing: 1, missingKeys: [11] });
+		expect(verify.last.collections.notes.differingRows).toEqual([expect.objectContaining({ key: 10, fields: ['title'] })]);
+		// 3 chunks: a checksum request each, one read of the one differing row, the key count; not a read of every row.
+		expect(verify.last.requests.requests).toBeLessThan(12);
+
+		const repaired = await run(pair, 'migration-verify', { collections: ['notes'], repair: true });
+		expect(repaired.resolved, JSON.stringify(repaired.last).slice(0, 1500)).toBe(true);
+		expect(repaired.last.repair).toMatchObject({ created: 1, updated: 1, failed: 0 });
+		// The destination's own edit stamped row 10 (a standalone verify leaves stamps out): the next copy puts the source's back.
+		const settle = await run(pair, 'migration-migrate-tables', { collections: ['notes'] });
+		expect(settle.last.collections.notes).toMatchObject({ created: 0, updated: 1, failed: 0 });
+		expect(await rows(pair.destination)).toEqual(await rows(pair.source));
+	});
+
+	it('includePasswords copies password hashes so a migrated user signs in on the destination with their own password', async () => {
+		const password = `Walk-${randomUUID()}`;
+		await pair.source.api('POST', '/users', { email: 'walker@example.com', password });
+		const signIn = () =>
+			fetch(`${pair.destination.url}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'walker@example.com', password }) });
+
+		const without = await run(pair, 'migration-system', { scope: ['users'], dryRun: false });
+		expect(without.resolved, JSON.stringify(without.last).slice(0, 1500)).toBe(true);
+		expect(without.last.warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'PASSWORD_RESET_REQUIRED' })]));
+		expect((await signIn()).status).toBe(401);
+
+		const withPasswords = await run(pair, 'migration-system', { scope: ['users'], dryRun: false, includePasswords: true });
+		expect(withPasswords.resolved, JSON.stringify(withPasswords.last).slice(0, 1500)).toBe(true);
+		expect(withPasswords.last.passwords.copied).toBeGreaterThanOrEqual(1);
+		const hash = selectAsText(pair.source, "select password from directus_users where email = 'walker@example.com'")[0]![0]!;
+		expect(JSON.stringify(withPasswords.all)).not.toContain(hash);
+		const signedIn = await signIn();
+		expect(signedIn.status).toBe(200);
+		expect(((await signedIn.json()) as { data: { access_token?: string } }).data.access_token).toBeTruthy();
+	});
+
+	it('new rows on the destination take keys after the copied ones (the key sequence moved past them)', async () => {
+		const created = await pair.destination.api<{ id: number }>('POST', '/items/notes?fields=id', { title: 'made on the destination' });
+		expect(created.id).toBeGreaterThan(NOTES);
+		await pair.destination.api('DELETE', `/items/notes/${created.id}`);
+	});
+
+	it('trackActivity and emitEvents bring back an activity row, a revision and the events of each written item', async () => {
+		const hook = await createFlow(pair.destination, [], {
+			name: 'notes hook',
+			trigger: { type: 'event', options: { type: 'action', scope: ['items.update'], collections: ['notes'] } },
+		});
+		try {
+			// The destination's own writes of the test before left activity of their own: counted from here.
+			const activity = () => count(pair.destination, '/activity?filter[collection][_eq]=notes');
+			const revisions = () => count(pair.destination, '/revisions?filter[collection][_eq]=notes');
+			const [activity0, revisions0] = [await activity(), await revisions()];
+			await pair.source.api('PATCH', '/items/notes', { keys: [1, 2, 3], data: { title: 'Changed' } }, author.token);
+			const quiet = await run(pair, 'migration-migrate-tables', { collections: ['notes'] });
+			expect(quiet.last.collections.notes).toMatchObject({ updated: 3, failed: 0 });
+			expect(await activity()).toBe(activity0);
+			expect(await revisions()).toBe(revisions0);
+			expect(await count(pair.destination, `/activity?filter[collection][_eq]=directus_flows&filter[action][_eq]=run&filter[item][_eq]=${hook.id}`)).toBe(0);
+
+			await pair.source.api('PATCH', '/items/notes', { keys: [4, 5], data: { title: 'Changed again' } }, author.token);
+			const loud = await run(pair, 'migration-migrate-tables', { collections: ['notes'], trackActivity: true, emitEvents: true });
+			expect(loud.last.collections.notes).toMatchObject({ updated: 2, failed: 0 });
+			expect(await activity()).toBe(activity0 + 2);
+			expect(await revisions()).toBe(revisions0 + 2);
+			await expect.poll(() => count(pair.destination, `/activity?filter[collection][_eq]=directus_flows&filter[action][_eq]=run&filter[item][_eq]=${hook.id}`)).toBe(2);
+			expect(await rows(pair.destination)).toEqual(await rows(pair.source));
+		} finally {
+			await hook.remove();
+		}
+	});
+
+	it('a batch with one refused row writes nothing of the batch, and the run reports that row by key and writes the rest', async () => {
+		const batch = { action: 'create', rows: [{ id: 90001, title: 'fine' }, { id: 1, title: 'duplicate key' }] };
+		const refused = await receiverCall(pair.destination, '/items/notes', batch);
+		expect(refused.status).toBeGreaterThanOrEqual(400);
+		expect(refused.status).toBeLessThan(500);
+		expect(refused.code).toBeTruthy();
+		expect(await count(pair.destination, '/items/notes?filter[id][_eq]=90001')).toBe(0);
+
+		// A row only the destination refuses (its title is required there): the run names it, the others land.
+		await pair.source.api('POST', '/items/notes', [{ id: 90010, title: 'ok 1' }, { id: 90011, title: null }, { id: 90012, title: 'ok 2' }]);
+		await pair.destination.api('PATCH', '/fields/notes/title', { schema: { is_nullable: false } });
+		try {
+			const migrate = await run(pair, 'migration-migrate-tables', { collections: ['notes'] });
+			expect(migrate.resolved).toBe(false);
+			expect(migrate.last).toMatchObject({ code: 'ITEMS_FAILED', writePath: 'receiver' });
+			expect(migrate.last.failures.items).toEqual([expect.objectContaining({ collection: 'notes', key: 90011 })]);
+			expect(await count(pair.destination, '/items/notes?filter[id][_in]=90010,90012')).toBe(2);
+		} finally {
+			await pair.destination.api('PATCH', '/fields/notes/title', { schema: { is_nullable: true } });
+		}
+	});
+
+	describe('its routes', () => {
+		const before = () => count(pair.destination, '/items/notes');
+
+		it('refuse a request without a token (401) and a non-admin token (403), writing nothing', async () => {
+			const rows0 = await before();
+			const editorToken = `editor-${randomUUID()}`;
+			await pair.destination.api('POST', '/users', { email: 'editor@example.com', token: editorToken });
+			const batch = { action: 'create', rows: [{ id: 91000, title: 'intruder' }] };
+			expect(await receiverCall(pair.destination, '/items/notes', batch, null)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+			expect(await receiverCall(pair.destination, '/items/notes', batch, editorToken)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+			const info = await fetch(`${pair.destination.url}/migration-receiver/`, { headers: { Authorization: `Bearer ${editorToken}` } });
+			expect(info.status).toBe(403);
+			expect(await before()).toBe(rows0);
+		});
+
+		it('refuse an unknown collection, a system collection, an unknown field, a wrong type, an unknown key and an oversized body, each with its code, writing nothing', async () => {
+			const rows0 = await before();
+			const users0 = await count(pair.destination, '/users');
+			expect(await receiverCall(pair.destination, '/items/nothing_here', { action: 'create', rows: [{ id: 1 }] })).toMatchObject({ status: 404, code: 'UNKNOWN_COLLECTION' });
+			expect(await receiverCall(pair.destination, '/items/directus_users', { action: 'create', rows: [{ id: randomUUID(), email: 'x@example.com' }] })).toMatchObject({
+				status: 404,
+				code: 'UNKNOWN_COLLECTION',
+			});
+			expect(await receiverCall(pair.destination, '/items/notes', { action: 'create', rows: [{ id: 92000, 'title"; drop table notes; --': 'x' }] })).toMatchObject({
+				status: 400,
+				code: 'UNKNOWN_FIELD',
+			});
+			expect(await receiverCall(pair.destination, '/items/notes', { action: 'create', rows: [{ id: 'not a number', title: 'x' }] })).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+			expect(await receiverCall(pair.destination, '/items/notes', { action: 'create', rows: [{ id: 92001 }], sneaky: true })).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+			expect(await receiverCall(pair.destination, '/items/notes', '{"action": "create", "rows": [')).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+			const big = { action: 'create', rows: Array.from({ length: 900 }, (_, index) => ({ id: 93000 + index, title: 'x'.repeat(3000) })) };
+			expect(await receiverCall(pair.destination, '/items/notes', big)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+			const many = { action: 'create', rows: Array.from({ length: 1001 }, (_, index) => ({ id: 94000 + index })) };
+			expect(await receiverCall(pair.destination, '/items/notes', many)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+			expect(await before()).toBe(rows0);
+			expect(await count(pair.destination, '/users')).toBe(users0);
+		});
+	});
+});
+
+describe('a destination without the bundle (a mixed pair)', () => {
+	let pair: Pair;
+
+	beforeAll(async () => {
+		pair = await startPair({ destinationBundle: false });
+		await createCollection(pair.source, 'notes', [integerKey, stringField('title'), ...auditFields]);
+		await pair.source.api('POST', '/items/notes', Array.from({ length: 150 }, (_, index) => ({ title: `Note ${index + 1}` })));
+		await run(pair, 'migration-schema-sync', { dryRun: false });
+	});
+	afterAll(async () => {
+		await pair?.stop();
+	});
+
+	it('migration-check reports no receiver', async () => {
+		const check = await run(pair, 'migration-check', {});
+		expect(check.resolved, JSON.stringify(check.last).slice(0, 1500)).toBe(true);
+		expect(check.last.destination.receiver).toBeNull();
+	});
+
+	it('writePath receiver is refused with RECEIVER_REQUIRED before anything is written', async () => {
+		const migrate = await run(pair, 'migration-migrate-tables', { collections: ['notes'], writePath: 'receiver' });
+		expect(migrate.last).toMatchObject({ code: 'RECEIVER_REQUIRED' });
+		expect(await count(pair.destination, '/items/notes')).toBe(0);
+	});
+
+	it('includePasswords is refused with RECEIVER_REQUIRED', async () => {
+		const system = await run(pair, 'migration-system', { scope: ['users'], dryRun: false, includePasswords: true });
+		expect(system.last).toMatchObject({ code: 'RECEIVER_REQUIRED' });
+	});
+
+	it('content migrates over REST and the report says so', async () => {
+		const migrate = await run(pair, 'migration-migrate-tables', { collections: ['notes'], verify: true });
+		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 1500)).toBe(true);
+		expect(migrate.last).toMatchObject({ writePath: 'rest', collections: { notes: { created: 150, failed: 0 } } });
+		expect(migrate.last.verify.inSync).toBe(true);
+	});
+});
+
+describe('a destination with another major version of the bundle', () => {
+	let pair: Pair;
+
+	beforeAll(async () => {
+		pair = await startPair({ destinationBundle: { version: '99.0.0' } });
+		await createCollection(pair.source, 'notes', [integerKey, stringField('title')]);
+		await pair.source.api('POST', '/items/notes', Array.from({ length: 120 }, (_, index) => ({ title: `Note ${index + 1}` })));
+		await run(pair, 'migration-schema-sync', { dryRun: false });
+	});
+	afterAll(async () => {
+		await pair?.stop();
+	});
+
+	it('migrates over REST with a RECEIVER_VERSION_MISMATCH warning (and migration-check says it)', async () => {
+		const check = await run(pair, 'migration-check', {});
+		expect(check.last.destination.receiver).toEqual({ version: '99.0.0' });
+		expect(check.last.warnings).toEqual([expect.objectContaining({ code: 'RECEIVER_VERSION_MISMATCH' })]);
+		const migrate = await run(pair, 'migration-migrate-tables', { collections: ['notes'] });
+		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 1500)).toBe(true);
+		expect(migrate.last.writePath).toBe('rest');
+		expect(migrate.last.warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'RECEIVER_VERSION_MISMATCH' })]));
+		expect(migrate.last.collections.notes).toMatchObject({ created: 120, failed: 0 });
+	});
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { SchemaOverview } from '@directus/types';
+import { checkBatch, schemaWritingAsSent, typeProblem } from '../../src/lib/receiver/write-items.js';
+import { chooseWritePath } from '../../src/lib/write/write-path.js';
+
+const options = { writePath: 'auto', trackActivity: false, emitEvents: false } as const;
+
+describe('choosing the write path', () => {
+	it('auto takes a receiver of the same major version', () => {
+		expect(chooseWritePath(options, { receiver: 'migration-receiver', version: '0.2.5' }, '0.2.0')).toEqual({
+			path: { kind: 'receiver', trackActivity: false, emitEvents: false },
+			warnings: [],
+		});
+	});
+
+	it('auto falls back to REST with a warning when the receiver is of another major version', () => {
+		const choice = chooseWritePath(options, { receiver: 'migration-receiver', version: '1.0.0' }, '0.2.0');
+		expect(choice.path).toEqual({ kind: 'rest' });
+		expect(choice.warnings).toEqual([expect.objectContaining({ code: 'RECEIVER_VERSION_MISMATCH' })]);
+	});
+
+	it('auto takes REST without a word when the destination has no receiver', () => {
+		expect(chooseWritePath(options, null, '0.2.0')).toEqual({ path: { kind: 'rest' }, warnings: [] });
+	});
+
+	it('writePath receiver without a compatible receiver is refused with RECEIVER_REQUIRED', () => {
+		expect(() => chooseWritePath({ ...options, writePath: 'receiver' }, null, '0.2.0')).toThrowError(expect.objectContaining({ code: 'RECEIVER_REQUIRED' }));
+		expect(() => chooseWritePath({ ...options, writePath: 'receiver' }, { receiver: 'migration-receiver', version: '3.0.0' }, '2.9.0')).toThrowError(
+			expect.objectContaining({ code: 'RECEIVER_REQUIRED' }),
+		);
+	});
+
+	it('writePath rest never uses the receiver', () => {
+		expect(chooseWritePath({ ...options, writePath: 'rest' }, { receiver: 'migration-receiver', version: '0.2.0' }, '0.2.0').path).toEqual({ kind: 'rest' });
+	});
+});
+
+const field = (name: string, type: string, special: string[] = []) => ({ field: name, type, special, alias: false, nullable: true }) as any;
+const schema = {
+	collections: {
+		notes: {
+			collection: 'notes',
+			primary: 'id',
+			fields: {
+				id: field('id', 'integer'),
+				title: field('title', 'string'),
+				pin: field('pin', 'hash', ['hash', 'conceal']),
+				date_created: field('date_created', 'timestamp', ['date-created']),
+				tags: field('tags', 'alias', ['o2m']),
+			},
+		},
+		directus_users: { collection: 'directus_users', primary: 'id', fields: { id: field('id', 'uuid') } },
+	},
+	relations: [],
+} as unknown as SchemaOverview;
+
+describe('checking a batch against the destination schema', () => {
+	it('refuses a collection the destination lacks, and system collections, as UNKNOWN_COLLECTION', () => {
+		expect(() => checkBatch(schema, 'nope', { action: 'create', rows: [{ id: 1 }] })).toThrowError(expect.objectContaining({ status: 404, code: 'UNKNOWN_COLLECTION' }));
+		expect(() => checkBatch(schema, 'directus_users', { action: 'create', rows: [{ id: 'x' }] })).toThrowError(expect.objectContaining({ code: 'UNKNOWN_COLLECTION' }));
+	});
+
+	it('refuses an unknown or alias field as UNKNOWN_FIELD naming the row', () => {
+		expect(() => checkBatch(schema, 'notes', { action: 'create', rows: [{ id: 1, title: 'a' }, { id: 2, 'x"; drop table notes; --': 1 }] })).toThrowError(
+			expect.objectContaining({ status: 400, code: 'UNKNOWN_FIELD', refused: [expect.objectContaining({ key: 2 })] }),
+		);
+		expect(() => checkBatch(schema, 'notes', { action: 'update', rows: [{ id: 1, tags: [1] }] })).toThrowError(expect.objectContaining({ code: 'UNKNOWN_FIELD' }));
+	});
+
+	it('refuses a value of the wrong type and a row without its key as INVALID_PAYLOAD', () => {
+		expect(() => checkBatch(schema, 'notes', { action: 'create', rows: [{ id: 'one' }] })).toThrowError(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
+		expect(() => checkBatch(schema, 'notes', { action: 'create', rows: [{ title: 'no key' }] })).toThrowError(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
+		expect(typeProblem('integer', '12')).toBeNull();
+		expect(typeProblem('boolean', 'yes')).toBe('is not a boolean');
+	});
+
+	it('writes stamps and hashes as sent: their overwriting specials are removed for the one collection', () => {
+		const writing = schemaWritingAsSent(schema, 'notes');
+		expect(writing.collections['notes']!.fields['pin']!.special).toEqual(['conceal']);
+		expect(writing.collections['notes']!.fields['date_created']!.special).toEqual([]);
+		expect(schema.collections['notes']!.fields['date_created']!.special).toEqual(['date-created']);
+	});
+});
