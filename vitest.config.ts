@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import PlainSummaryReporter from './test/plain-summary-reporter.ts';
 import { postgresUnavailable } from './test/harness/postgres.ts';
+import { mariadbUnavailable } from './test/harness/mariadb.ts';
 import { CHROMIUM_PATH, chromiumInstalled } from './test/harness/browser.ts';
 import type { SuiteGate } from './test/suite-gate-runner.ts';
 
@@ -21,6 +22,14 @@ function postgresGates(): SuiteGate[] {
 	const missing = postgresUnavailable();
 	if (missing) return [{ file: '*', mode: 'fail', reason: `${missing}; run scripts/install-postgres.sh or set E2E_POSTGRES=skip` }];
 	// The admin app does not depend on the database: the browser test runs in the SQLite run only.
+	return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test runs on SQLite only (the admin app does not depend on the database)' }];
+}
+
+// The same rule for MariaDB (127.0.0.1:3306, root without a password; scripts/install-mariadb.sh; E2E_MARIADB=skip).
+function mariadbGates(): SuiteGate[] {
+	if (process.env['E2E_MARIADB'] === 'skip') return [{ file: '*', mode: 'skip', reason: 'the MariaDB run (E2E_MARIADB=skip); to run it: bash scripts/install-mariadb.sh && npm test' }];
+	const missing = mariadbUnavailable();
+	if (missing) return [{ file: '*', mode: 'fail', reason: `${missing}; run scripts/install-mariadb.sh or set E2E_MARIADB=skip` }];
 	return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test runs on SQLite only (the admin app does not depend on the database)' }];
 }
 
@@ -46,6 +55,13 @@ export default defineConfig({
 					name: 'e2e-postgres',
 					...e2e,
 					env: { E2E_DB_VENDOR: 'postgres', E2E_GATES: JSON.stringify([...postgresGates(), ...browserGates()]) },
+				},
+			},
+			{
+				test: {
+					name: 'e2e-mariadb',
+					...e2e,
+					env: { E2E_DB_VENDOR: 'mariadb', E2E_GATES: JSON.stringify([...mariadbGates(), ...browserGates()]) },
 				},
 			},
 		],

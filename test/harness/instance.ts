@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { withLock } from './lock.ts';
 import { CACHE_DIR, DIRECTUS_VERSION, ensureDirectusInstalled, nodeBinary } from './paths.ts';
+import * as mariadb from './mariadb.ts';
 import { databaseExists, dropDatabase, dropDatabasesOfDeadRuns, POSTGRES, psql } from './postgres.ts';
 
 export interface Credentials {
@@ -13,10 +14,20 @@ export interface Credentials {
 	token: string;
 }
 
-export type Vendor = 'sqlite' | 'postgres';
+export type Vendor = 'sqlite' | 'postgres' | 'mariadb';
 
-/** The database the end-to-end suite runs on: E2E_DB_VENDOR=postgres, else SQLite. */
-export const DEFAULT_VENDOR: Vendor = process.env['E2E_DB_VENDOR'] === 'postgres' ? 'postgres' : 'sqlite';
+/** The database the end-to-end suite runs on: E2E_DB_VENDOR=postgres or mariadb, else SQLite. */
+export const DEFAULT_VENDOR: Vendor = vendorFromEnv(process.env['E2E_DB_VENDOR']);
+
+function vendorFromEnv(name: string | undefined): Vendor {
+	if (name === 'postgres' || name === 'mariadb') return name;
+	return 'sqlite';
+}
+
+/** The vendor name Directus reports for a database (its snapshot's `vendor`): MariaDB is `mysql`. */
+export function directusVendor(vendor: Vendor): string {
+	return vendor === 'mariadb' ? 'mysql' : vendor;
+}
 
 const TEMPLATE_FORMAT = 2;
 const running = new Set<ChildProcess>();
@@ -80,6 +91,22 @@ function postgresEnv(database: string): Record<string, string> {
 	return { DB_CLIENT: 'pg', DB_HOST: POSTGRES.host, DB_PORT: String(POSTGRES.port), DB_DATABASE: database, DB_USER: POSTGRES.user, DB_PASSWORD: '' };
 }
 
+function mariadbEnv(database: string): Record<string, string> {
+	return {
+		DB_CLIENT: 'mysql',
+		DB_HOST: mariadb.MARIADB.host,
+		DB_PORT: String(mariadb.MARIADB.port),
+		DB_DATABASE: database,
+		DB_USER: mariadb.MARIADB.user,
+		DB_PASSWORD: '',
+	};
+}
+
+/** The database name for a template: one per Directus version, name and template format. */
+function templateDatabase(name: string): string {
+	return `dmo_tpl_${DIRECTUS_VERSION.replace(/\W/g, '_')}_${name}_v${TEMPLATE_FORMAT}`;
+}
+
 /**
  * A bootstrapped database, made once per name, vendor and Directus version and cached: instances
  * start from a copy. Each name is bootstrapped on its own, so two instances never share an admin id.
@@ -101,7 +128,17 @@ export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VE
 			}
 			return { template: file, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
 		}
-		const database = `dmo_tpl_${DIRECTUS_VERSION.replace(/\W/g, '_')}_${name}_v${TEMPLATE_FORMAT}`;
+		const database = templateDatabase(name);
+		if (vendor === 'mariadb') {
+			if (!mariadb.databaseExists(database) || !existsSync(credentialsFile)) {
+				const credentials = newCredentials(name);
+				mariadb.dropDatabase(database);
+				mariadb.createDatabase(database);
+				await bootstrap(mariadbEnv(database), credentials);
+				writeFileSync(credentialsFile, JSON.stringify(credentials));
+			}
+			return { template: database, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
+		}
 		if (!databaseExists(database) || !existsSync(credentialsFile)) {
 			const credentials = newCredentials(name);
 			dropDatabase(database);
@@ -128,8 +165,13 @@ async function instanceDatabase(name: string, vendor: Vendor, dir: string): Prom
 		copyFileSync(template, file);
 		return { env: { DB_CLIENT: 'sqlite3', DB_FILENAME: file }, database: file, credentials };
 	}
-	dropDatabasesOfDeadRuns();
 	const database = `dmo_run_${process.pid}_${randomBytes(3).toString('hex')}_${name}`;
+	if (vendor === 'mariadb') {
+		mariadb.dropDatabasesOfDeadRuns();
+		mariadb.copyDatabase(template, database);
+		return { env: mariadbEnv(database), database, credentials };
+	}
+	dropDatabasesOfDeadRuns();
 	psql(`create database "${database}" template "${template}"`);
 	return { env: postgresEnv(database), database, credentials };
 }
@@ -169,7 +211,7 @@ export class DirectusInstance {
 	readonly dir: string;
 	readonly logFile: string;
 	readonly vendor: Vendor;
-	/** The SQLite file, or the PostgreSQL database name. */
+	/** The SQLite file, or the PostgreSQL or MariaDB database name. */
 	readonly database: string;
 	private readonly env: Record<string, string>;
 	private readonly nodeArgs: string[];
@@ -298,10 +340,11 @@ export class DirectusInstance {
 		return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
 	}
 
-	/** Stops the server and removes its PostgreSQL database (a SQLite file goes with the work folder). */
+	/** Stops the server and removes its PostgreSQL or MariaDB database (a SQLite file goes with the work folder). */
 	async dispose(): Promise<void> {
 		await this.stop();
 		if (this.vendor === 'postgres') dropDatabase(this.database);
+		if (this.vendor === 'mariadb') mariadb.dropDatabase(this.database);
 	}
 
 	/** Stops the server (the whole process group) and waits for it to exit. */

@@ -5,7 +5,7 @@ import { DIRECTUS_VERSION } from './paths.ts';
  * table and the package's `host` range are checked against it (test/unit/package.test.ts), so
  * neither can claim what the suite does not run.
  */
-export const SUITE_MATRIX: { directus: string; vendors: string[] }[] = [{ directus: DIRECTUS_VERSION, vendors: ['SQLite', 'PostgreSQL'] }];
+export const SUITE_MATRIX: { directus: string; vendors: string[] }[] = [{ directus: DIRECTUS_VERSION, vendors: ['SQLite', 'PostgreSQL', 'MariaDB'] }];
 
 /** The README table rendered from the matrix. */
 export function compatibilityTable(): string {
