@@ -41,8 +41,13 @@ export function databaseExists(name: string): boolean {
 	return mysql(`select 1 from information_schema.schemata where schema_name = '${name}'`) === '1';
 }
 
+/**
+ * utf8mb4_unicode_ci: the collation of the connection Directus opens (mysql2's default). A database
+ * in another collation (MariaDB 10's default is utf8mb4_general_ci) makes some of Directus's own
+ * queries fail ("Illegal mix of collations", e.g. a filter through an M2A relation).
+ */
 export function createDatabase(name: string): void {
-	mysql(`create database \`${name}\` character set utf8mb4 collate utf8mb4_general_ci`);
+	mysql(`create database \`${name}\` character set utf8mb4 collate utf8mb4_unicode_ci`);
 }
 
 export function dropDatabase(name: string): void {
