@@ -24,9 +24,12 @@ function missingVendor(vendors: Vendor[]): string | undefined {
 	return undefined;
 }
 
-const DIRECTIONS: { source: Vendor; destination: Vendor; home: Vendor }[] = [
-	{ source: 'sqlite', destination: 'postgres', home: 'sqlite' },
-	{ source: 'postgres', destination: 'mariadb', home: 'mariadb' },
+const fieldOf = (entry: { collection: string; field: string }) => `${entry.collection}.${entry.field}`;
+
+/** Each direction runs once, in the run of its `home` vendor; `converted`: the fields a forced sync converts. */
+const DIRECTIONS: { source: Vendor; destination: Vendor; home: Vendor; converted: string[] }[] = [
+	{ source: 'sqlite', destination: 'postgres', home: 'sqlite', converted: ['fidelity_values.amount'] },
+	{ source: 'postgres', destination: 'mariadb', home: 'mariadb', converted: [] },
 ];
 
 for (const direction of DIRECTIONS) {
@@ -56,17 +59,28 @@ for (const direction of DIRECTIONS) {
 			const forced = await flow('migration-check', { force: true });
 			expect(forced.resolved, brief(forced)).toBe(true);
 			expect(forced.last).toMatchObject({ forced: true, reasons: [{ code: 'VENDOR_MISMATCH' }] });
+			expect(forced.last.conversions.map(fieldOf), brief(forced)).toEqual(direction.converted);
 		});
 
 		it('the schema lands whole, and a second sync finds nothing to do', async (context) => {
 			if (!runs) context.skip(`runs once, in the ${direction.home} run`);
-			const dry = await flow('migration-schema-sync', { force: true, dryRun: true });
-			console.log(JSON.stringify(dry.last, null, 1).slice(0, 20000));
+			const refused = await flow('migration-schema-sync', { dryRun: false });
+			expect(refused.resolved, brief(refused)).toBe(false);
 			const sync = await flow('migration-schema-sync', { force: true, dryRun: false });
-			console.log(JSON.stringify(sync.last, null, 1).slice(0, 20000));
 			expect(sync.resolved, brief(sync)).toBe(true);
+			expect(sync.last).toMatchObject({ applied: true, counts: { collections: { create: FIDELITY_COLLECTIONS.length } } });
+			expect(sync.last.conversions.map(fieldOf), brief(sync)).toEqual(direction.converted);
+			expect(sync.last.remaining, brief(sync)).toEqual({
+				collections: { create: 0, update: 0, delete: 0 },
+				fields: { create: 0, update: 0, delete: 0 },
+				relations: { create: 0, update: 0, delete: 0 },
+				systemFields: 0,
+			});
 			const again = await flow('migration-schema-sync', { force: true, dryRun: true });
-			console.log(JSON.stringify(again.last, null, 1).slice(0, 20000));
+			if (!again.last.inSync) {
+				const raw = await pair.destination.api('POST', '/schema/diff?force=true', await pair.source.api('GET', '/schema/snapshot'));
+				console.log('RAWDIFF', JSON.stringify(raw).slice(0, 20000));
+			}
 			expect(again.last.inSync, brief(again)).toBe(true);
 		});
 
@@ -78,14 +92,16 @@ for (const direction of DIRECTIONS) {
 			expect(migrate.last.files, brief(migrate)).toMatchObject({ transferred: blockFileIds.length, failed: 0 });
 			const verify = await flow('migration-verify', { batchSize: BATCH_SIZE });
 			expect(verify.resolved, brief(verify)).toBe(true);
+			expect(verify.last.inSync).toBe(true);
 			const again = await flow('migration-migrate-tables', { batchSize: BATCH_SIZE });
 			for (const collection of FIDELITY_COLLECTIONS) {
 				const tally = again.last.collections[collection] ?? {};
 				expect({ collection, created: tally.created, updated: tally.updated }, brief(again)).toEqual({ collection, created: 0, updated: 0 });
 			}
-			for (const collection of FIDELITY_COLLECTIONS) {
+			// Values as each Directus serves them: the same where both vendors spell them alike.
+			for (const collection of FIDELITY_COLLECTIONS.filter((name) => name !== 'fidelity_values')) {
 				const ignore = collection === MASKED_FIELDS.collection ? [MASKED_FIELDS.hash, MASKED_FIELDS.conceal] : [];
-				console.log(collection, (await differences(pair.source, pair.destination, collection, { ignore })).slice(0, 5));
+				expect(await differences(pair.source, pair.destination, collection, { ignore }), collection).toEqual([]);
 			}
 		});
 	});
