@@ -50,6 +50,8 @@ describe('a schema across database vendors', () => {
 		expect(isVendorSpelling(edit('numeric_precision', 32, null), 'integer')).toBe(true);
 		expect(isVendorSpelling(edit('max_length', null, 36), 'uuid')).toBe(true);
 		expect(isVendorSpelling(edit('default_value', 'now()', 'CURRENT_TIMESTAMP'), 'timestamp')).toBe(true);
+		expect(isVendorSpelling({ kind: 'E', path: ['type'], lhs: 'string', rhs: 'uuid' }, 'uuid')).toBe(true);
+		expect(isVendorSpelling({ kind: 'E', path: ['type'], lhs: 'text', rhs: 'string' }, 'string')).toBe(false);
 		expect(isVendorSpelling(edit('max_length', 255, 100), 'string')).toBe(false);
 		expect(isVendorSpelling(edit('numeric_scale', 3, 2), 'decimal')).toBe(false);
 		expect(isVendorSpelling(edit('default_value', 'a', 'b'), 'string')).toBe(false);
@@ -60,7 +62,7 @@ describe('a schema across database vendors', () => {
 		const diff = {
 			collections: [],
 			fields: [{ collection: 'pets', field: 'owner', diff: [{ kind: 'E', path: ['schema', 'numeric_precision'], lhs: 32, rhs: null }] }],
-			systemFields: [],
+			systemFields: [{ collection: 'directus_files', field: 'folder', diff: [{ kind: 'E', path: ['schema', 'is_indexed'], lhs: true, rhs: false }] }],
 			relations: [{ collection: 'pets', field: 'owner', related_collection: 'owners', diff: [{ kind: 'E', path: ['schema', 'constraint_name'], lhs: 'pets_owner_foreign', rhs: null }] }],
 		} as unknown as SnapshotDiff;
 		expect(summarizeDiff(restrictDiff(diff, 'merge', null, { 'pets.owner': 'integer' })).inSync).toBe(true);

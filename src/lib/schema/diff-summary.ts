@@ -85,7 +85,9 @@ export function restrictDiff(
 	return {
 		collections: diff.collections.filter(allowed),
 		fields: diff.fields.map(withoutColumnTypeNames).map((entry) => withoutVendorSpellings(entry, acrossVendors)).filter(allowed),
-		systemFields: (diff.systemFields ?? []).filter((entry) => scope === null || scope.has(entry.collection)),
+		systemFields: (diff.systemFields ?? [])
+			.map((entry) => withoutVendorSpellings(entry as DiffEntry & { field: string }, acrossVendors))
+			.filter((entry) => entry.diff.length > 0 && (scope === null || scope.has(entry.collection))) as SnapshotDiff['systemFields'],
 		relations: diff.relations.map((entry) => withoutVendorSpellings(entry, acrossVendors)).filter(allowed),
 	};
 }

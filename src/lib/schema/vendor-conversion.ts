@@ -126,10 +126,15 @@ function sameDefault(a: unknown, b: unknown): boolean {
 /**
  * Whether a field change in a diff across vendors is only how the destination's vendor spells the
  * same field: column type names, the bit widths it reports for integers and floats, lengths of
- * non-string columns (a uuid is char(36) on one, uuid on another), indexes it adds to foreign keys by
- * itself, defaults written another way.
+ * non-string columns (a uuid is char(36) on one, uuid on another, and Directus reads such a char(36)
+ * back as a string on MySQL), indexes it adds to foreign keys by itself, defaults written another way.
  */
 export function isVendorSpelling(change: Change, type: string | undefined): boolean {
+	// Directus on MySQL/MariaDB stores a uuid field without the `uuid` special as char(36) and reads it back as a string.
+	if (change.kind === 'E' && change.path?.length === 1 && change.path[0] === 'type') {
+		const types = new Set([change.lhs, change.rhs]);
+		return types.size === 2 && types.has('uuid') && types.has('string');
+	}
 	if (change.kind !== 'E' || change.path?.length !== 2 || change.path[0] !== 'schema') return false;
 	switch (change.path[1]) {
 		case 'data_type':
