@@ -10,16 +10,23 @@ import { withFlow, type FlowRun } from '../harness/flows.ts';
 import { DEFAULT_VENDOR, type Vendor } from '../harness/instance.ts';
 import { mariadbUnavailable } from '../harness/mariadb.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
+import { createCollection, stringField, stringKey } from '../harness/schema-fixtures.ts';
 import { postgresUnavailable } from '../harness/postgres.ts';
 
 const BATCH_SIZE = 250;
 const brief = (run: FlowRun) => JSON.stringify(run.last).slice(0, 4000);
 
-/** Why a direction cannot run here: a vendor missing (a failure unless its run was told to skip). */
-function missingVendor(vendors: Vendor[]): string | undefined {
+/**
+ * Why a direction cannot run here: a vendor missing. That fails the direction's tests, unless the run
+ * was told to skip that vendor (E2E_POSTGRES=skip, E2E_MARIADB=skip): then they are skipped, saying so.
+ */
+function missingVendor(vendors: Vendor[]): { reason: string; skip: boolean } | undefined {
 	for (const vendor of vendors) {
-		const missing = vendor === 'postgres' ? postgresUnavailable() : vendor === 'mariadb' ? mariadbUnavailable() : undefined;
-		if (missing) return `${missing} (run scripts/install-${vendor === 'postgres' ? 'postgres' : 'mariadb'}.sh)`;
+		if (vendor === 'sqlite') continue;
+		const variable = vendor === 'postgres' ? 'E2E_POSTGRES' : 'E2E_MARIADB';
+		if (process.env[variable] === 'skip') return { reason: `needs ${vendor} (${variable}=skip)`, skip: true };
+		const missing = vendor === 'postgres' ? postgresUnavailable() : mariadbUnavailable();
+		if (missing) return { reason: `${missing}: run scripts/install-${vendor}.sh, or set ${variable}=skip`, skip: false };
 	}
 	return undefined;
 }
@@ -36,13 +43,14 @@ for (const direction of DIRECTIONS) {
 	describe(`${direction.source} source → ${direction.destination} destination, with force`, () => {
 		let pair: Pair;
 		let blockFileIds: string[];
-		const runs = DEFAULT_VENDOR === direction.home;
+		const home = DEFAULT_VENDOR === direction.home;
+		const missing = home ? missingVendor([direction.source, direction.destination]) : undefined;
+		const runs = home && !missing?.skip;
 		const flow = (type: string, options: Record<string, unknown>) => withFlow(pair.source, [{ key: 'step', type, options }], (run) => run.trigger());
 
 		beforeAll(async () => {
 			if (!runs) return;
-			const missing = missingVendor([direction.source, direction.destination]);
-			if (missing) throw new Error(missing);
+			if (missing) throw new Error(missing.reason);
 			pair = await startPair({ vendor: direction.source, destinationVendor: direction.destination });
 			const schema = await createFidelitySchema(pair.source);
 			({ blockFileIds } = await seedFidelity(pair.source, schema));
@@ -52,7 +60,7 @@ for (const direction of DIRECTIONS) {
 		});
 
 		it('migration-check still reports VENDOR_MISMATCH, and with force says it was accepted', async (context) => {
-			if (!runs) context.skip(`runs once, in the ${direction.home} run`);
+			if (!runs) context.skip(missing?.reason ?? `runs once, in the ${direction.home} run`);
 			const refused = await flow('migration-check', {});
 			expect(refused.resolved).toBe(false);
 			expect(refused.last.reasons.map((reason: { code: string }) => reason.code)).toEqual(['VENDOR_MISMATCH']);
@@ -63,7 +71,7 @@ for (const direction of DIRECTIONS) {
 		});
 
 		it('the schema lands whole, and a second sync finds nothing to do', async (context) => {
-			if (!runs) context.skip(`runs once, in the ${direction.home} run`);
+			if (!runs) context.skip(missing?.reason ?? `runs once, in the ${direction.home} run`);
 			const refused = await flow('migration-schema-sync', { dryRun: false });
 			expect(refused.resolved, brief(refused)).toBe(false);
 			const sync = await flow('migration-schema-sync', { force: true, dryRun: false });
@@ -81,7 +89,7 @@ for (const direction of DIRECTIONS) {
 		});
 
 		it('the content and files land, and verify resolves in sync', async (context) => {
-			if (!runs) context.skip(`runs once, in the ${direction.home} run`);
+			if (!runs) context.skip(missing?.reason ?? `runs once, in the ${direction.home} run`);
 			const migrate = await flow('migration-migrate-tables', { batchSize: BATCH_SIZE });
 			expect(migrate.resolved, brief(migrate)).toBe(true);
 			expect(migrate.last.collections['fidelity_values'], brief(migrate)).toMatchObject({ created: VALUE_ROWS, failed: 0 });
@@ -99,6 +107,25 @@ for (const direction of DIRECTIONS) {
 				const ignore = collection === MASKED_FIELDS.collection ? [MASKED_FIELDS.hash, MASKED_FIELDS.conceal] : [];
 				expect(await differences(pair.source, pair.destination, collection, { ignore }), collection).toEqual([]);
 			}
+		});
+
+		it('string keys that differ only in case collide on a case-insensitive destination, and the run names the refused row', async (context) => {
+			if (!runs) context.skip(missing?.reason ?? `runs once, in the ${direction.home} run`);
+			if (direction.destination !== 'mariadb') context.skip('only a MySQL/MariaDB destination compares keys without case');
+			await createCollection(pair.source, 'vendor_codes', [stringKey('code'), stringField('label')]);
+			await pair.source.api('POST', '/items/vendor_codes', [
+				{ code: 'abc', label: 'lower' },
+				{ code: 'ABC', label: 'upper' },
+				{ code: 'xyz', label: 'other' },
+			]);
+			expect((await flow('migration-schema-sync', { force: true, dryRun: false, collections: ['vendor_codes'] })).resolved).toBe(true);
+			const migrate = await flow('migration-migrate-tables', { collections: ['vendor_codes'] });
+			expect(migrate.resolved, brief(migrate)).toBe(false);
+			expect(migrate.last, brief(migrate)).toMatchObject({ code: 'ITEMS_FAILED', collections: { vendor_codes: { created: 2, failed: 1 } } });
+			expect(migrate.last.failures.items, brief(migrate)).toEqual([expect.objectContaining({ collection: 'vendor_codes' })]);
+			const verify = await flow('migration-verify', { collections: ['vendor_codes'] });
+			expect(verify.resolved, brief(verify)).toBe(false);
+			expect(verify.last, brief(verify)).toMatchObject({ code: 'OUT_OF_SYNC', collections: { vendor_codes: { missing: 1 } } });
 		});
 	});
 }
