@@ -4,6 +4,7 @@ import { postgresUnavailable } from './test/harness/postgres.ts';
 import { mariadbUnavailable } from './test/harness/mariadb.ts';
 import { CHROMIUM_PATH, chromiumInstalled } from './test/harness/browser.ts';
 import type { SuiteGate } from './test/suite-gate-runner.ts';
+import { DIRECTUS_11_VERSION } from './test/harness/paths.ts';
 
 const e2e = {
 	include: ['test/e2e/**/*.test.ts'],
@@ -55,6 +56,22 @@ export default defineConfig({
 					name: 'e2e-postgres',
 					...e2e,
 					env: { E2E_DB_VENDOR: 'postgres', E2E_GATES: JSON.stringify([...postgresGates(), ...browserGates()]) },
+				},
+			},
+			// Directus 11 (on SQLite): the same files, but for the browser test (the admin app of 12 is the one
+			// checked) and the runs across database vendors (once, on 12, is enough for what they prove).
+			{
+				test: {
+					name: 'e2e-directus11',
+					...e2e,
+					env: {
+						E2E_DB_VENDOR: 'sqlite',
+						DIRECTUS_VERSION: DIRECTUS_11_VERSION,
+						E2E_GATES: JSON.stringify([
+							{ file: BROWSER_TEST, mode: 'skip', reason: `the browser test runs on Directus 12 only` },
+							{ file: 'test/e2e/across-vendors.test.ts', mode: 'skip', reason: `the runs across database vendors run on Directus 12 only` },
+						] satisfies SuiteGate[]),
+					},
 				},
 			},
 			{
