@@ -74,8 +74,8 @@ function newCredentials(name: string): Credentials {
 	};
 }
 
-function bootstrap(database: Record<string, string>, credentials: Credentials): Promise<void> {
-	return runToEnd(nodeBinary(), [ensureDirectusInstalled(), 'bootstrap'], {
+function bootstrap(database: Record<string, string>, credentials: Credentials, version: string): Promise<void> {
+	return runToEnd(nodeBinary(), [ensureDirectusInstalled(version), 'bootstrap'], {
 		...baseEnv(),
 		...database,
 		KEY: randomBytes(16).toString('hex'),
@@ -103,18 +103,22 @@ function mariadbEnv(database: string): Record<string, string> {
 }
 
 /** The database name for a template: one per Directus version, name and template format. */
-function templateDatabase(name: string): string {
-	return `dmo_tpl_${DIRECTUS_VERSION.replace(/\W/g, '_')}_${name}_v${TEMPLATE_FORMAT}`;
+function templateDatabase(name: string, version: string): string {
+	return `dmo_tpl_${version.replace(/\W/g, '_')}_${name}_v${TEMPLATE_FORMAT}`;
 }
 
 /**
  * A bootstrapped database, made once per name, vendor and Directus version and cached: instances
  * start from a copy. Each name is bootstrapped on its own, so two instances never share an admin id.
  */
-export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VENDOR): Promise<{ template: string; credentials: Credentials }> {
+export async function databaseTemplate(
+	name: string,
+	vendor: Vendor = DEFAULT_VENDOR,
+	version: string = DIRECTUS_VERSION,
+): Promise<{ template: string; credentials: Credentials }> {
 	const dir = join(CACHE_DIR, 'templates');
 	mkdirSync(dir, { recursive: true });
-	const label = `directus-${DIRECTUS_VERSION}-${vendor}-${name}-v${TEMPLATE_FORMAT}`;
+	const label = `directus-${version}-${vendor}-${name}-v${TEMPLATE_FORMAT}`;
 	const credentialsFile = join(dir, `${label}.json`);
 	return withLock(join(dir, `${label}.lock`), async () => {
 		if (vendor === 'sqlite') {
@@ -122,19 +126,19 @@ export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VE
 			if (!existsSync(file) || !existsSync(credentialsFile)) {
 				const credentials = newCredentials(name);
 				const partial = `${file}.partial`;
-				await bootstrap({ DB_CLIENT: 'sqlite3', DB_FILENAME: partial }, credentials);
+				await bootstrap({ DB_CLIENT: 'sqlite3', DB_FILENAME: partial }, credentials, version);
 				writeFileSync(credentialsFile, JSON.stringify(credentials));
 				renameSync(partial, file);
 			}
 			return { template: file, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
 		}
-		const database = templateDatabase(name);
+		const database = templateDatabase(name, version);
 		if (vendor === 'mariadb') {
 			if (!mariadb.databaseExists(database) || !existsSync(credentialsFile)) {
 				const credentials = newCredentials(name);
 				mariadb.dropDatabase(database);
 				mariadb.createDatabase(database);
-				await bootstrap(mariadbEnv(database), credentials);
+				await bootstrap(mariadbEnv(database), credentials, version);
 				writeFileSync(credentialsFile, JSON.stringify(credentials));
 			}
 			return { template: database, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
@@ -150,7 +154,7 @@ export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VE
 			} catch {
 				/* PostGIS is not installed */
 			}
-			await bootstrap(postgresEnv(database), credentials);
+			await bootstrap(postgresEnv(database), credentials, version);
 			writeFileSync(credentialsFile, JSON.stringify(credentials));
 		}
 		return { template: database, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
@@ -158,8 +162,13 @@ export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VE
 }
 
 /** A fresh database for one instance, copied from its template; its environment for Directus. */
-async function instanceDatabase(name: string, vendor: Vendor, dir: string): Promise<{ env: Record<string, string>; database: string; credentials: Credentials }> {
-	const { template, credentials } = await databaseTemplate(name, vendor);
+async function instanceDatabase(
+	name: string,
+	vendor: Vendor,
+	dir: string,
+	version: string,
+): Promise<{ env: Record<string, string>; database: string; credentials: Credentials }> {
+	const { template, credentials } = await databaseTemplate(name, vendor, version);
 	if (vendor === 'sqlite') {
 		const file = join(dir, 'data.db');
 		copyFileSync(template, file);
@@ -199,6 +208,8 @@ export interface InstanceOptions {
 	/** A port chosen beforehand (so a pair can start both servers at once); default: a free one. */
 	port?: number;
 	vendor?: Vendor;
+	/** The Directus version (default: this run's, DIRECTUS_VERSION). */
+	directusVersion?: string;
 	/** Extra arguments for Node before Directus's CLI (e.g. `--inspect=127.0.0.1:9230` for the bench's heap probe). */
 	nodeArgs?: string[];
 }
@@ -211,6 +222,8 @@ export class DirectusInstance {
 	readonly dir: string;
 	readonly logFile: string;
 	readonly vendor: Vendor;
+	/** The Directus version this instance runs. */
+	readonly version: string;
 	/** The SQLite file, or the PostgreSQL or MariaDB database name. */
 	readonly database: string;
 	private readonly env: Record<string, string>;
@@ -227,7 +240,9 @@ export class DirectusInstance {
 		vendor: Vendor;
 		database: string;
 		nodeArgs?: string[];
+		version: string;
 	}) {
+		this.version = fields.version;
 		this.nodeArgs = fields.nodeArgs ?? [];
 		this.vendor = fields.vendor;
 		this.database = fields.database;
@@ -258,7 +273,8 @@ export class DirectusInstance {
 		mkdirSync(join(dir, 'uploads'), { recursive: true });
 		// Directus looks for package extensions in the package.json of its working folder.
 		writeFileSync(join(dir, 'package.json'), '{ "name": "directus-test-instance", "private": true }\n');
-		const database = await instanceDatabase(options.name, vendor, dir);
+		const version = options.directusVersion ?? DIRECTUS_VERSION;
+		const database = await instanceDatabase(options.name, vendor, dir, version);
 		const port = options.port ?? (await freePort());
 		const url = `http://127.0.0.1:${port}`;
 		const env: Record<string, string> = {
@@ -293,6 +309,7 @@ export class DirectusInstance {
 			vendor,
 			database: database.database,
 			nodeArgs: options.nodeArgs,
+			version,
 		});
 		await instance.startProcess();
 		return instance;
@@ -301,7 +318,7 @@ export class DirectusInstance {
 	/** Starts (or restarts) the server process and waits until it answers. */
 	async startProcess(): Promise<void> {
 		const log = createWriteStream(this.logFile, { flags: 'a' });
-		const child = spawn(nodeBinary(), [...this.nodeArgs, ensureDirectusInstalled(), 'start'], {
+		const child = spawn(nodeBinary(), [...this.nodeArgs, ensureDirectusInstalled(this.version), 'start'], {
 			cwd: this.dir,
 			env: this.env,
 			detached: true,

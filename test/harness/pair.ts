@@ -62,6 +62,9 @@ export async function startPair(
 		destinationEnv?: Record<string, string>;
 		vendor?: Vendor;
 		destinationVendor?: Vendor;
+		/** Directus versions per side (default: this run's). */
+		sourceVersion?: string;
+		destinationVersion?: string;
 		/** Extra Node arguments for the source's server process. */
 		sourceNodeArgs?: string[];
 	} = {},
@@ -71,7 +74,7 @@ export async function startPair(
 	const workDir = mkdtempSync(join(tmpdir(), 'directus-migration-'));
 	const extensionsPath = stageExtension(workDir);
 	const destinationPort = await freePort();
-	const { credentials } = await databaseTemplate('destination', destinationVendor);
+	const { credentials } = await databaseTemplate('destination', destinationVendor, options.destinationVersion);
 	const starting = await Promise.allSettled([
 		DirectusInstance.start({
 			name: 'source',
@@ -87,8 +90,16 @@ export async function startPair(
 				...options.sourceEnv,
 			},
 			nodeArgs: options.sourceNodeArgs,
+			directusVersion: options.sourceVersion,
 		}),
-		DirectusInstance.start({ name: 'destination', workDir, port: destinationPort, vendor: destinationVendor, env: options.destinationEnv }),
+		DirectusInstance.start({
+			name: 'destination',
+			workDir,
+			port: destinationPort,
+			vendor: destinationVendor,
+			env: options.destinationEnv,
+			directusVersion: options.destinationVersion,
+		}),
 	]);
 	const [source, destination] = starting.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
 	if (!source || !destination) {

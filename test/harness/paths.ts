@@ -20,12 +20,12 @@ export function nodeBinary(): string {
 	return existsSync(local) ? local : process.execPath;
 }
 
-/** The cached Directus install (installed on first use by scripts/install-directus.sh). */
-export function ensureDirectusInstalled(): string {
+/** The cached Directus install (installed on first use by scripts/install-directus.sh); another version than this run's on request. */
+export function ensureDirectusInstalled(version = DIRECTUS_VERSION): string {
 	const output = execFileSync('bash', [join(PROJECT_ROOT, 'scripts/install-directus.sh')], {
 		encoding: 'utf8',
 		stdio: ['ignore', 'pipe', 'inherit'],
-		env: { ...process.env, DIRECTUS_VERSION, MIGRATION_DIRECTUS_CACHE: CACHE_DIR },
+		env: { ...process.env, DIRECTUS_VERSION: version, MIGRATION_DIRECTUS_CACHE: CACHE_DIR },
 	});
 	const dir = output.trim().split('\n').pop()!;
 	return join(dir, 'node_modules/directus/cli.js');
