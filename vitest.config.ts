@@ -3,6 +3,7 @@ import PlainSummaryReporter from './test/plain-summary-reporter.ts';
 import { postgresUnavailable } from './test/harness/postgres.ts';
 import { mariadbUnavailable } from './test/harness/mariadb.ts';
 import { CHROMIUM_PATH, chromiumInstalled } from './test/harness/browser.ts';
+import { redisUnavailable } from './test/harness/redis.ts';
 import type { SuiteGate } from './test/suite-gate-runner.ts';
 import { DIRECTUS_11_VERSION } from './test/harness/paths.ts';
 
@@ -14,6 +15,7 @@ const e2e = {
 	runner: './test/suite-gate-runner.ts',
 };
 const BROWSER_TEST = 'test/e2e/flow-editor-browser.test.ts';
+const REPLICA_TEST = 'test/e2e/replicas.test.ts';
 
 // The end-to-end suite runs on SQLite and again on PostgreSQL (127.0.0.1:5432; `.ci/run` installs it
 // with scripts/install-postgres.sh). Without PostgreSQL every PostgreSQL test FAILS, with the reason,
@@ -43,6 +45,21 @@ function browserGates(): SuiteGate[] {
 	return [];
 }
 
+// The replica test (two Directus replicas of the source on one PostgreSQL database and Redis on
+// 127.0.0.1:6379; `.ci/run` starts it with scripts/install-redis.sh) runs in the PostgreSQL run only.
+// Without Redis it FAILS, with the reason, unless the run says E2E_REDIS=skip.
+function redisGates(): SuiteGate[] {
+	if (process.env['E2E_REDIS'] === 'skip') return [{ file: REPLICA_TEST, mode: 'skip', reason: 'the replica test (E2E_REDIS=skip); to run it: bash scripts/install-redis.sh && npm test' }];
+	const missing = redisUnavailable();
+	if (missing) return [{ file: REPLICA_TEST, mode: 'fail', reason: `${missing}; run scripts/install-redis.sh or set E2E_REDIS=skip` }];
+	return [];
+}
+const REPLICAS_NEED_POSTGRES: SuiteGate = {
+	file: REPLICA_TEST,
+	mode: 'skip',
+	reason: 'the replica test runs in the PostgreSQL run only (replicas share one database server; a SQLite file belongs to one process)',
+};
+
 export default defineConfig({
 	test: {
 		reporters: ['default', new PlainSummaryReporter()],
@@ -50,12 +67,12 @@ export default defineConfig({
 		fileParallelism: false,
 		projects: [
 			{ test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-			{ test: { name: 'e2e', ...e2e, env: { E2E_DB_VENDOR: 'sqlite', E2E_GATES: JSON.stringify(browserGates()) } } },
+			{ test: { name: 'e2e', ...e2e, env: { E2E_DB_VENDOR: 'sqlite', E2E_GATES: JSON.stringify([REPLICAS_NEED_POSTGRES, ...browserGates()]) } } },
 			{
 				test: {
 					name: 'e2e-postgres',
 					...e2e,
-					env: { E2E_DB_VENDOR: 'postgres', E2E_GATES: JSON.stringify([...postgresGates(), ...browserGates()]) },
+					env: { E2E_DB_VENDOR: 'postgres', E2E_GATES: JSON.stringify([...postgresGates(), ...redisGates(), ...browserGates()]) },
 				},
 			},
 			// Directus 11 (on SQLite): the same files, but for the browser test (the admin app of 12 is the one
@@ -70,6 +87,7 @@ export default defineConfig({
 						E2E_GATES: JSON.stringify([
 							{ file: BROWSER_TEST, mode: 'skip', reason: `the browser test runs on Directus 12 only` },
 							{ file: 'test/e2e/across-vendors.test.ts', mode: 'skip', reason: `the runs across database vendors run on Directus 12 only` },
+							REPLICAS_NEED_POSTGRES,
 						] satisfies SuiteGate[]),
 					},
 				},
@@ -78,7 +96,7 @@ export default defineConfig({
 				test: {
 					name: 'e2e-mariadb',
 					...e2e,
-					env: { E2E_DB_VENDOR: 'mariadb', E2E_GATES: JSON.stringify([...mariadbGates(), ...browserGates()]) },
+					env: { E2E_DB_VENDOR: 'mariadb', E2E_GATES: JSON.stringify([...mariadbGates(), REPLICAS_NEED_POSTGRES, ...browserGates()]) },
 				},
 			},
 		],

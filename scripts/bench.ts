@@ -6,10 +6,15 @@
  *
  *   BENCH_ITEMS (default 10000)  items of the main collection; memory is also measured at 5 × that
  *   BENCH_FILES (default 200)    files of ~200 KB
+ *   BENCH_LARGE_FILE_MB (default 256)  one large file: MB/s against a plain streamed upload, and the
+ *                                source's resident memory rise while it moves
+ *   BENCH_ONLY=large-file        runs the large-file section alone (writes bench/large-file.json)
  *
  * Prints a table and writes bench/results.json.
  */
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +24,7 @@ import { freePort } from '../test/harness/instance.ts';
 import { startPair, type Pair } from '../test/harness/pair.ts';
 import { PROJECT_ROOT } from '../test/harness/paths.ts';
 import { createCollection, createManyToOne, integerKey, stringField } from '../test/harness/schema-fixtures.ts';
+import { generateStoredFile, residentRiseWhile, servedSha256 } from '../test/harness/large-file.ts';
 import { HeapProbe } from './heap-probe.ts';
 
 const N = Number(process.env['BENCH_ITEMS'] ?? 10_000);
@@ -26,6 +32,8 @@ const FILES = Number(process.env['BENCH_FILES'] ?? 200);
 const FILE_BYTES = 200 * 1024;
 const BATCH = 100;
 const CONCURRENCY = 2;
+const LARGE_FILE_MB = Number(process.env['BENCH_LARGE_FILE_MB'] ?? 256);
+const ONLY = process.env['BENCH_ONLY'];
 
 const benchFields = [
 	integerKey,
@@ -246,6 +254,75 @@ async function measureAt(items: number, withBaselines: boolean) {
 	}
 }
 
+/**
+ * One large file: a plain streamed multipart upload of its bytes from this process (the baseline),
+ * then migrate-tables moving it, with the source's resident memory sampled every 100 ms.
+ */
+async function measureLargeFile() {
+	const pair = await startPair();
+	try {
+		console.log(`\n[bench] large file: ${LARGE_FILE_MB} MB generated into the source's storage…`);
+		await createCollection(pair.source, 'bench_media', [integerKey, stringField('name')]);
+		await pair.source.api('POST', '/fields/bench_media', { field: 'video', type: 'uuid', meta: { interface: 'file', special: ['file'] }, schema: {} });
+		await pair.source.api('POST', '/relations', { collection: 'bench_media', field: 'video', related_collection: 'directus_files', schema: { on_delete: 'SET NULL' } });
+		await timedFlow(pair.source, 'migration-schema-sync', { dryRun: false });
+		const file = await generateStoredFile(pair.source, 'large', LARGE_FILE_MB * 1024 * 1024);
+		await pair.source.api('POST', '/items/bench_media', { id: 1, name: 'large', video: file.id });
+
+		console.log('[bench] large file: plain streamed upload (baseline)…');
+		const boundary = `----bench-${randomBytes(8).toString('hex')}`;
+		async function* body() {
+			yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="baseline.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+			yield* createReadStream(join(pair.source.dir, 'uploads', `${file.id}.bin`));
+			yield Buffer.from(`\r\n--${boundary}--\r\n`);
+		}
+		const startedAt = performance.now();
+		const response = await fetch(`${pair.destination.url}/files?fields=id`, {
+			method: 'POST',
+			headers: { Authorization: `Bearer ${pair.destination.token}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+			body: Readable.toWeb(Readable.from(body())) as unknown as ReadableStream,
+			duplex: 'half',
+			redirect: 'error',
+		} as RequestInit);
+		const baselineSeconds = seconds(startedAt);
+		if (!response.ok) throw new Error(`baseline upload: ${response.status} ${await response.text()}`);
+		const baselineId = ((await response.json()) as { data: { id: string } }).data.id;
+		await pair.destination.api('DELETE', `/files/${baselineId}`);
+
+		console.log('[bench] large file: migrate-tables (source resident memory sampled every 100 ms)…');
+		const { result, riseBytes } = await residentRiseWhile(pair.source, () => timedFlow(pair.source, 'migration-migrate-tables', { collections: ['bench_media'] }));
+		if (result.run.last.files?.transferred !== 1) throw new Error(`large file not transferred: ${JSON.stringify(result.run.last).slice(0, 1500)}`);
+		if ((await servedSha256(pair.destination, file.id)) !== file.sha256) throw new Error('the large file arrived with other bytes');
+		const megabytes = file.size / 1e6;
+		return {
+			largeFileMB: LARGE_FILE_MB,
+			baselineLargeFileMBPerSecond: Number((megabytes / baselineSeconds).toFixed(1)),
+			largeFileMBPerSecond: Number((megabytes / (result.run.last.durationMs / 1000)).toFixed(1)),
+			largeFileRatioToBaseline: Number((baselineSeconds / (result.run.last.durationMs / 1000)).toFixed(2)),
+			largeFileSourceResidentRiseMB: Math.round(riseBytes / 1e6),
+		};
+	} finally {
+		await pair.stop();
+	}
+}
+
+const largeFile = await measureLargeFile();
+const largeFileRows: [string, string][] = [
+	[`large file (${largeFile.largeFileMB} MB): plain streamed upload (baseline)`, `${largeFile.baselineLargeFileMBPerSecond} MB/s`],
+	[
+		`large file (${largeFile.largeFileMB} MB): migrate-tables`,
+		`${largeFile.largeFileMBPerSecond} MB/s = ${largeFile.largeFileRatioToBaseline} × baseline; source resident memory +${largeFile.largeFileSourceResidentRiseMB} MB`,
+	],
+];
+if (ONLY === 'large-file') {
+	console.log('\n| measure | result |\n|---|---|');
+	for (const [measure, result] of largeFileRows) console.log(`| ${measure} | ${result} |`);
+	mkdirSync(join(PROJECT_ROOT, 'bench'), { recursive: true });
+	writeFileSync(join(PROJECT_ROOT, 'bench/large-file.json'), `${JSON.stringify({ date: new Date().toISOString(), ...largeFile }, null, 2)}\n`);
+	console.log('\nWritten to bench/large-file.json');
+	process.exit(0);
+}
+
 const at = await measureAt(N, true);
 const atFive = await measureAt(5 * N, false);
 const round = (value: number | null | undefined, digits = 2) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
@@ -279,6 +356,7 @@ const results = {
 	sourceHeapAfterGcBeforeMB: { [N]: mb(at['sourceHeapBeforeBytes']), [5 * N]: mb(atFive['sourceHeapBeforeBytes']) },
 	sourceHeapAfterGcPeakMB: { [N]: mb(at['sourceHeapPeakBytes']), [5 * N]: mb(atFive['sourceHeapPeakBytes']) },
 	firstCopyItemsPerSecondAt5N: round(atFive['firstCopyItemsPerSecond'], 0),
+	...largeFile,
 };
 
 const rows: [string, string][] = [
@@ -300,6 +378,7 @@ const rows: [string, string][] = [
 	],
 	[`source peak RSS at ${N} / ${5 * N} items`, `${results.sourcePeakMemoryMB[N]} MB / ${results.sourcePeakMemoryMB[5 * N]} MB`],
 	[`first copy at ${5 * N} items`, `${results.firstCopyItemsPerSecondAt5N} items/s`],
+	...largeFileRows,
 ];
 console.log(`\n${results.date} · ${results.machine} · Directus ${results.directus} · ${N} items, batch ${BATCH}, concurrency ${CONCURRENCY}\n`);
 console.log('| measure | result |\n|---|---|');

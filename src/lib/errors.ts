@@ -26,6 +26,10 @@ export const ERROR_CODES = [
 	/** A bug in this bundle (a TypeError, a ReferenceError…), not a failure of either Directus. */
 	'INTERNAL',
 	'OUT_OF_SYNC',
+	/** Another run holds the destination's lease (`whenBusy: fail`, or `wait` past `waitSeconds`); nothing was written. */
+	'ALREADY_RUNNING',
+	/** This run's lease expired (renewals failed) and another run took it over. */
+	'LEASE_LOST',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

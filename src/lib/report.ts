@@ -1,4 +1,5 @@
 import type { RequestStats } from './destination/client.js';
+import type { LeaseReport } from './lease/lease.js';
 
 export interface Warning {
 	code: string;
@@ -18,6 +19,8 @@ export interface OperationReport {
 	destination: { host: string };
 	requests: RequestStats;
 	warnings: Warning[];
+	/** A run that wrote: when it held the destination's lease and how long it queued for it. */
+	lease?: LeaseReport;
 }
 
 /** Keeps warning lists short however many items produced them. */

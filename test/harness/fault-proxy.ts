@@ -20,6 +20,13 @@ export interface Faults {
 	loseAnswerOf?: { method: string; path: RegExp; times: number };
 	/** Answer `status` instead of forwarding a request with this method whose path matches, `times` times. */
 	failOf?: { method: string; path: RegExp; status: number; times: number };
+	/**
+	 * Drop the connection of a request with this method whose path matches once `afterBytes` of its
+	 * body have been forwarded, `times` times: the connection is lost mid-upload, on both sides.
+	 */
+	cutBodyOf?: { method: string; path: RegExp; afterBytes: number; times: number };
+	/** Forward request bodies at most this fast (a slow link): a large upload then takes long while bytes keep moving. */
+	bodyBytesPerSecond?: number;
 }
 
 /**
@@ -27,7 +34,7 @@ export interface Faults {
  * before or after forwarding, latency, and going away entirely (connections refused) for a while.
  */
 export class FaultProxy {
-	readonly counts = { requests: 0, failed: 0, reset: 0, answersLost: 0 };
+	readonly counts = { requests: 0, failed: 0, reset: 0, answersLost: 0, cut: 0, bodyBytes: 0 };
 	faults: Faults = {};
 	private server: Server | null = null;
 	private readonly sockets = new Set<Socket>();
@@ -110,6 +117,54 @@ export class FaultProxy {
 			},
 		);
 		forwarded.on('error', () => incoming.socket.destroy());
-		incoming.pipe(forwarded);
+		const cut = this.faults.cutBodyOf;
+		const cutThis =
+			cut !== undefined && cut.times > 0 && incoming.method === cut.method && cut.path.test(incoming.url ?? '') && cut.times-- > 0;
+		let forwardedBytes = 0;
+		let dropped = false;
+		let ended = false;
+		let throttled = 0;
+		incoming.on('data', (chunk: Buffer) => {
+			if (dropped) return;
+			if (cutThis && forwardedBytes + chunk.length > cut!.afterBytes) {
+				dropped = true;
+				const part = cut!.afterBytes - forwardedBytes;
+				if (part > 0) forwarded.write(chunk.subarray(0, part));
+				forwardedBytes += Math.max(part, 0);
+				this.counts.bodyBytes += Math.max(part, 0);
+				this.counts.cut++;
+				incoming.pause();
+				// Let the forwarded part reach the destination before both connections go.
+				setTimeout(() => {
+					forwarded.destroy();
+					incoming.socket.destroy();
+				}, 200);
+				return;
+			}
+			forwardedBytes += chunk.length;
+			this.counts.bodyBytes += chunk.length;
+			const rate = this.faults.bodyBytesPerSecond;
+			if (rate) {
+				incoming.pause();
+				throttled++;
+				setTimeout(() => {
+					throttled--;
+					const flowing = forwarded.write(chunk);
+					if (ended && throttled === 0) forwarded.end();
+					else if (flowing) incoming.resume();
+					else forwarded.once('drain', () => incoming.resume());
+				}, (chunk.length / rate) * 1000);
+				return;
+			}
+			if (!forwarded.write(chunk)) {
+				incoming.pause();
+				forwarded.once('drain', () => incoming.resume());
+			}
+		});
+		incoming.on('end', () => {
+			ended = true;
+			// A throttled chunk still waiting is written first; it ends the request then.
+			if (!dropped && throttled === 0) forwarded.end();
+		});
 	}
 }

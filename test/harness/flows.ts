@@ -55,11 +55,12 @@ export async function createFlow(
 		id: flow.id,
 		/** What each run of the flow ended with, newest first (from its revisions: accountability "all"). */
 		async runs(): Promise<Record<string, any>[]> {
-			const revisions = await instance.api<{ data: { data: Record<string, any> } }[]>(
+			const revisions = await instance.api<{ data: { data: Record<string, any>; steps?: unknown } | null }[]>(
 				'GET',
 				`/revisions?filter[collection][_eq]=directus_flows&filter[item][_eq]=${flow.id}&sort=-id&limit=-1&fields=data`,
 			);
-			return revisions.map((revision) => revision.data.data);
+			// Saving the Flow itself (its creation, a status change) makes revisions too: those hold no run.
+			return revisions.filter((revision) => revision.data && 'steps' in revision.data).map((revision) => revision.data!.data);
 		},
 		/**
 		 * Calls the webhook as the source's admin (Authorization: Bearer), as an authenticated user or

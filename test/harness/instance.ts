@@ -212,6 +212,8 @@ export interface InstanceOptions {
 	directusVersion?: string;
 	/** Extra arguments for Node before Directus's CLI (e.g. `--inspect=127.0.0.1:9230` for the bench's heap probe). */
 	nodeArgs?: string[];
+	/** Another replica of `replicaOf`: the same database (never dropped by this one), the same admin. */
+	replicaOf?: DirectusInstance;
 }
 
 export class DirectusInstance {
@@ -228,6 +230,7 @@ export class DirectusInstance {
 	readonly database: string;
 	private readonly env: Record<string, string>;
 	private readonly nodeArgs: string[];
+	private readonly ownsDatabase: boolean;
 	private child: ChildProcess | null = null;
 
 	private constructor(fields: {
@@ -241,9 +244,11 @@ export class DirectusInstance {
 		database: string;
 		nodeArgs?: string[];
 		version: string;
+		ownsDatabase?: boolean;
 	}) {
 		this.version = fields.version;
 		this.nodeArgs = fields.nodeArgs ?? [];
+		this.ownsDatabase = fields.ownsDatabase ?? true;
 		this.vendor = fields.vendor;
 		this.database = fields.database;
 		this.name = fields.name;
@@ -253,6 +258,11 @@ export class DirectusInstance {
 		this.dir = fields.dir;
 		this.env = fields.env;
 		this.logFile = join(fields.dir, 'server.log');
+	}
+
+	/** The DB_* variables this server runs with (for a replica on the same database). */
+	databaseEnv(): Record<string, string> {
+		return Object.fromEntries(Object.entries(this.env).filter(([name]) => name.startsWith('DB_')));
 	}
 
 	get token(): string {
@@ -267,14 +277,24 @@ export class DirectusInstance {
 		return match ? Number(match[1]) * 1024 : null;
 	}
 
+	/** Resident memory of the server process now (VmRSS), in bytes; null when not running. */
+	residentMemoryBytes(): number | null {
+		if (!this.child?.pid) return null;
+		const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+		const match = /VmRSS:\s+(\d+) kB/.exec(status);
+		return match ? Number(match[1]) * 1024 : null;
+	}
+
 	static async start(options: InstanceOptions): Promise<DirectusInstance> {
 		const vendor = options.vendor ?? DEFAULT_VENDOR;
 		const dir = join(options.workDir, options.name);
 		mkdirSync(join(dir, 'uploads'), { recursive: true });
 		// Directus looks for package extensions in the package.json of its working folder.
 		writeFileSync(join(dir, 'package.json'), '{ "name": "directus-test-instance", "private": true }\n');
-		const version = options.directusVersion ?? DIRECTUS_VERSION;
-		const database = await instanceDatabase(options.name, vendor, dir, version);
+		const version = options.directusVersion ?? options.replicaOf?.version ?? DIRECTUS_VERSION;
+		const database = options.replicaOf
+			? { env: options.replicaOf.databaseEnv(), database: options.replicaOf.database, credentials: options.replicaOf.credentials }
+			: await instanceDatabase(options.name, vendor, dir, version);
 		const port = options.port ?? (await freePort());
 		const url = `http://127.0.0.1:${port}`;
 		const env: Record<string, string> = {
@@ -310,6 +330,7 @@ export class DirectusInstance {
 			database: database.database,
 			nodeArgs: options.nodeArgs,
 			version,
+			ownsDatabase: !options.replicaOf,
 		});
 		await instance.startProcess();
 		return instance;
@@ -360,8 +381,8 @@ export class DirectusInstance {
 	/** Stops the server and removes its PostgreSQL or MariaDB database (a SQLite file goes with the work folder). */
 	async dispose(): Promise<void> {
 		await this.stop();
-		if (this.vendor === 'postgres') dropDatabase(this.database);
-		if (this.vendor === 'mariadb') mariadb.dropDatabase(this.database);
+		if (this.vendor === 'postgres' && this.ownsDatabase) dropDatabase(this.database);
+		if (this.vendor === 'mariadb' && this.ownsDatabase) mariadb.dropDatabase(this.database);
 	}
 
 	/** Stops the server (the whole process group) and waits for it to exit. */
@@ -374,6 +395,16 @@ export class DirectusInstance {
 		const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
 		await exited;
 		clearTimeout(timer);
+	}
+
+	/** Kills the server at once (SIGKILL to its process group), as a crash or an evicted container would: nothing runs to its end. */
+	async crash(): Promise<void> {
+		const child = this.child;
+		this.child = null;
+		if (!child || child.exitCode !== null) return;
+		const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+		killGroup(child, 'SIGKILL');
+		await exited;
 	}
 
 	/** A REST call as the admin; returns `data`, throws with Directus's error text on a non-2xx answer. */

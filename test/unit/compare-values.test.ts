@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalRow, normalizeValue, valuesEqual } from '../../src/lib/compare/normalize.js';
+import { canonicalEqual, canonicalRow, canonicalText, normalizeValue, valuesEqual, type Canonical } from '../../src/lib/compare/normalize.js';
 import { diffRows } from '../../src/lib/items/diff-rows.js';
 
 describe('exact comparison of values by Directus type', () => {
@@ -102,5 +102,16 @@ describe('the item differ uses the exact comparison', () => {
 		const existing = new Map([['1', { id: 1, big: '9007199254740992', amount: '12.3456789012345679', doc: {} }]]);
 		const diff = diffRows(wanted, existing, 'id', ['id', 'big', 'amount', 'doc'], { id: 'integer', big: 'bigInteger', amount: 'decimal', doc: 'json' });
 		expect(diff.toUpdate).toEqual([{ id: 1, big: '9007199254740993', amount: '12.3456789012345678', doc: { a: null } }]);
+	});
+});
+
+describe('equality of canonical values without building their texts', () => {
+	const values: Canonical[] = [
+		null, true, false, 0, 1, -1, 1.5, '', '0', '1', 'a', [], [null], [1, 2], [2, 1], [[1], 2], {}, { a: null }, { a: 1 },
+		{ a: '1' }, { b: 1, a: 2 }, { a: 2, b: 1 }, { a: { b: [1, { c: null }] } }, { a: { b: [1, { c: false }] } }, { a: [] }, { a: {} },
+	];
+
+	it('agrees with comparing canonical texts for every pair of values', () => {
+		for (const a of values) for (const b of values) expect(canonicalEqual(a, b)).toBe(canonicalText(a) === canonicalText(b));
 	});
 });

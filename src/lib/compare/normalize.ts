@@ -46,7 +46,25 @@ export function normalizeValue(type: string | undefined, value: unknown): Canoni
 
 export function valuesEqual(a: unknown, b: unknown, type?: string): boolean {
 	if (a === b) return true;
-	return canonicalText(normalizeValue(type, a)) === canonicalText(normalizeValue(type, b));
+	return canonicalEqual(normalizeValue(type, a), normalizeValue(type, b));
+}
+
+/**
+ * Whether two canonical values are equal: exactly when their canonical texts are, without building
+ * them (object keys in any order, arrays in order, a missing key unlike a null one).
+ */
+export function canonicalEqual(a: Canonical, b: Canonical): boolean {
+	if (a === b) return true;
+	if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+	if (Array.isArray(a) || Array.isArray(b)) {
+		if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+		for (let index = 0; index < a.length; index++) if (!canonicalEqual(a[index]!, b[index]!)) return false;
+		return true;
+	}
+	const keys = Object.keys(a);
+	if (keys.length !== Object.keys(b).length) return false;
+	for (const key of keys) if (!Object.hasOwn(b, key) || !canonicalEqual(a[key]!, b[key]!)) return false;
+	return true;
 }
 
 /** JSON text with object keys sorted (arrays keep their order): equal canonical values, equal text. */

@@ -5,6 +5,7 @@ import { assertAdminDestination } from '../destination/preflight.js';
 import { MigrationError, toMigrationError } from '../errors.js';
 import { countReferencedFiles, referencedFileIds } from '../files/referenced.js';
 import { FileTransfer } from '../files/transfer.js';
+import { DestinationLease, underLease, type LeaseOptions, type SkippedRun } from '../lease/lease.js';
 import { SourceItems } from '../items/source-reader.js';
 import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings } from '../items/upsert.js';
 import type { MigrationContext } from '../operation.js';
@@ -37,10 +38,14 @@ export class ContentMigration {
 	private readonly startedAt = Date.now();
 	private schema!: SchemaOverview;
 	private source!: SourceItems;
+	/** How a writing run takes the destination's lease; the lease while it is held. */
+	readonly leaseOptions: LeaseOptions;
+	private lease: DestinationLease | null = null;
 
-	constructor(operation: string, context: MigrationContext, client: DestinationClient, dryRun: boolean) {
+	constructor(operation: string, context: MigrationContext, client: DestinationClient, dryRun: boolean, leaseOptions: LeaseOptions = DEFAULT_LEASE) {
 		this.context = context;
 		this.client = client;
+		this.leaseOptions = leaseOptions;
 		this.report = {
 			operation,
 			ok: true,
@@ -76,6 +81,12 @@ export class ContentMigration {
 		return plan;
 	}
 
+	/** The steps that follow run under `lease`: the report says when it was held, the marker moves only while it is. */
+	hold(lease: DestinationLease): void {
+		this.lease = lease;
+		this.report.lease = lease.report;
+	}
+
 	/** The open run's two sides, for a step defined elsewhere (verify after the writes). */
 	get sides() {
 		return { context: this.context, schema: this.schema, source: this.source, client: this.client };
@@ -98,7 +109,7 @@ export class ContentMigration {
 	}
 
 	/** Step 2: the files the plan's items reference, and the folder tree. */
-	async transferFiles(settings: { batchSize: number; concurrency: number }): Promise<void> {
+	async transferFiles(settings: { batchSize: number; concurrency: number; resumableAboveMB: number }): Promise<void> {
 		const { batchSize, concurrency } = settings;
 		const plan = this.report.plan;
 		const source = this.sourceFor(plan, this.schema);
@@ -109,15 +120,20 @@ export class ContentMigration {
 			client: this.client,
 			write: !this.report.dryRun,
 			concurrency,
+			resumableAboveBytes: settings.resumableAboveMB * 1024 * 1024,
 		});
 		this.report.files = transfer.tally;
 		if (!plan.files.included || plan.files.references.length === 0) return;
-		await transfer.syncFolders();
-		for await (const ids of referencedFileIds(source, this.schema, plan, batchSize)) {
-			await transfer.transferBatch(ids);
-			this.context.logger.info(`[migration] files: ${transfer.tally.transferred} transferred, ${transfer.tally.skipped} skipped`);
+		try {
+			await transfer.syncFolders();
+			for await (const ids of referencedFileIds(source, this.schema, plan, batchSize)) {
+				await transfer.transferBatch(ids);
+				this.context.logger.info(`[migration] files: ${transfer.tally.transferred} transferred, ${transfer.tally.skipped} skipped`);
+			}
+		} finally {
+			// A run that ends early still names the files that failed before.
+			this.report.failures.files.push(...transfer.failures);
 		}
-		this.report.failures.files.push(...transfer.failures);
 	}
 
 	/**
@@ -204,7 +220,9 @@ export class ContentMigration {
 				});
 			}
 		}
-		if (!this.report.dryRun) await new SyncMarker(this.client, sourceIdOf(this.context.env)).advance(complete, plan.createdAt);
+		if (this.report.dryRun) return;
+		await this.lease?.confirm();
+		await new SyncMarker(this.client, sourceIdOf(this.context.env)).advance(complete, plan.createdAt);
 	}
 
 	/**
@@ -235,21 +253,41 @@ export class ContentMigration {
  */
 export async function contentMigration(
 	operation: string,
-	options: DestinationOptions & { concurrency?: number; dryRun: boolean },
+	options: DestinationOptions & { concurrency?: number; dryRun: boolean } & Partial<LeaseOptions>,
 	context: MigrationContext,
 	secrets: string[],
 ): Promise<ContentMigration> {
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
-	return new ContentMigration(operation, context, client, options.dryRun);
+	const lease = { ...DEFAULT_LEASE, ...definedOnly({ whenBusy: options.whenBusy, waitSeconds: options.waitSeconds, leaseSeconds: options.leaseSeconds }) };
+	return new ContentMigration(operation, context, client, options.dryRun, lease);
 }
 
-/** Runs `steps` on a migration and returns its report (or rejects with it). */
-export async function runContentSteps(migration: ContentMigration, steps: () => Promise<void>): Promise<ContentReport> {
+const DEFAULT_LEASE: LeaseOptions = { whenBusy: 'wait', waitSeconds: 600, leaseSeconds: 120 };
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+	return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+/**
+ * Runs `steps` on a migration and returns its report (or rejects with it). A run that writes runs its
+ * steps under the destination's lease, from the plan (the marker it reads) to the marker it moves.
+ */
+export async function runContentSteps(migration: ContentMigration, steps: () => Promise<void>): Promise<ContentReport | SkippedRun> {
 	try {
 		await migration.open();
-		await steps();
+		if (migration.report.dryRun) {
+			await steps();
+		} else {
+			const { client, context } = migration.sides;
+			const holder = { operation: migration.report.operation, source: sourceIdOf(context.env) };
+			const skipped = await underLease(client, migration.leaseOptions, holder, context.logger, async (lease) => {
+				migration.hold(lease);
+				await steps();
+			});
+			if (skipped) return skipped;
+		}
 	} catch (error) {
 		if (error instanceof Rejection) throw error;
 		return migration.finish(error);

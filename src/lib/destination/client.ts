@@ -120,6 +120,17 @@ class SilenceTimeout {
 	}
 }
 
+/** Where a request's fetch options carry the caller's `onHeaders` (see send). */
+const ON_HEADERS = Symbol('onHeaders');
+
+/**
+ * undici's fetch under `redirect: 'error'` answers a redirect with a network error whose cause is
+ * the spec's reason text; it has no code of its own, so that text is the only thing to tell it by.
+ */
+function isUnexpectedRedirect(error: unknown): boolean {
+	return (error as { cause?: { message?: string } })?.cause?.message === 'unexpected redirect';
+}
+
 /**
  * The only way this bundle talks to the destination: `@directus/sdk` with a static token, every call
  * behind the shared concurrency limit, the request pacer and the retry policy, every failure turned
@@ -138,6 +149,11 @@ export class DestinationClient {
 	private readonly budget: RequestBudget;
 	private readonly retryPolicy: RetryPolicy;
 
+	/** Further attempts after the first that a request may make (for callers that resume on their own: uploads). */
+	get retries(): number {
+		return this.retryPolicy.retries;
+	}
+
 	constructor(destination: Destination, options: { concurrency?: number; retryPolicy?: Partial<RetryPolicy> } = {}) {
 		this.url = destination.url;
 		this.host = destination.host;
@@ -152,16 +168,21 @@ export class DestinationClient {
 			const streaming = init.body instanceof ReadableStream;
 			let response: Response;
 			try {
-				// Redirects are never followed: the token would go along to wherever they point.
+				// Redirects are never followed: the token would go along to wherever they point. A streamed
+				// body says `error` rather than `manual`: for any other mode undici's fetch clones the request
+				// (to replay it after a redirect), and the clone's tee keeps every chunk of the body read so
+				// far, so a 2 GB upload held 2 GB in this process. With `error` the body streams with
+				// backpressure, and a redirect answer is a network error of its own (below).
 				response = (await undiciFetch(String(input), {
 					...init,
-					redirect: 'manual',
+					redirect: streaming ? 'error' : 'manual',
 					dispatcher,
 					signal: silence.signal,
 					...(streaming ? { body: silence.watch(init.body as ReadableStream<Uint8Array>, false), duplex: 'half' } : {}),
 				} as Parameters<typeof undiciFetch>[1])) as unknown as Response;
 			} catch (error) {
 				silence.stop();
+				if (streaming && isUnexpectedRedirect(error)) throw failureFromRedirect(null, what);
 				throw failureFromNetwork(error, what);
 			}
 			const date = Date.parse(response.headers.get('date') ?? '');
@@ -175,6 +196,7 @@ export class DestinationClient {
 				silence.stop();
 				throw await failureFromResponse(response, what);
 			}
+			(init as { [ON_HEADERS]?: (headers: Headers) => void })[ON_HEADERS]?.(response.headers);
 			if (!response.body) {
 				silence.stop();
 				return response;
@@ -193,31 +215,38 @@ export class DestinationClient {
 	 * Runs one SDK command (a fresh request body is built for every attempt). `lostAnswer` says what
 	 * to do when the request was sent and its answer lost (see LostAnswer): reads repeat, writes say.
 	 * Each attempt takes a slot of the destination's budget; waiting between attempts and recovering
-	 * (which makes requests of its own) hold none.
+	 * (which makes requests of its own) hold none. `budget: 'none'` is for the lease's few small
+	 * requests: a renewal queued behind a run's batches (or behind other runs' polls) would let the
+	 * lease expire under a live run.
 	 */
-	request<T>(command: RestCommand<T, any>, lostAnswer: LostAnswer = 'repeat'): Promise<T> {
+	request<T>(command: RestCommand<T, any>, lostAnswer: LostAnswer = 'repeat', budget: 'shared' | 'none' = 'shared'): Promise<T> {
+		const send = async () => {
+			this.stats.requests++;
+			try {
+				return (await this.sdk.request(command)) as T;
+			} catch (error) {
+				// A silence while the SDK read the answer's body surfaces here, not in the fetch.
+				if ((error as { name?: string })?.name === 'TimeoutError') throw failureFromNetwork(error, 'reading an answer');
+				throw error;
+			}
+		};
 		return withRetries(
 			() =>
-				this.budget.limit(async () => {
-					await this.budget.pacer.wait();
-					this.stats.requests++;
-					try {
-						return (await this.sdk.request(command)) as T;
-					} catch (error) {
-						// A silence while the SDK read the answer's body surfaces here, not in the fetch.
-						if ((error as { name?: string })?.name === 'TimeoutError') throw failureFromNetwork(error, 'reading an answer');
-						throw error;
-					}
-				}),
+				budget === 'none'
+					? send()
+					: this.budget.limit(async () => {
+							await this.budget.pacer.wait();
+							return send();
+						}),
 			this.retryPolicy,
 			() => this.stats.retries++,
 			lostAnswer,
 		);
 	}
 
-	/** A request to any path, for what the SDK has no command for (multipart uploads, streams). */
+	/** A request to any path, for what the SDK has no command for (multipart uploads, streams, TUS). */
 	send<T>(options: {
-		method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'SEARCH';
+		method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE' | 'SEARCH';
 		path: string;
 		params?: Record<string, unknown>;
 		/** A multipart body is undici's FormData (the client's fetch is undici's, which reads only its own). */
@@ -229,6 +258,10 @@ export class DestinationClient {
 		 * (known ids, the same values) or give a `recover` that reads before retrying.
 		 */
 		lostAnswer?: LostAnswer;
+		/** `none`: outside the destination's concurrency limit and pacer (the lease's requests only). */
+		budget?: 'shared' | 'none';
+		/** Called with the headers of a successful answer (TUS says what it did in headers: Location, Upload-Offset). */
+		onHeaders?: (headers: Headers) => void;
 	}): Promise<T> {
 		const command = (() => {
 			const body = options.body?.();
@@ -240,9 +273,10 @@ export class DestinationClient {
 				params: options.params,
 				headers: { ...contentType, ...options.headers },
 				body: body as unknown as string | undefined,
+				...(options.onHeaders ? { onRequest: (init: RequestInit) => ({ ...init, [ON_HEADERS]: options.onHeaders }) } : {}),
 			};
 		}) as RestCommand<T, any>;
-		const isRead = options.method === 'GET' || options.method === 'SEARCH';
-		return this.request(command, options.lostAnswer ?? (isRead ? 'repeat' : 'fail'));
+		const isRead = options.method === 'GET' || options.method === 'HEAD' || options.method === 'SEARCH';
+		return this.request(command, options.lostAnswer ?? (isRead ? 'repeat' : 'fail'), options.budget);
 	}
 }

@@ -57,9 +57,12 @@ export async function failureFromResponse(response: Response, what: string): Pro
 	}
 	const errors = Array.isArray(body?.errors) ? body.errors : [];
 	const directusCodes = errors.map((error) => error.extensions?.code).filter((code): code is string => !!code);
+	// A 503 of Directus's own names the service that failed (`files`: its storage could not save a file).
+	const services = errors.map((error) => error.extensions?.['service']).filter((service): service is string => typeof service === 'string');
 	const reason = errors.map((error) => error.message).filter(Boolean).join('; ') || response.statusText || 'no reason given';
 	const details: Record<string, unknown> = { request: what };
 	if (directusCodes.length > 0) details['directusCodes'] = directusCodes;
+	if (services.length > 0) details['directusServices'] = services;
 
 	const delivery = TRANSIENT_STATUSES.get(status);
 	if (delivery) {
@@ -89,21 +92,21 @@ export async function failureFromResponse(response: Response, what: string): Pro
 }
 
 /** A redirect answer: never followed (the token would go along), so the destination URL must be the one that answers. */
-export function failureFromRedirect(response: Response, what: string): MigrationError {
-	void response.body?.cancel().catch(() => {});
-	const location = response.headers.get('location');
+export function failureFromRedirect(response: Response | null, what: string): MigrationError {
+	void response?.body?.cancel().catch(() => {});
+	const location = response?.headers.get('location');
 	let target = 'another address';
 	if (location) {
 		try {
-			target = new URL(location, response.url || undefined).host || target;
+			target = new URL(location, response?.url || undefined).host || target;
 		} catch {
 			/* an unreadable Location: name no host */
 		}
 	}
 	return new MigrationError(
 		'DESTINATION_REJECTED',
-		`The destination answered ${what} with a redirect (${response.status}) to ${target}. Redirects are not followed, so that the token never goes to another address: set destinationUrl to the address that answers.`,
-		{ status: response.status, details: { request: what, redirectTo: target } },
+		`The destination answered ${what} with a redirect (${response?.status ?? '3xx'}) to ${target}. Redirects are not followed, so that the token never goes to another address: set destinationUrl to the address that answers.`,
+		{ status: response?.status, details: { request: what, redirectTo: target } },
 	);
 }
 

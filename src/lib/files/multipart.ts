@@ -29,9 +29,30 @@ export function multipartStream(
 		yield encoder.encode(
 			`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quote(file.filename)}"\r\nContent-Type: ${file.type}\r\n\r\n`,
 		);
-		for await (const chunk of await file.open()) yield typeof chunk === 'string' ? encoder.encode(chunk) : new Uint8Array(chunk);
+		for await (const chunk of await file.open()) yield asBytes(chunk);
 		yield encoder.encode(`\r\n--${boundary}--\r\n`);
 	}
 
-	return Readable.toWeb(Readable.from(parts())) as unknown as ReadableStream<Uint8Array>;
+	return webStream(parts());
+}
+
+/**
+ * The bytes of a source stream opened only when the destination starts reading them, one chunk at
+ * a time as it takes them (for a TUS PATCH).
+ */
+export function byteStream(open: () => Promise<Readable>): ReadableStream<Uint8Array> {
+	async function* bytes(): AsyncGenerator<Uint8Array> {
+		for await (const chunk of await open()) yield asBytes(chunk);
+	}
+	return webStream(bytes());
+}
+
+/** A chunk of a Node stream as bytes, without copying a Buffer. */
+function asBytes(chunk: string | Buffer): Uint8Array {
+	return typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** Pulled chunk by chunk: nothing is read ahead of what the request has sent but a few chunks. */
+function webStream(chunks: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+	return Readable.toWeb(Readable.from(chunks)) as unknown as ReadableStream<Uint8Array>;
 }

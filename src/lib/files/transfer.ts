@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Filter, SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import pLimit from 'p-limit';
@@ -9,7 +9,10 @@ import { diffRows, type Row } from '../items/diff-rows.js';
 import { LinkGuard } from '../items/link-guard.js';
 import { SourceItems } from '../items/source-reader.js';
 import { modelCollection, type CollectionModel } from '../plan/collection-model.js';
-import { multipartContentType, multipartStream, newBoundary } from './multipart.js';
+import { sleep } from '../destination/retry.js';
+import { MigrationError, toMigrationError } from '../errors.js';
+import { byteStream, multipartContentType, multipartStream, newBoundary } from './multipart.js';
+import { DEFAULT_PATCH_BYTES, readResumableSupport, uploadResumable, usesResumableUpload, type ResumableSupport } from './resumable.js';
 
 /** File fields kept on the destination as on the source (bytes aside). */
 export const FILE_METADATA_FIELDS = [
@@ -39,12 +42,55 @@ export interface FileTally {
 	updated: number;
 	failed: number;
 	bytes: number;
+	/** Files sent through the destination's resumable uploads (TUS), and how many of them resumed after a lost connection. */
+	resumable: { sent: number; resumed: number };
 	folders: { created: number; updated: number; unchanged: number };
 }
 
+/**
+ * Why one file failed (the run goes on with the others and rejects FILES_FAILED at the end):
+ * - `FILE_TOO_LARGE`: above the destination's FILES_MAX_UPLOAD_SIZE (413);
+ * - `SOURCE_FILE_UNREADABLE`: the source's storage has no readable bytes for it;
+ * - `DESTINATION_STORAGE_ERROR`: the destination could not store the bytes (its storage failed, a 5xx);
+ * - `FILE_REFUSED`: the destination refused the upload otherwise (a type not allowed, a validation);
+ * - `METADATA_REFUSED`, `FOLDER_REFUSED`: the bytes are there; a metadata or folder write was refused.
+ */
+export type FileFailureCode =
+	| 'FILE_TOO_LARGE'
+	| 'SOURCE_FILE_UNREADABLE'
+	| 'DESTINATION_STORAGE_ERROR'
+	| 'FILE_REFUSED'
+	| 'METADATA_REFUSED'
+	| 'FOLDER_REFUSED';
+
 export interface FileFailure {
 	id: string;
+	code: FileFailureCode;
 	reason: string;
+}
+
+/**
+ * Whether a failed upload is this file's alone: the destination refused it (see isRowRefusal), or
+ * its storage could not save it (a 503 of Directus's `files` service, still failing after the
+ * retries). Anything else (the destination gone, the token refused) ends the run.
+ */
+export function isFileRefusal(error: unknown): boolean {
+	if (isRowRefusal(error)) return true;
+	const services = (error as MigrationError | undefined)?.details?.['directusServices'];
+	return error instanceof MigrationError && error.code === 'DESTINATION_UNAVAILABLE' && Array.isArray(services) && services.includes('files');
+}
+
+/** The code of a file the destination refused (see FileFailureCode). */
+export function fileFailureCode(error: MigrationError): FileFailureCode {
+	if (error.code === 'PAYLOAD_TOO_LARGE') return 'FILE_TOO_LARGE';
+	const services = error.details?.['directusServices'];
+	if ((Array.isArray(services) && services.includes('files')) || (error.status !== undefined && error.status >= 500)) return 'DESTINATION_STORAGE_ERROR';
+	return 'FILE_REFUSED';
+}
+
+/** A write that was sent and whose answer was lost: it may or may not have been applied. */
+function isLostAnswer(error: unknown): boolean {
+	return error instanceof MigrationError && error.details?.['delivery'] === 'maybe-applied';
 }
 
 /**
@@ -59,6 +105,7 @@ export class FileTransfer {
 		updated: 0,
 		failed: 0,
 		bytes: 0,
+		resumable: { sent: 0, resumed: 0 },
 		folders: { created: 0, updated: 0, unchanged: 0 },
 	};
 	readonly failures: FileFailure[] = [];
@@ -74,6 +121,9 @@ export class FileTransfer {
 	private readonly client: DestinationClient;
 	private readonly write: boolean;
 	private readonly concurrency: number;
+	private readonly resumableAboveBytes: number;
+	/** Read once, when the first file above the threshold is sent. */
+	private resumableSupport: Promise<ResumableSupport> | undefined;
 
 	constructor(args: {
 		context: MigrationContext;
@@ -82,6 +132,8 @@ export class FileTransfer {
 		client: DestinationClient;
 		write: boolean;
 		concurrency: number;
+		/** Files larger than this go through the destination's resumable uploads, when it has them. */
+		resumableAboveBytes: number;
 	}) {
 		this.context = args.context;
 		this.schema = args.schema;
@@ -89,6 +141,7 @@ export class FileTransfer {
 		this.client = args.client;
 		this.write = args.write;
 		this.concurrency = args.concurrency;
+		this.resumableAboveBytes = args.resumableAboveBytes;
 		this.filesModel = modelCollection(this.schema, 'directus_files');
 		this.folderModel = modelCollection(this.schema, 'directus_folders');
 		this.files = new DestinationItems(this.client, 'directus_files', 'id');
@@ -120,7 +173,7 @@ export class FileTransfer {
 	private recordFolder(failures: RowFailure[], kind: 'created' | 'updated', attempted = 1) {
 		this.tally.folders[kind] += attempted - failures.length;
 		this.tally.failed += failures.length;
-		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), reason: `folder: ${failure.reason}` });
+		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), code: 'FOLDER_REFUSED', reason: `folder: ${failure.reason}` });
 	}
 
 	/** Transfers one batch of file ids. */
@@ -151,41 +204,57 @@ export class FileTransfer {
 		const refused = new Set(failures.map((failure) => String(failure.key)));
 		this.tally.updated += diff.toUpdate.filter((row) => !sent.has(String(row['id'])) && !refused.has(String(row['id']))).length;
 		this.tally.failed += failures.length;
-		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), reason: `metadata: ${failure.reason}` });
+		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), code: 'METADATA_REFUSED', reason: `metadata: ${failure.reason}` });
 	}
 
-	/** One file's bytes; a refusal is recorded, a failure of the destination itself ends the run. */
+	/**
+	 * One file's bytes; a refusal is recorded with its code and the other files go on, a failure of
+	 * the destination itself (gone, the token refused) ends the run.
+	 */
 	private async transferOne(row: Row, replace: boolean): Promise<void> {
+		const id = String(row['id']);
 		try {
 			// Checks the bytes exist in the source's storage without opening them: a missing file fails
 			// this file, not the run.
-			await this.assets.getAsset(String(row['id']), undefined, undefined, true);
+			await this.assets.getAsset(id, undefined, undefined, true);
 		} catch (error) {
-			this.tally.failed++;
-			boundedPush(this.failures, { id: String(row['id']), reason: `the source cannot read the file: ${(error as Error).message}` });
+			this.fail(id, 'SOURCE_FILE_UNREADABLE', `the source cannot read the file: ${(error as Error).message}`);
 			return;
 		}
+		const size = Number(row['filesize'] ?? 0);
 		try {
-			await this.upload(row, replace);
+			if (usesResumableUpload(size, this.resumableAboveBytes, await this.readResumableSupport())) await this.uploadResumable(row, replace);
+			else await this.upload(row, replace);
 			this.tally.transferred++;
-			this.tally.bytes += Number(row['filesize'] ?? 0);
+			this.tally.bytes += size;
 		} catch (error) {
-			if (!isRowRefusal(error)) throw error;
-			// An earlier attempt whose answer was lost may have stored it already.
-			const stored = (await this.files.readByKeys([row['id']], ['filesize'])).get(String(row['id']));
-			if (stored && String(stored['filesize']) === String(row['filesize'])) {
+			if (!isFileRefusal(error)) throw error;
+			// A create whose answer was lost may have stored it already (a replacement's old bytes may
+			// have the same size: they say nothing).
+			if (!replace && (await this.storedSize(row)) === String(row['filesize'])) {
 				this.tally.transferred++;
-				this.tally.bytes += Number(row['filesize'] ?? 0);
+				this.tally.bytes += size;
 				return;
 			}
-			this.tally.failed++;
-			boundedPush(this.failures, { id: String(row['id']), reason: (error as Error).message });
+			const failure = toMigrationError(error);
+			this.fail(id, fileFailureCode(failure), failure.message);
 		}
 	}
 
-	private async isStored(row: Row): Promise<'applied' | 'not-applied'> {
+	private fail(id: string, code: FileFailureCode, reason: string): void {
+		this.tally.failed++;
+		boundedPush(this.failures, { id, code, reason });
+	}
+
+	private readResumableSupport(): Promise<ResumableSupport> {
+		this.resumableSupport ??= readResumableSupport(this.client);
+		return this.resumableSupport;
+	}
+
+	/** The destination's size of the file, or undefined when it has no row for it. */
+	private async storedSize(row: Row): Promise<string | undefined> {
 		const stored = (await this.files.readByKeys([row['id']], ['filesize'])).get(String(row['id']));
-		return stored && String(stored['filesize']) === String(row['filesize']) ? 'applied' : 'not-applied';
+		return stored ? String(stored['filesize']) : undefined;
 	}
 
 	private async readSourceFiles(ids: string[], fields: string[]): Promise<Row[]> {
@@ -194,30 +263,85 @@ export class FileTransfer {
 		return rows;
 	}
 
-	private async upload(row: Row, replace: boolean): Promise<void> {
+	/** A fresh stream of the source's bytes, from `start` to `end` (exclusive) when given. */
+	private async openSource(id: string, range?: { start: number; end: number }): Promise<Readable> {
+		const asset = await this.assets.getAsset(id, undefined, range ? { start: range.start, end: range.end - 1 } : undefined);
+		return asset.stream as Readable;
+	}
+
+	/**
+	 * The bytes as one multipart request, streamed from the source storage (a fresh stream for every
+	 * attempt; nothing of the file is kept between attempts). When the connection of a create is lost
+	 * mid-file the destination is asked what it holds: a row of the same size (Directus sets the size
+	 * once the bytes are stored: it was created), a row left by the broken upload (its bytes are
+	 * replaced), or nothing (created again). A replacement is simply sent again.
+	 */
+	private async upload(row: Row, replace: boolean, source?: { size: number; open: () => Promise<Readable>; type: string }): Promise<void> {
+		const size = String(source?.size ?? row['filesize']);
+		const open = source?.open ?? (() => this.openSource(String(row['id'])));
+		for (let attempt = 0; ; attempt++) {
+			try {
+				await this.sendMultipart(row, replace, open, source?.type);
+				return;
+			} catch (error) {
+				if (!isLostAnswer(error) || attempt >= this.client.retries) throw error;
+				this.client.stats.retries++;
+				await sleep(Math.min(250 * 2 ** attempt, 5_000));
+				if (replace) continue;
+				const stored = await this.storedSize(row);
+				if (stored === size) return;
+				replace = stored !== undefined;
+			}
+		}
+	}
+
+	private async sendMultipart(row: Row, replace: boolean, open: () => Promise<Readable>, type?: string): Promise<void> {
 		const fields: Record<string, string> = { filename_download: String(row['filename_download'] ?? row['id']) };
 		if (!replace) fields['id'] = String(row['id']);
 		if (row['folder']) fields['folder'] = String(row['folder']);
 		if (row['title']) fields['title'] = String(row['title']);
 		const filename = String(row['filename_download'] ?? row['filename_disk'] ?? row['id']);
-		const type = String(row['type'] ?? 'application/octet-stream');
 		const boundary = newBoundary();
 		await this.client.send({
 			method: replace ? 'PATCH' : 'POST',
 			path: replace ? `/files/${row['id']}` : '/files',
 			params: { fields: 'id' },
 			headers: { 'Content-Type': multipartContentType(boundary) },
-			// Replacing the bytes again leaves what replacing them once does; a create whose answer was
-			// lost is read back by id (Directus stores the row once the bytes are stored).
-			lostAnswer: replace ? 'repeat' : { recover: () => this.isStored(row) },
-			// A fresh stream from the source storage for every attempt.
-			body: () =>
-				multipartStream(boundary, fields, {
-					filename,
-					type,
-					open: async () => (await this.assets.getAsset(String(row['id']))).stream as Readable,
-				}),
+			// A lost answer is looked into by the caller (upload): never repeated blindly.
+			lostAnswer: 'fail',
+			body: () => multipartStream(boundary, fields, { filename, type: type ?? String(row['type'] ?? 'application/octet-stream'), open }),
 		});
+	}
+
+	/**
+	 * The bytes through the destination's TUS endpoint. Directus's TUS gives a new file its own id, but
+	 * replaces the bytes of an existing row when the upload names it: a file the destination lacks is
+	 * first created empty with its id (a zero-byte upload), and removed again if its bytes fail.
+	 */
+	private async uploadResumable(row: Row, replace: boolean): Promise<void> {
+		const id = String(row['id']);
+		const placeholder = !replace;
+		if (placeholder) await this.upload(row, false, { size: 0, open: async () => Readable.from([]), type: 'application/octet-stream' });
+		try {
+			const { resumed } = await uploadResumable(
+				this.client,
+				{
+					id,
+					size: Number(row['filesize']),
+					metadata: {
+						filename_download: String(row['filename_download'] ?? row['filename_disk'] ?? id),
+						type: String(row['type'] ?? 'application/octet-stream'),
+					},
+					body: (start, end) => byteStream(() => this.openSource(id, { start, end })),
+				},
+				{ patchBytes: (await this.readResumableSupport()).chunkBytes ?? DEFAULT_PATCH_BYTES, retries: this.client.retries },
+			);
+			this.tally.resumable.sent++;
+			if (resumed) this.tally.resumable.resumed++;
+		} catch (error) {
+			if (placeholder) await this.client.send({ method: 'DELETE', path: `/files/${id}`, lostAnswer: 'repeat' }).catch(() => {});
+			throw error;
+		}
 	}
 }
 

@@ -93,9 +93,10 @@ export class SourceItems {
 	 * Pages of the items matching `filter`, in key order (keyset pagination: memory stays
 	 * flat whatever the table size, and rows added meanwhile cannot shift a page). The work follows
 	 * the matches, not the table:
-	 * - no filter: pages of keys straight from the table, then those rows through Directus;
-	 * - a filter on a collection with numeric keys: the matching rows themselves, page after page
-	 *   (`filter` and key > cursor, sorted by key, `batchSize` rows);
+	 * - numeric keys: the matching rows themselves, page after page (`filter` and key > cursor, sorted
+	 *   by key, `batchSize` rows): one query a page;
+	 * - no filter on a collection with UUID or string keys: pages of keys straight from the table,
+	 *   then those rows through Directus;
 	 * - a filter on a collection with UUID or string keys (Directus offers no "greater than" on
 	 *   them): the matching keys are read at once when there are at most FILTERED_KEYS_HELD, then
 	 *   their rows page by page; past that, pages of the table's keys with the filter applied to each.
@@ -125,7 +126,7 @@ export class SourceItems {
 			for (let start = 0; start < rows.length; start += batchSize) yield rows.slice(start, start + batchSize);
 			return;
 		}
-		if (filter && keyIsOrdered(model)) {
+		if (keyIsOrdered(model)) {
 			const withKey = fields.includes(key) ? fields : [key, ...fields];
 			let cursor: unknown;
 			for (;;) {

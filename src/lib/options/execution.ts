@@ -24,3 +24,12 @@ export const upsertShape = {
 	/** Go on when the destination lacks planned collections or fields: write what both sides have, name the rest. */
 	force: flowBoolean(false),
 };
+
+/** How files travel (transfer-files and migrate-tables). */
+export const fileTransferShape = {
+	/**
+	 * Files larger than this many MB go through the destination's resumable uploads (its TUS endpoint,
+	 * when it sets TUS_ENABLED): a connection lost mid-file resumes where the destination stopped.
+	 */
+	resumableAboveMB: flowInteger({ min: 1, max: 1_000_000, fallback: 16 }),
+};

@@ -217,6 +217,24 @@ export function executionFields(options: { dryRunNote: string }): PanelField[] {
 	];
 }
 
+/** How files travel: above this size, through the destination's resumable uploads. */
+export function fileTransferFields(): PanelField[] {
+	return [
+		{
+			field: 'resumableAboveMB',
+			name: 'Resumable above (MB)',
+			type: 'integer',
+			schema: { default_value: 16 },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 1 },
+				note: 'Files larger than this go through the destination’s resumable uploads when it has them (TUS_ENABLED): a connection lost mid-file resumes where the destination stopped.',
+			},
+		},
+	];
+}
+
 export function upsertFields(): PanelField[] {
 	return [
 		booleanField('deleteMissing', 'Delete missing', false, 'Also delete destination items of these collections that no longer exist on the source. A dry run counts them.'),
@@ -258,6 +276,54 @@ export function planField(): PanelField {
 			note: 'Key of the "Migration: extract" step whose plan to use. Empty: the previous step.',
 		},
 	};
+}
+
+/** The writing operations' lease on the destination: what a run does when another one holds it. */
+export function leaseFields(): PanelField[] {
+	return [
+		{
+			field: 'whenBusy',
+			name: 'When another run holds the destination',
+			type: 'string',
+			schema: { default_value: 'wait' },
+			meta: {
+				width: 'half',
+				interface: 'select-dropdown',
+				options: {
+					choices: [
+						{ text: 'Wait for it (up to the wait time)', value: 'wait' },
+						{ text: 'Skip this run (resolve skipped)', value: 'skip' },
+						{ text: 'Fail at once (ALREADY_RUNNING)', value: 'fail' },
+					],
+				},
+				note: 'Every writing run holds a lease on the destination. Schedules: skip (the next tick catches up). Publish events and manual runs: wait.',
+			},
+		},
+		{
+			field: 'waitSeconds',
+			name: 'Wait time (s)',
+			type: 'integer',
+			schema: { default_value: 600 },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 0, max: 86400 },
+				note: 'With Wait: how long to queue before failing with ALREADY_RUNNING.',
+			},
+		},
+		{
+			field: 'leaseSeconds',
+			name: 'Lease expiry (s)',
+			type: 'integer',
+			schema: { default_value: 120 },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 3, max: 3600 },
+				note: 'A running migration renews its lease every third of this time; a lease left by a stopped Directus is taken over this long after its last renewal.',
+			},
+		},
+	];
 }
 
 /** Every operation's last field: whether a run started without authentication may go ahead. */

@@ -1,3 +1,4 @@
+import { isLeaseKey } from '../lease/records.js';
 import type { DestinationClient } from '../destination/client.js';
 import { boundedPush, type Warning } from '../report.js';
 import { findAdminIdentity, IdMapping, type AdminIdentity } from './admin-identity.js';
@@ -52,13 +53,17 @@ export async function migrateSystem(
 
 /**
  * Rows that stay on the source: the Flow that runs the migration (copying it would copy a run half
- * done), and the source's own sync markers (presets that describe its runs into another instance).
+ * done), the source's own sync markers (presets that describe its runs into another instance), and
+ * the lease other runs hold on the source as their destination (copied, it would block the destination).
  */
 function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row) => string | null {
 	const reason = 'the Flow running this migration is not copied';
 	return (kind, row) => {
 		if (kind.collection === 'directus_presets' && String(row['bookmark'] ?? '').startsWith(SYNC_MARKER_BOOKMARK_PREFIX)) {
 			return 'a sync marker of this instance’s own migrations is not copied';
+		}
+		if (kind.collection === 'directus_translations' && isLeaseKey(row['key'])) {
+			return 'the lease of this instance as a migration destination is not copied';
 		}
 		if (!flowId) return null;
 		if (kind.collection === 'directus_flows' && row['id'] === flowId) return reason;

@@ -1,3 +1,4 @@
+import type { LeaseReport } from '../lease/lease.js';
 import type { RequestStats } from '../destination/client.js';
 import { boundedPush, MAX_LISTED, type Warning } from '../report.js';
 import type { ChunkDifferences, DifferingRow } from './chunk.js';
@@ -46,6 +47,8 @@ export interface VerifyReport {
 	repair: RepairReport | null;
 	requests: RequestStats;
 	warnings: Warning[];
+	/** With `repair`: when the run held the destination's lease (see lib/lease). */
+	lease?: LeaseReport;
 }
 
 export function emptyCollectionReport(notCompared: NotComparedField[]): CollectionVerifyReport {

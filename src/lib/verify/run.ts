@@ -4,6 +4,7 @@ import { DestinationClient } from '../destination/client.js';
 import { assertAdminDestination } from '../destination/preflight.js';
 import { MigrationError } from '../errors.js';
 import { SourceItems } from '../items/source-reader.js';
+import { underLease, type LeaseOptions, type SkippedRun } from '../lease/lease.js';
 import type { MigrationContext } from '../operation.js';
 import { Rejection } from '../operation.js';
 import { resolveDestination, type DestinationOptions } from '../options/destination.js';
@@ -24,23 +25,36 @@ export interface VerifyScopeOptions {
  * and filters as a content migration) first, then the comparison. Resolves in sync, else rejects.
  */
 export async function runVerify(
-	options: DestinationOptions & VerifyScopeOptions & VerifySettings,
+	options: DestinationOptions & VerifyScopeOptions & VerifySettings & LeaseOptions,
 	context: MigrationContext,
 	secrets: string[],
-): Promise<VerifyReport> {
+): Promise<VerifyReport | SkippedRun> {
 	const startedAt = Date.now();
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
 	await assertAdminDestination(client);
-	const schema = await context.getSchema({ database: context.database });
-	const source = new SourceItems(context, schema);
-	const { plan } = await planMigration(schema, source, client, { ...options, includeRelated: false, includeFiles: options.includeFiles }, {
-		sourceId: sourceIdOf(context.env),
-		batchSize: options.batchSize,
+	// Read only, no lease; with `repair` it writes, and holds the destination's lease from its scope to its last repair.
+	if (!options.repair) return verify();
+	return underLease(client, options, { operation: 'migration-verify', source: sourceIdOf(context.env) }, context.logger, async (lease) => {
+		try {
+			return { ...(await verify()), lease: lease.report };
+		} catch (error) {
+			if (error instanceof Rejection) error.payload['lease'] = lease.report;
+			throw error;
+		}
 	});
-	const outcome = await verifyScope({ context, schema, source, client }, plan.collections, options);
-	return finishVerify({ operation: 'migration-verify', durationMs: Date.now() - startedAt, destination: { host: client.host }, requests: client.stats, warnings: [], ...outcome });
+
+	async function verify(): Promise<VerifyReport> {
+		const schema = await context.getSchema({ database: context.database });
+		const source = new SourceItems(context, schema);
+		const { plan } = await planMigration(schema, source, client, { ...options, includeRelated: false, includeFiles: options.includeFiles }, {
+			sourceId: sourceIdOf(context.env),
+			batchSize: options.batchSize,
+		});
+		const outcome = await verifyScope({ context, schema, source, client }, plan.collections, options);
+		return finishVerify({ operation: 'migration-verify', durationMs: Date.now() - startedAt, destination: { host: client.host }, requests: client.stats, warnings: [], ...outcome });
+	}
 }
 
 /** The report, or the rejection that carries it when the destination is out of sync. */

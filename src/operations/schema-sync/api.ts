@@ -1,5 +1,7 @@
 import { DestinationClient } from '../../lib/destination/client.js';
+import { underLease, type DestinationLease } from '../../lib/lease/lease.js';
 import { defineMigrationOperation } from '../../lib/operation.js';
+import { sourceIdOf } from '../../lib/sync-marker.js';
 import { resolveDestination } from '../../lib/options/destination.js';
 import { totalChanges } from '../../lib/schema/diff-summary.js';
 import { resolveCollectionScope } from '../../lib/schema/scope.js';
@@ -20,37 +22,44 @@ export default defineMigrationOperation('migration-schema-sync', schemaSyncOptio
 	// Across database vendors (only with force: Directus refuses the diff otherwise), converted first.
 	const vendors = options.force ? await planAcrossVendors(context, client, scoped) : { snapshot: scoped, acrossVendors: null, conversions: [] };
 	const snapshot = vendors.snapshot;
+	const holder = { operation: 'migration-schema-sync', source: sourceIdOf(context.env) };
+	// A dry run only reads; an apply holds the destination's lease from its plan to its last change.
+	if (options.dryRun) return syncSchema(null);
+	return underLease(client, options, holder, context.logger, syncSchema);
 
-	const replan = () => planSchemaSync(client, snapshot, { mode: options.mode, force: options.force, scope, acrossVendors: vendors.acrossVendors });
-	const plan = await replan();
-	if (options.expectedHash && plan.hash !== null && plan.hash !== options.expectedHash) {
-		throw schemaChanged(options.expectedHash, plan.hash);
+	async function syncSchema(lease: DestinationLease | null) {
+		const replan = () => planSchemaSync(client, snapshot, { mode: options.mode, force: options.force, scope, acrossVendors: vendors.acrossVendors });
+		const plan = await replan();
+		if (options.expectedHash && plan.hash !== null && plan.hash !== options.expectedHash) {
+			throw schemaChanged(options.expectedHash, plan.hash);
+		}
+
+		let applied = false;
+		let remaining = null;
+		if (!options.dryRun && !plan.summary.inSync) {
+			context.logger.info(`[migration-schema-sync] ${destination.host}: applying ${totalChanges(plan.summary)} schema changes`);
+			await applySchemaPlan(client, plan, replan);
+			applied = true;
+			remaining = (await replan()).summary.counts;
+		}
+
+		return {
+			operation: 'migration-schema-sync',
+			ok: true,
+			dryRun: options.dryRun,
+			mode: options.mode,
+			durationMs: Date.now() - startedAt,
+			destination: { host: destination.host },
+			hash: plan.hash,
+			inSync: plan.summary.inSync,
+			applied,
+			counts: plan.summary.counts,
+			collections: plan.summary.collections,
+			remaining,
+			conversions: vendors.conversions,
+			requests: client.stats,
+			warnings: outOfScopeRelations(snapshot, scope),
+			...(lease ? { lease: lease.report } : {}),
+		};
 	}
-
-	let applied = false;
-	let remaining = null;
-	if (!options.dryRun && !plan.summary.inSync) {
-		context.logger.info(`[migration-schema-sync] ${destination.host}: applying ${totalChanges(plan.summary)} schema changes`);
-		await applySchemaPlan(client, plan, replan);
-		applied = true;
-		remaining = (await replan()).summary.counts;
-	}
-
-	return {
-		operation: 'migration-schema-sync',
-		ok: true,
-		dryRun: options.dryRun,
-		mode: options.mode,
-		durationMs: Date.now() - startedAt,
-		destination: { host: destination.host },
-		hash: plan.hash,
-		inSync: plan.summary.inSync,
-		applied,
-		counts: plan.summary.counts,
-		collections: plan.summary.collections,
-		remaining,
-		conversions: vendors.conversions,
-		requests: client.stats,
-		warnings: outOfScopeRelations(snapshot, scope),
-	};
 });

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
+import { leaseShape } from '../../lib/options/lease.js';
 import { flowBoolean, flowEnum, flowText } from '../../lib/options/flow-values.js';
 import { collectionScopeShape } from '../../lib/options/scope.js';
 
 export const schemaSyncOptions = z.object({
 	...destinationOptionsShape,
 	...triggerShape,
+	...leaseShape,
 	...collectionScopeShape,
 	/** Compare only: nothing is written anywhere. */
 	dryRun: flowBoolean(true),

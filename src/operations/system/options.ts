@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
+import { leaseShape } from '../../lib/options/lease.js';
 import { flowBoolean, flowStringList } from '../../lib/options/flow-values.js';
 
 export const systemOptions = z.object({
 	...destinationOptionsShape,
 	...triggerShape,
+	...leaseShape,
 	/** users, comments, presets, dashboards, flows, settings, translations, folders, extensions. Empty: MIGRATION_DEFAULT_SCOPE, else all. */
 	scope: flowStringList(),
 	/**

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { destinationFields, executionFields, planField, planStepOverview, triggerFields } from '../../lib/panel/fields.js';
+import { destinationFields, executionFields, fileTransferFields, planField, planStepOverview, triggerFields, leaseFields } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-transfer-files',
@@ -11,6 +11,8 @@ export default defineOperationApp({
 		...destinationFields(),
 		planField(),
 		...executionFields({ dryRunNote: 'Count what would be transferred and skipped; write nothing.' }),
+		...fileTransferFields(),
+		...leaseFields(),
 		...triggerFields(),
 	],
 });

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { flowBoolean } from '../../lib/options/flow-values.js';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
+import { leaseShape } from '../../lib/options/lease.js';
 import { executionShape, planShape, upsertShape } from '../../lib/options/execution.js';
 
 export const upsertItemsOptions = z.object({
 	...destinationOptionsShape,
 	...triggerShape,
+	...leaseShape,
 	...planShape,
 	...executionShape,
 	...upsertShape,

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { batchingFields, booleanField, collectionScopeFields, destinationFields, destinationOverview, itemChoiceFields, listText, triggerFields, yesNo } from '../../lib/panel/fields.js';
+import { batchingFields, booleanField, collectionScopeFields, destinationFields, destinationOverview, itemChoiceFields, listText, triggerFields, leaseFields, yesNo } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-verify',
@@ -20,6 +20,7 @@ export default defineOperationApp({
 		booleanField('includeFiles', 'Include files', false, 'Also compare the files the items reference: metadata, size and the bytes (sha256).'),
 		booleanField('compareAuthorship', 'Compare authorship', false, 'Also compare date_created and user_created (on when the migration ran with Preserve authorship).'),
 		...batchingFields({ name: 'Chunk size', unit: 'Chunks', fallback: 500, note: 'Items compared per chunk' }, 4),
+		...leaseFields(),
 		...triggerFields(),
 	],
 });

@@ -1,0 +1,226 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DestinationClient } from '../../src/lib/destination/client.ts';
+import { DestinationLease, type SkippedRun } from '../../src/lib/lease/lease.ts';
+import { LEASE_KEY_PREFIX, type LeaseRecord } from '../../src/lib/lease/records.ts';
+import { resolveDestination } from '../../src/lib/options/destination.ts';
+import { createFlow, withFlow, type FlowRun } from '../harness/flows.ts';
+import { DirectusInstance } from '../harness/instance.ts';
+import { LOCAL_DESTINATION_DENY_LIST, startPair, type Pair } from '../harness/pair.ts';
+import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
+
+/**
+ * The destination's lease: every writing run holds it, runs that overlap take turns (or skip, or
+ * fail, as they say), a lease left by a killed Directus is taken over once it expires, and two
+ * sources migrating to one destination never write at the same time. Each run is slowed down
+ * (requestsPerSecond) so that runs really overlap.
+ */
+const ROWS = 700;
+let pair: Pair;
+let second: DirectusInstance;
+
+const SLOW = { batchSize: 50, requestsPerSecond: 8 };
+const migrate = (collection: string, options: Record<string, unknown> = {}) => ({
+	key: 'migrate',
+	type: 'migration-migrate-tables',
+	options: { collections: [collection], ...SLOW, ...options },
+});
+
+async function run(instance: DirectusInstance, type: string, options: Record<string, unknown>): Promise<FlowRun> {
+	return withFlow(instance, [{ key: 'step', type, options }], (flow) => flow.trigger());
+}
+
+async function leaseRows(): Promise<LeaseRecord[]> {
+	const rows = await pair.destination.api<{ value: string }[]>('GET', `/translations?filter[key][_starts_with]=${LEASE_KEY_PREFIX}&fields=value&limit=-1`);
+	return rows.map((row) => JSON.parse(row.value) as LeaseRecord);
+}
+
+/** Waits until some run holds the destination's lease. */
+async function leaseTaken(): Promise<LeaseRecord> {
+	const deadline = Date.now() + 60_000;
+	while (Date.now() < deadline) {
+		const held = (await leaseRows()).find((row) => row.releasedAt === null && Date.parse(row.expiresAt) > Date.now());
+		if (held) return held;
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	throw new Error('no run took the lease within 60 s');
+}
+
+const count = async (instance: DirectusInstance, collection: string) =>
+	Number((await instance.api<{ count: number | string }[]>('GET', `/items/${collection}?aggregate[count]=*`))[0]!.count);
+
+async function addRows(instance: DirectusInstance, collection: string, from: number, rows: number): Promise<void> {
+	for (let start = from; start < from + rows; start += 500) {
+		const size = Math.min(500, from + rows - start);
+		await instance.api('POST', `/items/${collection}?fields=id`, Array.from({ length: size }, (_, index) => ({ name: `${collection} ${start + index}` })));
+	}
+}
+
+async function expectEqual(instance: DirectusInstance, collection: string): Promise<void> {
+	const verify = await run(instance, 'migration-verify', { collections: [collection] });
+	expect(verify.resolved, JSON.stringify(verify.last).slice(0, 1500)).toBe(true);
+	expect(verify.last).toMatchObject({ inSync: true });
+	expect(verify.last.lease).toBeUndefined();
+}
+
+beforeAll(async () => {
+	pair = await startPair();
+	// A second source, on its own database, feeding the same destination.
+	second = await DirectusInstance.start({
+		name: 'source',
+		workDir: join(pair.workDir, 'second'),
+		vendor: pair.source.vendor,
+		extensionsPath: join(pair.workDir, 'extensions'),
+		env: {
+			MIGRATION_DESTINATION_URL: pair.destination.url,
+			MIGRATION_DESTINATION_TOKEN: pair.destination.token,
+			IMPORT_IP_DENY_LIST: LOCAL_DESTINATION_DENY_LIST,
+		},
+	});
+	await createCollection(pair.source, 'things', [integerKey, stringField('name')]);
+	await createCollection(second, 'gadgets', [integerKey, stringField('name')]);
+	await addRows(pair.source, 'things', 1, ROWS);
+	await addRows(second, 'gadgets', 1, ROWS);
+	for (const [instance, collection] of [[pair.source, 'things'], [second, 'gadgets']] as const) {
+		const schema = await run(instance, 'migration-schema-sync', { dryRun: false, collections: [collection] });
+		expect(schema.resolved, JSON.stringify(schema.last).slice(0, 1500)).toBe(true);
+		expect(schema.last.lease).toMatchObject({ tookOverExpired: false });
+	}
+});
+afterAll(async () => {
+	await second?.dispose();
+	await pair?.stop();
+});
+
+describe('the destination lease', () => {
+	it('ten runs racing for a free lease: exactly one takes it, the nine others are told who holds it', async () => {
+		const client = new DestinationClient(await resolveDestination({ destinationUrl: pair.destination.url, destinationToken: pair.destination.token, retries: 5, requestsPerSecond: 0, timeoutSeconds: 60 }, { IMPORT_IP_DENY_LIST: LOCAL_DESTINATION_DENY_LIST }));
+		const logger = { info: () => {}, warn: () => {} };
+		const outcomes = await Promise.allSettled(
+			Array.from({ length: 10 }, (_, index) => DestinationLease.take(client, { whenBusy: 'fail', waitSeconds: 0, leaseSeconds: 30 }, { operation: `racer-${index}`, source: 'test' }, logger)),
+		);
+		const winners = outcomes.filter((outcome): outcome is PromiseFulfilledResult<DestinationLease | SkippedRun> => outcome.status === 'fulfilled').map((outcome) => outcome.value);
+		expect(winners).toHaveLength(1);
+		expect(winners[0]).toBeInstanceOf(DestinationLease);
+		const held = await leaseRows();
+		const holder = held.find((row) => row.releasedAt === null)!;
+		for (const outcome of outcomes) {
+			if (outcome.status === 'rejected') expect(outcome.reason.payload).toMatchObject({ code: 'ALREADY_RUNNING', heldBy: { operation: holder.operation, since: holder.since, source: 'test' } });
+		}
+		await (winners[0] as DestinationLease).release();
+		// Older generations are removed by each new holder: one row is left, released.
+		expect((await leaseRows()).map((row) => row.releasedAt !== null)).toEqual([true]);
+	});
+
+	it('two Flows started together with whenBusy fail: one migrates, the other fails ALREADY_RUNNING naming the holder', async () => {
+		const flows = [await createFlow(pair.source, [migrate('things', { whenBusy: 'fail' })]), await createFlow(pair.source, [migrate('things', { whenBusy: 'fail' })])];
+		try {
+			const runs = await Promise.all(flows.map((flow) => flow.trigger()));
+			const resolved = runs.filter((entry) => entry.resolved);
+			const refused = runs.filter((entry) => !entry.resolved);
+			expect(resolved, JSON.stringify(runs.map((entry) => entry.last)).slice(0, 3000)).toHaveLength(1);
+			expect(refused[0]!.last).toMatchObject({
+				code: 'ALREADY_RUNNING',
+				heldBy: { operation: 'migration-migrate-tables', source: pair.source.url, since: expect.any(String) },
+			});
+			const winner = resolved[0]!.last;
+			expect(winner.collections.things).toMatchObject({ created: ROWS, failed: 0 });
+			expect(winner.lease).toMatchObject({ acquiredAt: expect.any(String), releasedAt: expect.any(String), waitedMs: expect.any(Number), tookOverExpired: false });
+			expect(Date.parse(winner.lease.releasedAt)).toBeGreaterThan(Date.parse(winner.lease.acquiredAt));
+		} finally {
+			for (const flow of flows) await flow.remove();
+		}
+		expect(await count(pair.destination, 'things')).toBe(ROWS);
+		await expectEqual(pair.source, 'things');
+	});
+
+	it('while a run holds the destination: skip resolves skipped with the holder, wait queues and goes next, every writing operation asks for the lease, a dry run takes none', async () => {
+		await addRows(pair.source, 'things', ROWS + 1, 200);
+		const holding = withFlow(pair.source, [migrate('things', { requestsPerSecond: 2 })], (flow) => flow.trigger());
+		const holder = await leaseTaken();
+
+		const skipped = await run(pair.source, 'migration-migrate-tables', { collections: ['things'], whenBusy: 'skip' });
+		expect(skipped.resolved).toBe(true);
+		expect(skipped.last).toMatchObject({
+			skipped: true,
+			reason: 'ALREADY_RUNNING',
+			heldBy: { operation: 'migration-migrate-tables', since: holder.since, source: pair.source.url },
+		});
+
+		// Every other operation that writes asks for the lease too.
+		for (const [type, options] of [
+			['migration-verify', { collections: ['things'], repair: true }],
+			['migration-schema-sync', { dryRun: false }],
+			['migration-system', { dryRun: false, scope: ['translations'] }],
+		] as const) {
+			const refused = await run(pair.source, type, { ...options, whenBusy: 'fail' });
+			expect(refused.last, type).toMatchObject({ code: 'ALREADY_RUNNING', heldBy: { since: holder.since } });
+		}
+
+		const dryRun = await run(pair.source, 'migration-migrate-tables', { collections: ['things'], dryRun: true, whenBusy: 'fail' });
+		expect(dryRun.resolved, JSON.stringify(dryRun.last).slice(0, 1500)).toBe(true);
+		expect(dryRun.last.lease).toBeUndefined();
+		const verifying = await run(pair.source, 'migration-verify', { collections: ['things'], whenBusy: 'fail' });
+		expect(verifying.last.code ?? 'read', JSON.stringify(verifying.last).slice(0, 500)).not.toBe('ALREADY_RUNNING');
+
+		const waited = await run(pair.source, 'migration-upsert-items', { plan: JSON.stringify(dryRun.last.plan), ...SLOW, whenBusy: 'wait' });
+		const first = await holding;
+		expect(first.resolved, JSON.stringify(first.last).slice(0, 1500)).toBe(true);
+		expect(first.last.collections.things).toMatchObject({ created: 200, failed: 0 });
+		expect(waited.resolved, JSON.stringify(waited.last).slice(0, 1500)).toBe(true);
+		expect(waited.last.lease.waitedMs).toBeGreaterThan(0);
+		expect(Date.parse(waited.last.lease.acquiredAt)).toBeGreaterThanOrEqual(Date.parse(first.last.lease.releasedAt) - 1000);
+		// It ran after the first had written everything: nothing left for it to create.
+		expect(waited.last.collections.things).toMatchObject({ created: 0, failed: 0 });
+		await expectEqual(pair.source, 'things');
+	});
+
+	it('a run whose Directus is killed half-way leaves its lease; the next run takes it over after expiry and the destination ends equal', async () => {
+		await addRows(pair.source, 'things', ROWS + 201, 1000);
+		const before = await count(pair.destination, 'things');
+		const flow = await createFlow(pair.source, [migrate('things', { leaseSeconds: 8 })]);
+		const killed = flow.trigger().catch((error: Error) => error);
+		const held = await leaseTaken();
+		const deadline = Date.now() + 60_000;
+		while ((await count(pair.destination, 'things')) <= before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+		await pair.source.crash();
+		expect(await killed).toBeInstanceOf(Error);
+		const halfWay = await count(pair.destination, 'things');
+		expect(halfWay).toBeGreaterThan(before);
+		expect(halfWay).toBeLessThan(before + 1000);
+		expect((await leaseRows()).find((row) => row.run === held.run)).toMatchObject({ releasedAt: null });
+
+		await pair.source.startProcess();
+		await flow.remove();
+		const next = await run(pair.source, 'migration-migrate-tables', { collections: ['things'] });
+		expect(next.resolved, JSON.stringify(next.last).slice(0, 1500)).toBe(true);
+		expect(next.last.lease).toMatchObject({ tookOverExpired: true, expiredHolder: { operation: 'migration-migrate-tables', since: held.since, source: pair.source.url } });
+		expect(next.last.collections.things.failed).toBe(0);
+		expect(await count(pair.destination, 'things')).toBe(ROWS + 1200);
+		await expectEqual(pair.source, 'things');
+	});
+
+	it('two sources migrating to one destination take turns, and each ends equal', async () => {
+		await addRows(pair.source, 'things', ROWS + 1201, 300);
+		await addRows(second, 'gadgets', ROWS + 1, 300);
+		const [things, gadgets] = await Promise.all([
+			withFlow(pair.source, [migrate('things')], (flow) => flow.trigger()),
+			withFlow(second, [migrate('gadgets')], (flow) => flow.trigger()),
+		]);
+		for (const outcome of [things, gadgets]) expect(outcome.resolved, JSON.stringify(outcome.last).slice(0, 1500)).toBe(true);
+		const [early, late] = [things.last.lease, gadgets.last.lease].sort((a, b) => Date.parse(a.acquiredAt) - Date.parse(b.acquiredAt));
+		expect(Date.parse(late.acquiredAt)).toBeGreaterThanOrEqual(Date.parse(early.releasedAt) - 1000);
+		expect(late.waitedMs).toBeGreaterThan(0);
+		expect(things.last.collections.things).toMatchObject({ created: 300, failed: 0 });
+		// The gadgets had never been migrated: all of them are created now.
+		expect(gadgets.last.collections.gadgets).toMatchObject({ created: ROWS + 300, failed: 0 });
+		await expectEqual(pair.source, 'things');
+		await expectEqual(second, 'gadgets');
+	});
+
+	it('the lease row names runs, operations and sources, never a token', async () => {
+		const text = JSON.stringify(await pair.destination.api('GET', `/translations?filter[key][_starts_with]=${LEASE_KEY_PREFIX}&limit=-1`));
+		expect(text).toContain('migration-');
+		for (const secret of [pair.destination.token, pair.source.token, second.token]) expect(text).not.toContain(secret);
+	});
+});

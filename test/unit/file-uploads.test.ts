@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { failureFromResponse } from '../../src/lib/destination/failures.js';
+import { MigrationError } from '../../src/lib/errors.js';
+import { encodeUploadMetadata, patchEnd, uploadIdFromLocation, usesResumableUpload } from '../../src/lib/files/resumable.js';
+import { fileFailureCode, isFileRefusal } from '../../src/lib/files/transfer.js';
+
+const MB = 1024 * 1024;
+
+describe('choosing resumable uploads', () => {
+	it('sends a file through TUS only when the destination has it and the file is above the threshold', () => {
+		expect(usesResumableUpload(20 * MB, 16 * MB, { enabled: true, chunkBytes: null })).toBe(true);
+		expect(usesResumableUpload(16 * MB, 16 * MB, { enabled: true, chunkBytes: null })).toBe(false);
+		expect(usesResumableUpload(2_000 * MB, 16 * MB, { enabled: false, chunkBytes: null })).toBe(false);
+	});
+
+	it('never sends more in one PATCH than the destination chunk size, and ends at the file size', () => {
+		expect(patchEnd(0, 100, 30)).toBe(30);
+		expect(patchEnd(90, 100, 30)).toBe(100);
+		expect(patchEnd(0, 100, 0)).toBe(1);
+	});
+
+	it('writes Upload-Metadata as key and base64 value pairs', () => {
+		expect(encodeUploadMetadata({ filename_download: 'clip é.mp4', type: 'video/mp4' })).toBe(
+			`filename_download ${Buffer.from('clip é.mp4').toString('base64')},type ${Buffer.from('video/mp4').toString('base64')}`,
+		);
+	});
+
+	it('takes only the upload id from a Location, whatever host it names', () => {
+		expect(uploadIdFromLocation('https://elsewhere.example/files/tus/abc123')).toBe('abc123');
+		expect(uploadIdFromLocation('/files/tus/abc%20123')).toBe('abc 123');
+		expect(() => uploadIdFromLocation(null)).toThrow(MigrationError);
+	});
+});
+
+describe('a file that fails alone', () => {
+	const answer = (status: number, body: unknown) =>
+		failureFromResponse(new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }), 'POST /files');
+
+	it('is FILE_TOO_LARGE when the destination answers 413', async () => {
+		const failure = await answer(413, { errors: [{ message: 'Uploaded content is too large.', extensions: { code: 'CONTENT_TOO_LARGE' } }] });
+		expect(isFileRefusal(failure)).toBe(true);
+		expect(fileFailureCode(failure)).toBe('FILE_TOO_LARGE');
+	});
+
+	it("is DESTINATION_STORAGE_ERROR when the destination's files service cannot save it, while any other 503 ends the run", async () => {
+		const storage = await answer(503, { errors: [{ message: "Couldn't save file", extensions: { code: 'SERVICE_UNAVAILABLE', service: 'files' } }] });
+		expect(isFileRefusal(storage)).toBe(true);
+		expect(fileFailureCode(storage)).toBe('DESTINATION_STORAGE_ERROR');
+		const pressure = await answer(503, { errors: [{ message: 'Under pressure', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+		expect(isFileRefusal(pressure)).toBe(false);
+	});
+
+	it('is FILE_REFUSED for another refusal, and a refused token is no file refusal', async () => {
+		const type = await answer(400, { errors: [{ message: 'File is of invalid content type', extensions: { code: 'INVALID_PAYLOAD' } }] });
+		expect(fileFailureCode(type)).toBe('FILE_REFUSED');
+		expect(isFileRefusal(await answer(401, { errors: [{ message: 'Invalid token' }] }))).toBe(false);
+	});
+});
