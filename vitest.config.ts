@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import PlainSummaryReporter from './test/plain-summary-reporter.ts';
 import { postgresUnavailable } from './test/harness/postgres.ts';
+import { mariadbUnavailable } from './test/harness/mariadb.ts';
 import { CHROMIUM_PATH, chromiumInstalled } from './test/harness/browser.ts';
 import { redisUnavailable } from './test/harness/redis.ts';
 import type { SuiteGate } from './test/suite-gate-runner.ts';
+import { DIRECTUS_11_VERSION } from './test/harness/paths.ts';
 
 const e2e = {
 	include: ['test/e2e/**/*.test.ts'],
@@ -24,6 +26,14 @@ function postgresGates(): SuiteGate[] {
 	if (missing) return [{ file: '*', mode: 'fail', reason: `${missing}; run scripts/install-postgres.sh or set E2E_POSTGRES=skip` }];
 	// The admin app does not depend on the database: the browser test runs in the SQLite run only.
 	return BROWSER_TESTS.map((file) => ({ file, mode: 'skip' as const, reason: 'the browser tests run on SQLite only (the admin app does not depend on the database)' }));
+}
+
+// The same rule for MariaDB (127.0.0.1:3306, root without a password; scripts/install-mariadb.sh; E2E_MARIADB=skip).
+function mariadbGates(): SuiteGate[] {
+	if (process.env['E2E_MARIADB'] === 'skip') return [{ file: '*', mode: 'skip', reason: 'the MariaDB run (E2E_MARIADB=skip); to run it: bash scripts/install-mariadb.sh && npm test' }];
+	const missing = mariadbUnavailable();
+	if (missing) return [{ file: '*', mode: 'fail', reason: `${missing}; run scripts/install-mariadb.sh or set E2E_MARIADB=skip` }];
+	return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test runs on SQLite only (the admin app does not depend on the database)' }];
 }
 
 // The same rule for the browser test and Chromium (scripts/install-chromium.sh; E2E_BROWSER=skip).
@@ -63,6 +73,30 @@ export default defineConfig({
 					name: 'e2e-postgres',
 					...e2e,
 					env: { E2E_DB_VENDOR: 'postgres', E2E_GATES: JSON.stringify([...postgresGates(), ...redisGates(), ...browserGates()]) },
+				},
+			},
+			// Directus 11 (on SQLite): the same files, but for the browser test (the admin app of 12 is the one
+			// checked) and the runs across database vendors (once, on 12, is enough for what they prove).
+			{
+				test: {
+					name: 'e2e-directus11',
+					...e2e,
+					env: {
+						E2E_DB_VENDOR: 'sqlite',
+						DIRECTUS_VERSION: DIRECTUS_11_VERSION,
+						E2E_GATES: JSON.stringify([
+							{ file: BROWSER_TEST, mode: 'skip', reason: `the browser test runs on Directus 12 only` },
+							{ file: 'test/e2e/across-vendors.test.ts', mode: 'skip', reason: `the runs across database vendors run on Directus 12 only` },
+							REPLICAS_NEED_POSTGRES,
+						] satisfies SuiteGate[]),
+					},
+				},
+			},
+			{
+				test: {
+					name: 'e2e-mariadb',
+					...e2e,
+					env: { E2E_DB_VENDOR: 'mariadb', E2E_GATES: JSON.stringify([...mariadbGates(), REPLICAS_NEED_POSTGRES, ...browserGates()]) },
 				},
 			},
 		],

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFlow } from '../harness/flows.ts';
-import { DEFAULT_VENDOR, freePort } from '../harness/instance.ts';
+import { DEFAULT_VENDOR, directusVendor, freePort } from '../harness/instance.ts';
+import { DIRECTUS_VERSION } from '../harness/paths.ts';
 import { postgresAvailable } from '../harness/postgres.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
 import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
@@ -31,8 +32,8 @@ describe('migration-check', () => {
 			ok: true,
 			compatible: true,
 			forced: false,
-			source: { version: '12.3.1', vendor: DEFAULT_VENDOR },
-			destination: { host: new URL(pair.destination.url).host, version: '12.3.1', vendor: DEFAULT_VENDOR },
+			source: { version: DIRECTUS_VERSION, vendor: directusVendor(DEFAULT_VENDOR) },
+			destination: { host: new URL(pair.destination.url).host, version: DIRECTUS_VERSION, vendor: directusVendor(DEFAULT_VENDOR) },
 			reasons: [],
 			schemaInSync: true,
 			schemaDiff: { collections: 0, fields: 0, relations: 0 },

@@ -90,8 +90,7 @@ export async function createFidelitySchema(instance: DirectusInstance): Promise<
 	// A 2-cycle whose one link is NOT NULL: only the nullable link (pets.owner) may be deferred.
 	await createCollection(instance, 'fidelity_owners', [integerKey, stringField('name')]);
 	await createCollection(instance, 'fidelity_pets', [integerKey, stringField('name')]);
-	await createManyToOne(instance, 'fidelity_owners', 'favourite_pet', 'fidelity_pets', { onDelete: 'NO ACTION' });
-	await instance.api('PATCH', '/fields/fidelity_owners/favourite_pet', { schema: { is_nullable: false } });
+	await createManyToOne(instance, 'fidelity_owners', 'favourite_pet', 'fidelity_pets', { onDelete: 'NO ACTION', notNull: true });
 	await createManyToOne(instance, 'fidelity_pets', 'owner', 'fidelity_owners');
 
 	// A 3-cycle of nullable links.

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { withLock } from './lock.ts';
 import { CACHE_DIR, DIRECTUS_VERSION, ensureDirectusInstalled, nodeBinary } from './paths.ts';
+import * as mariadb from './mariadb.ts';
 import { databaseExists, dropDatabase, dropDatabasesOfDeadRuns, POSTGRES, psql } from './postgres.ts';
 
 export interface Credentials {
@@ -13,10 +14,20 @@ export interface Credentials {
 	token: string;
 }
 
-export type Vendor = 'sqlite' | 'postgres';
+export type Vendor = 'sqlite' | 'postgres' | 'mariadb';
 
-/** The database the end-to-end suite runs on: E2E_DB_VENDOR=postgres, else SQLite. */
-export const DEFAULT_VENDOR: Vendor = process.env['E2E_DB_VENDOR'] === 'postgres' ? 'postgres' : 'sqlite';
+/** The database the end-to-end suite runs on: E2E_DB_VENDOR=postgres or mariadb, else SQLite. */
+export const DEFAULT_VENDOR: Vendor = vendorFromEnv(process.env['E2E_DB_VENDOR']);
+
+function vendorFromEnv(name: string | undefined): Vendor {
+	if (name === 'postgres' || name === 'mariadb') return name;
+	return 'sqlite';
+}
+
+/** The vendor name Directus reports for a database (its snapshot's `vendor`): MariaDB is `mysql`. */
+export function directusVendor(vendor: Vendor): string {
+	return vendor === 'mariadb' ? 'mysql' : vendor;
+}
 
 const TEMPLATE_FORMAT = 2;
 const running = new Set<ChildProcess>();
@@ -63,8 +74,8 @@ function newCredentials(name: string): Credentials {
 	};
 }
 
-function bootstrap(database: Record<string, string>, credentials: Credentials): Promise<void> {
-	return runToEnd(nodeBinary(), [ensureDirectusInstalled(), 'bootstrap'], {
+function bootstrap(database: Record<string, string>, credentials: Credentials, version: string): Promise<void> {
+	return runToEnd(nodeBinary(), [ensureDirectusInstalled(version), 'bootstrap'], {
 		...baseEnv(),
 		...database,
 		KEY: randomBytes(16).toString('hex'),
@@ -80,14 +91,34 @@ function postgresEnv(database: string): Record<string, string> {
 	return { DB_CLIENT: 'pg', DB_HOST: POSTGRES.host, DB_PORT: String(POSTGRES.port), DB_DATABASE: database, DB_USER: POSTGRES.user, DB_PASSWORD: '' };
 }
 
+function mariadbEnv(database: string): Record<string, string> {
+	return {
+		DB_CLIENT: 'mysql',
+		DB_HOST: mariadb.MARIADB.host,
+		DB_PORT: String(mariadb.MARIADB.port),
+		DB_DATABASE: database,
+		DB_USER: mariadb.MARIADB.user,
+		DB_PASSWORD: '',
+	};
+}
+
+/** The database name for a template: one per Directus version, name and template format. */
+function templateDatabase(name: string, version: string): string {
+	return `dmo_tpl_${version.replace(/\W/g, '_')}_${name}_v${TEMPLATE_FORMAT}`;
+}
+
 /**
  * A bootstrapped database, made once per name, vendor and Directus version and cached: instances
  * start from a copy. Each name is bootstrapped on its own, so two instances never share an admin id.
  */
-export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VENDOR): Promise<{ template: string; credentials: Credentials }> {
+export async function databaseTemplate(
+	name: string,
+	vendor: Vendor = DEFAULT_VENDOR,
+	version: string = DIRECTUS_VERSION,
+): Promise<{ template: string; credentials: Credentials }> {
 	const dir = join(CACHE_DIR, 'templates');
 	mkdirSync(dir, { recursive: true });
-	const label = `directus-${DIRECTUS_VERSION}-${vendor}-${name}-v${TEMPLATE_FORMAT}`;
+	const label = `directus-${version}-${vendor}-${name}-v${TEMPLATE_FORMAT}`;
 	const credentialsFile = join(dir, `${label}.json`);
 	return withLock(join(dir, `${label}.lock`), async () => {
 		if (vendor === 'sqlite') {
@@ -95,13 +126,23 @@ export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VE
 			if (!existsSync(file) || !existsSync(credentialsFile)) {
 				const credentials = newCredentials(name);
 				const partial = `${file}.partial`;
-				await bootstrap({ DB_CLIENT: 'sqlite3', DB_FILENAME: partial }, credentials);
+				await bootstrap({ DB_CLIENT: 'sqlite3', DB_FILENAME: partial }, credentials, version);
 				writeFileSync(credentialsFile, JSON.stringify(credentials));
 				renameSync(partial, file);
 			}
 			return { template: file, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
 		}
-		const database = `dmo_tpl_${DIRECTUS_VERSION.replace(/\W/g, '_')}_${name}_v${TEMPLATE_FORMAT}`;
+		const database = templateDatabase(name, version);
+		if (vendor === 'mariadb') {
+			if (!mariadb.databaseExists(database) || !existsSync(credentialsFile)) {
+				const credentials = newCredentials(name);
+				mariadb.dropDatabase(database);
+				mariadb.createDatabase(database);
+				await bootstrap(mariadbEnv(database), credentials, version);
+				writeFileSync(credentialsFile, JSON.stringify(credentials));
+			}
+			return { template: database, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
+		}
 		if (!databaseExists(database) || !existsSync(credentialsFile)) {
 			const credentials = newCredentials(name);
 			dropDatabase(database);
@@ -113,7 +154,7 @@ export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VE
 			} catch {
 				/* PostGIS is not installed */
 			}
-			await bootstrap(postgresEnv(database), credentials);
+			await bootstrap(postgresEnv(database), credentials, version);
 			writeFileSync(credentialsFile, JSON.stringify(credentials));
 		}
 		return { template: database, credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials };
@@ -121,15 +162,25 @@ export async function databaseTemplate(name: string, vendor: Vendor = DEFAULT_VE
 }
 
 /** A fresh database for one instance, copied from its template; its environment for Directus. */
-async function instanceDatabase(name: string, vendor: Vendor, dir: string): Promise<{ env: Record<string, string>; database: string; credentials: Credentials }> {
-	const { template, credentials } = await databaseTemplate(name, vendor);
+async function instanceDatabase(
+	name: string,
+	vendor: Vendor,
+	dir: string,
+	version: string,
+): Promise<{ env: Record<string, string>; database: string; credentials: Credentials }> {
+	const { template, credentials } = await databaseTemplate(name, vendor, version);
 	if (vendor === 'sqlite') {
 		const file = join(dir, 'data.db');
 		copyFileSync(template, file);
 		return { env: { DB_CLIENT: 'sqlite3', DB_FILENAME: file }, database: file, credentials };
 	}
-	dropDatabasesOfDeadRuns();
 	const database = `dmo_run_${process.pid}_${randomBytes(3).toString('hex')}_${name}`;
+	if (vendor === 'mariadb') {
+		mariadb.dropDatabasesOfDeadRuns();
+		mariadb.copyDatabase(template, database);
+		return { env: mariadbEnv(database), database, credentials };
+	}
+	dropDatabasesOfDeadRuns();
 	psql(`create database "${database}" template "${template}"`);
 	return { env: postgresEnv(database), database, credentials };
 }
@@ -157,6 +208,8 @@ export interface InstanceOptions {
 	/** A port chosen beforehand (so a pair can start both servers at once); default: a free one. */
 	port?: number;
 	vendor?: Vendor;
+	/** The Directus version (default: this run's, DIRECTUS_VERSION). */
+	directusVersion?: string;
 	/** Extra arguments for Node before Directus's CLI (e.g. `--inspect=127.0.0.1:9230` for the bench's heap probe). */
 	nodeArgs?: string[];
 	/** Another replica of `replicaOf`: the same database (never dropped by this one), the same admin. */
@@ -171,7 +224,9 @@ export class DirectusInstance {
 	readonly dir: string;
 	readonly logFile: string;
 	readonly vendor: Vendor;
-	/** The SQLite file, or the PostgreSQL database name. */
+	/** The Directus version this instance runs. */
+	readonly version: string;
+	/** The SQLite file, or the PostgreSQL or MariaDB database name. */
 	readonly database: string;
 	private readonly env: Record<string, string>;
 	private readonly nodeArgs: string[];
@@ -188,8 +243,10 @@ export class DirectusInstance {
 		vendor: Vendor;
 		database: string;
 		nodeArgs?: string[];
+		version: string;
 		ownsDatabase?: boolean;
 	}) {
+		this.version = fields.version;
 		this.nodeArgs = fields.nodeArgs ?? [];
 		this.ownsDatabase = fields.ownsDatabase ?? true;
 		this.vendor = fields.vendor;
@@ -234,9 +291,10 @@ export class DirectusInstance {
 		mkdirSync(join(dir, 'uploads'), { recursive: true });
 		// Directus looks for package extensions in the package.json of its working folder.
 		writeFileSync(join(dir, 'package.json'), '{ "name": "directus-test-instance", "private": true }\n');
+		const version = options.directusVersion ?? options.replicaOf?.version ?? DIRECTUS_VERSION;
 		const database = options.replicaOf
 			? { env: options.replicaOf.databaseEnv(), database: options.replicaOf.database, credentials: options.replicaOf.credentials }
-			: await instanceDatabase(options.name, vendor, dir);
+			: await instanceDatabase(options.name, vendor, dir, version);
 		const port = options.port ?? (await freePort());
 		const url = `http://127.0.0.1:${port}`;
 		const env: Record<string, string> = {
@@ -271,6 +329,7 @@ export class DirectusInstance {
 			vendor,
 			database: database.database,
 			nodeArgs: options.nodeArgs,
+			version,
 			ownsDatabase: !options.replicaOf,
 		});
 		await instance.startProcess();
@@ -280,7 +339,7 @@ export class DirectusInstance {
 	/** Starts (or restarts) the server process and waits until it answers. */
 	async startProcess(): Promise<void> {
 		const log = createWriteStream(this.logFile, { flags: 'a' });
-		const child = spawn(nodeBinary(), [...this.nodeArgs, ensureDirectusInstalled(), 'start'], {
+		const child = spawn(nodeBinary(), [...this.nodeArgs, ensureDirectusInstalled(this.version), 'start'], {
 			cwd: this.dir,
 			env: this.env,
 			detached: true,
@@ -319,10 +378,11 @@ export class DirectusInstance {
 		return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
 	}
 
-	/** Stops the server and removes its PostgreSQL database (a SQLite file goes with the work folder). */
+	/** Stops the server and removes its PostgreSQL or MariaDB database (a SQLite file goes with the work folder). */
 	async dispose(): Promise<void> {
 		await this.stop();
 		if (this.vendor === 'postgres' && this.ownsDatabase) dropDatabase(this.database);
+		if (this.vendor === 'mariadb' && this.ownsDatabase) mariadb.dropDatabase(this.database);
 	}
 
 	/** Stops the server (the whole process group) and waits for it to exit. */

@@ -67,6 +67,9 @@ export async function startPair(
 		destinationEnv?: Record<string, string>;
 		vendor?: Vendor;
 		destinationVendor?: Vendor;
+		/** Directus versions per side (default: this run's). */
+		sourceVersion?: string;
+		destinationVersion?: string;
 		/** Extra Node arguments for the source's server process. */
 		sourceNodeArgs?: string[];
 		/**
@@ -83,7 +86,7 @@ export async function startPair(
 	const bundle = options.destinationBundle ?? true;
 	const destinationExtensions = bundle === false ? undefined : stageExtension(workDir, 'destination-extensions', bundle === true ? undefined : bundle.version);
 	const destinationPort = await freePort();
-	const { credentials } = await databaseTemplate('destination', destinationVendor);
+	const { credentials } = await databaseTemplate('destination', destinationVendor, options.destinationVersion);
 	const starting = await Promise.allSettled([
 		DirectusInstance.start({
 			name: 'source',
@@ -99,6 +102,7 @@ export async function startPair(
 				...options.sourceEnv,
 			},
 			nodeArgs: options.sourceNodeArgs,
+			directusVersion: options.sourceVersion,
 		}),
 		DirectusInstance.start({
 			name: 'destination',
@@ -107,6 +111,7 @@ export async function startPair(
 			vendor: destinationVendor,
 			extensionsPath: destinationExtensions,
 			env: options.destinationEnv,
+			directusVersion: options.destinationVersion,
 		}),
 	]);
 	const [source, destination] = starting.map((result) => (result.status === 'fulfilled' ? result.value : undefined));

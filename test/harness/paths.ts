@@ -5,7 +5,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const DIRECTUS_VERSION = process.env['DIRECTUS_VERSION'] ?? '12.3.1';
+/** The Directus the end-to-end suite runs on by default, and the older one it also runs (on SQLite). */
+export const MAIN_DIRECTUS_VERSION = '12.3.1';
+export const DIRECTUS_11_VERSION = '11.17.4';
+/** The Directus this test process runs: DIRECTUS_VERSION (the e2e-directus11 project sets it), else the main one. */
+export const DIRECTUS_VERSION = process.env['DIRECTUS_VERSION'] ?? MAIN_DIRECTUS_VERSION;
 export const CACHE_DIR =
 	process.env['MIGRATION_DIRECTUS_CACHE'] ??
 	join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'directus-migration-operations');
@@ -16,12 +20,12 @@ export function nodeBinary(): string {
 	return existsSync(local) ? local : process.execPath;
 }
 
-/** The cached Directus install (installed on first use by scripts/install-directus.sh). */
-export function ensureDirectusInstalled(): string {
+/** The cached Directus install (installed on first use by scripts/install-directus.sh); another version than this run's on request. */
+export function ensureDirectusInstalled(version = DIRECTUS_VERSION): string {
 	const output = execFileSync('bash', [join(PROJECT_ROOT, 'scripts/install-directus.sh')], {
 		encoding: 'utf8',
 		stdio: ['ignore', 'pipe', 'inherit'],
-		env: { ...process.env, DIRECTUS_VERSION, MIGRATION_DIRECTUS_CACHE: CACHE_DIR },
+		env: { ...process.env, DIRECTUS_VERSION: version, MIGRATION_DIRECTUS_CACHE: CACHE_DIR },
 	});
 	const dir = output.trim().split('\n').pop()!;
 	return join(dir, 'node_modules/directus/cli.js');

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import type { DirectusInstance } from './instance.ts';
 import { ensureDirectusInstalled, nodeBinary } from './paths.ts';
+import { mysql } from './mariadb.ts';
 import { psql } from './postgres.ts';
 
 const RUN_SQL = `
@@ -15,22 +16,31 @@ db.run(sql, JSON.parse(params), (error) => {
 });
 `;
 
-/** A parameter as an SQL literal (PostgreSQL path: psql takes no bound parameters). */
-function literal(value: unknown): string {
+/** A parameter as an SQL literal (PostgreSQL and MariaDB paths: their clients take no bound parameters). */
+function literal(value: unknown, vendor: DirectusInstance['vendor']): string {
 	if (value === null || value === undefined) return 'NULL';
 	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-	return `'${String(value).replace(/'/g, "''")}'`;
+	// MariaDB reads a backslash in a string literal as an escape; PostgreSQL does not.
+	const text = vendor === 'mariadb' ? String(value).replace(/\\/g, '\\\\') : String(value);
+	return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** MariaDB spells `cast(… as text)` `cast(… as char)`: the suite's SQL is written the PostgreSQL/SQLite way. */
+function forMariadb(sql: string): string {
+	return sql.replace(/\bas text\)/gi, 'as char)');
 }
 
 /**
  * Runs one SQL statement (with `?` parameters) on an instance's database, next to the running
  * server: for rows its API refuses to create (a permission with a filter under Directus Core, a
- * marketplace extension offline). SQLite and PostgreSQL.
+ * marketplace extension offline). SQLite, PostgreSQL and MariaDB.
  */
 export function runSql(instance: DirectusInstance, sql: string, params: unknown[] = []): void {
-	if (instance.vendor === 'postgres') {
+	if (instance.vendor !== 'sqlite') {
 		let index = 0;
-		psql(sql.replace(/\?/g, () => literal(params[index++])), instance.database);
+		const bound = sql.replace(/\?/g, () => literal(params[index++], instance.vendor));
+		if (instance.vendor === 'postgres') psql(bound, instance.database);
+		else mysql(forMariadb(bound), instance.database);
 		return;
 	}
 	const installRoot = dirname(dirname(dirname(ensureDirectusInstalled())));
@@ -55,7 +65,7 @@ db.all(sql, [], (error, rows) => {
 /**
  * The rows of `sql` as the database stores them, each value as text (`cast(… as text)` in the SQL
  * keeps numbers exact; a driver would turn them into doubles; write nulls as text with coalesce).
- * SQLite and PostgreSQL.
+ * SQLite, PostgreSQL and MariaDB.
  */
 export function selectAsText(instance: DirectusInstance, sql: string): (string | null)[][] {
 	if (instance.vendor === 'postgres') {
@@ -64,6 +74,13 @@ export function selectAsText(instance: DirectusInstance, sql: string): (string |
 			.split('\n')
 			.filter(Boolean)
 			.map((line) => line.split('|'));
+	}
+	if (instance.vendor === 'mariadb') {
+		// mysql -B: one line per row, values separated by tabs, a null as NULL.
+		return mysql(forMariadb(sql), instance.database)
+			.split('\n')
+			.filter(Boolean)
+			.map((line) => line.split('\t').map((value) => (value === 'NULL' ? null : value)));
 	}
 	const installRoot = dirname(dirname(dirname(ensureDirectusInstalled())));
 	const text = execFileSync(nodeBinary(), ['-e', SELECT_SQLITE, join(installRoot, 'node_modules/sqlite3'), instance.database, sql], {

@@ -58,13 +58,17 @@ export async function createManyToOne(
 	collection: string,
 	field: string,
 	related: string,
-	options: { type?: string; oneField?: string; onDelete?: string } = {},
+	options: { type?: string; oneField?: string; onDelete?: string; notNull?: boolean } = {},
 ): Promise<void> {
+	// A NOT NULL link: MariaDB cannot change a column a foreign key uses, and SQLite cannot add a NOT
+	// NULL column without a default (Directus rebuilds its table on a change): made NOT NULL at creation
+	// on the first, after the relation on the second.
+	const notNullFirst = options.notNull === true && instance.vendor !== 'sqlite';
 	await instance.api('POST', `/fields/${collection}`, {
 		field,
 		type: options.type ?? 'integer',
 		meta: { interface: 'select-dropdown-m2o', special: ['m2o'] },
-		schema: {},
+		schema: notNullFirst ? { is_nullable: false } : {},
 	});
 	if (options.oneField) {
 		await instance.api('POST', `/fields/${related}`, {
@@ -80,6 +84,7 @@ export async function createManyToOne(
 		meta: { one_field: options.oneField ?? null },
 		schema: { on_delete: options.onDelete ?? 'SET NULL' },
 	});
+	if (options.notNull && !notNullFirst) await instance.api('PATCH', `/fields/${collection}/${field}`, { schema: { is_nullable: false } });
 }
 
 /** An M2M from `left` to `right` through `junction`, with alias `alias` on `left`. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import * as mariadb from './mariadb.ts';
 import { dumpData } from './postgres.ts';
 import type { DirectusInstance } from './instance.ts';
 
@@ -13,7 +14,10 @@ export async function placesHoldingSecret(source: DirectusInstance, secret: stri
 	if (JSON.stringify(revisions).includes(secret)) places.push('directus_revisions');
 	const activity = await source.api('GET', '/activity?limit=-1');
 	if (JSON.stringify(activity).includes(secret)) places.push('directus_activity');
-	const database = source.vendor === 'sqlite' ? readFileSync(source.database) : Buffer.from(dumpData(source.database));
+	const database =
+		source.vendor === 'sqlite'
+			? readFileSync(source.database)
+			: Buffer.from(source.vendor === 'postgres' ? dumpData(source.database) : mariadb.dumpData(source.database));
 	if (database.includes(Buffer.from(secret))) places.push('database');
 	return places;
 }

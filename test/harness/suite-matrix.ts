@@ -1,11 +1,14 @@
-import { DIRECTUS_VERSION } from './paths.ts';
+import { DIRECTUS_11_VERSION, MAIN_DIRECTUS_VERSION } from './paths.ts';
 
 /**
  * What the end-to-end suite runs: Directus versions × database vendors. The README's compatibility
  * table and the package's `host` range are checked against it (test/unit/package.test.ts), so
  * neither can claim what the suite does not run.
  */
-export const SUITE_MATRIX: { directus: string; vendors: string[] }[] = [{ directus: DIRECTUS_VERSION, vendors: ['SQLite', 'PostgreSQL'] }];
+export const SUITE_MATRIX: { directus: string; vendors: string[] }[] = [
+	{ directus: DIRECTUS_11_VERSION, vendors: ['SQLite'] },
+	{ directus: MAIN_DIRECTUS_VERSION, vendors: ['SQLite', 'PostgreSQL', 'MariaDB'] },
+];
 
 /** The README table rendered from the matrix. */
 export function compatibilityTable(): string {

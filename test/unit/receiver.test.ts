@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SchemaOverview } from '@directus/types';
-import { checkBatch, schemaWritingAsSent, typeProblem } from '../../src/lib/receiver/write-items.js';
+import { checkBatch, schemaWritingAsSent, typeProblem, withoutSecrets } from '../../src/lib/receiver/write-items.js';
 import { chooseWritePath } from '../../src/lib/write/write-path.js';
 
 const options = { writePath: 'auto', trackActivity: false, emitEvents: false } as const;
@@ -79,5 +79,33 @@ describe('checking a batch against the destination schema', () => {
 		expect(writing.collections['notes']!.fields['pin']!.special).toEqual(['conceal']);
 		expect(writing.collections['notes']!.fields['date_created']!.special).toEqual([]);
 		expect(schema.collections['notes']!.fields['date_created']!.special).toEqual(['date-created']);
+	});
+});
+
+describe('a refused batch as the source sees it', () => {
+	const schema = {
+		collections: {
+			members: {
+				primary: 'id',
+				fields: {
+					id: { field: 'id', type: 'integer', special: [] },
+					pin: { field: 'pin', type: 'hash', special: ['hash'] },
+					api_key: { field: 'api_key', type: 'string', special: ['conceal'] },
+					name: { field: 'name', type: 'string', special: [] },
+				},
+			},
+		},
+	} as unknown as SchemaOverview;
+	const rows = [{ id: 1, pin: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA', api_key: 'sk-live-123', name: 'Ada' }];
+
+	it('never carries the statement knex writes the values into, nor a hashed or concealed value', () => {
+		const error = Object.assign(
+			new Error(`insert into "members" ("id", "pin", "api_key") values (1, '${rows[0]!.pin}', 'sk-live-123') - Duplicate entry '${rows[0]!.pin}' for key 'pin'`),
+			{ code: 'ER_DUP_ENTRY' },
+		);
+		const scrubbed = withoutSecrets(error, schema, 'members', rows) as Error & { code?: string };
+		expect(scrubbed.message).toBe("Duplicate entry '**********' for key 'pin'");
+		expect(scrubbed.code).toBe('ER_DUP_ENTRY');
+		expect(JSON.stringify({ ...scrubbed, message: scrubbed.message })).not.toContain('sk-live-123');
 	});
 });

@@ -44,8 +44,8 @@ export class SourceItems {
 
 	/**
 	 * The items matching `filter`, `batchSize` at a time, in key order (see `pages`), with every value
-	 * as the source database holds it: on SQLite, whose driver reads 64-bit integers as doubles,
-	 * bigInteger columns are read again as text.
+	 * as the source database holds it: where the driver reads 64-bit integers as doubles (SQLite's, and
+	 * MySQL's/MariaDB's mysql2 as Directus configures it), bigInteger columns are read again as text.
 	 */
 	async *batches(
 		model: CollectionModel,
@@ -54,28 +54,33 @@ export class SourceItems {
 		batchSize: number,
 		expected?: number,
 	): AsyncGenerator<Row[]> {
-		const wide = this.isSqlite() ? fields.filter((field) => model.types[field] === 'bigInteger' && field !== model.primaryKey) : [];
+		const asText = this.integerAsText();
+		const wide = asText ? fields.filter((field) => model.types[field] === 'bigInteger' && field !== model.primaryKey) : [];
 		const hashes = fields.filter((field) => this.schema.collections[model.collection]?.fields[field]?.special.includes('hash'));
 		for await (const rows of this.pages(model, filter, fields, batchSize, expected)) {
-			if (wide.length > 0) await this.readExactIntegers(model, wide, rows);
+			if (wide.length > 0) await this.readExactIntegers(model, wide, rows, asText!);
 			if (hashes.length > 0) await this.readStoredHashes(model, hashes, rows);
 			yield rows;
 		}
 	}
 
-	private isSqlite(): boolean {
+	/** How this source's SQL casts an integer column to text, where its driver rounds 64-bit integers; else null. */
+	private integerAsText(): string | null {
 		const client = (this.context.database as unknown as { client?: { config?: { client?: unknown } } }).client?.config?.client;
-		return typeof client === 'string' && client.includes('sqlite');
+		if (typeof client !== 'string') return null;
+		if (client.includes('sqlite')) return 'CAST(?? AS TEXT) AS ??';
+		if (client.includes('mysql')) return 'CAST(?? AS CHAR) AS ??';
+		return null;
 	}
 
-	/** Replaces the doubles SQLite's driver made of `fields` with the integers the table holds, as text. */
-	private async readExactIntegers(model: CollectionModel, fields: string[], rows: Row[]): Promise<void> {
+	/** Replaces the doubles the driver made of `fields` with the integers the table holds, as text. */
+	private async readExactIntegers(model: CollectionModel, fields: string[], rows: Row[], cast: string): Promise<void> {
 		const key = model.primaryKey;
 		const byKey = new Map(rows.map((row) => [String(row[key]), row]));
 		const knex = this.context.database;
 		const exact = (await this.read(() =>
 			knex
-				.select(key, ...fields.map((field) => knex.raw('CAST(?? AS TEXT) AS ??', [field, field])))
+				.select(key, ...fields.map((field) => knex.raw(cast, [field, field])))
 				.from(model.collection)
 				.whereIn(key, [...byKey.keys()].map((text) => byKey.get(text)![key] as string)),
 		)) as Row[];

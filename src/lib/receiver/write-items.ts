@@ -148,25 +148,51 @@ export async function writeBatch(
 	const writing = schemaWritingAsSent(schema, collection);
 	const key = schema.collections[collection]!.primary;
 	const quiet = !body.trackActivity && !body.emitEvents;
-	await context.database.transaction(async (trx) => {
-		if (body.action === 'create' && quiet) {
-			await insertRows(context, trx, writing, collection, body.rows, accountability);
-			return;
-		}
-		// Activity, revisions or events asked for: Directus's own service, row by row, as its API does
-		// (createMany moves an auto-increment key's sequence past the largest key it wrote).
-		const options = { emitEvents: body.emitEvents, skipTracking: !body.trackActivity, autoPurgeCache: false, bypassLimits: true };
-		const service = new context.services.ItemsService(collection, { knex: trx, schema: writing, accountability });
-		if (body.action === 'create') {
-			await service.createMany(body.rows, options);
-		} else {
-			for (const row of body.rows) {
-				const { [key]: id, ...changes } = row;
-				if (Object.keys(changes).length > 0) await service.updateOne(id, changes, options);
+	try {
+		await context.database.transaction(async (trx) => {
+			if (body.action === 'create' && quiet) {
+				await insertRows(context, trx, writing, collection, body.rows, accountability);
+				return;
 			}
-		}
-	});
+			// Activity, revisions or events asked for: Directus's own service, row by row, as its API does
+			// (createMany moves an auto-increment key's sequence past the largest key it wrote).
+			const options = { emitEvents: body.emitEvents, skipTracking: !body.trackActivity, autoPurgeCache: false, bypassLimits: true };
+			const service = new context.services.ItemsService(collection, { knex: trx, schema: writing, accountability });
+			if (body.action === 'create') {
+				await service.createMany(body.rows, options);
+			} else {
+				for (const row of body.rows) {
+					const { [key]: id, ...changes } = row;
+					if (Object.keys(changes).length > 0) await service.updateOne(id, changes, options);
+				}
+			}
+		});
+	} catch (error) {
+		throw withoutSecrets(error, schema, collection, body.rows);
+	}
 	return { written: body.rows.length };
+}
+
+/**
+ * A refusal of the batch as the source may see it: knex prefixes a database error with the statement,
+ * its values written in, and some databases quote the offending value (MySQL's "Duplicate entry");
+ * so the statement is cut off and the values of hashed and concealed fields are masked.
+ */
+export function withoutSecrets(error: unknown, schema: SchemaOverview, collection: string, rows: Record<string, unknown>[]): unknown {
+	if (!(error instanceof Error)) return error;
+	const fields = Object.values(schema.collections[collection]?.fields ?? {})
+		.filter((field) => field.special.includes('hash') || field.special.includes('conceal'))
+		.map((field) => field.field);
+	const secrets = rows.flatMap((row) => fields.map((field) => row[field])).filter((value): value is string => typeof value === 'string' && value.length > 0);
+	const statementEnd = error.message.lastIndexOf(' - ');
+	let message = statementEnd >= 0 && /^\s*(insert|update|delete|select|with)\b/i.test(error.message) ? error.message.slice(statementEnd + 3) : error.message;
+	for (const secret of secrets) message = message.split(secret).join('**********');
+	const scrubbed = new Error(message);
+	for (const property of ['status', 'code'] as const) {
+		const value = (error as unknown as Record<string, unknown>)[property];
+		if (value !== undefined) (scrubbed as unknown as Record<string, unknown>)[property] = value;
+	}
+	return scrubbed;
 }
 
 /**

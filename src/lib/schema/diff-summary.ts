@@ -1,4 +1,5 @@
 import type { SnapshotDiff } from '@directus/types';
+import { isRelationSpelling, isVendorSpelling } from './vendor-conversion.js';
 
 export type SchemaDiffMode = 'merge' | 'mirror';
 export type Change = 'create' | 'update' | 'delete';
@@ -55,20 +56,45 @@ function withoutColumnTypeNames<T extends DiffEntry>(entry: T): T {
 }
 
 /**
+ * Across database vendors, the changes that are only how the other vendor spells the same field or
+ * relation (see vendor-conversion.ts): `types` are the source's Directus types, by `collection.field`.
+ */
+function withoutVendorSpellings<T extends DiffEntry & { field?: string }>(entry: T, types: Record<string, string> | null): T {
+	if (!types) return entry;
+	const type = entry.field === undefined ? undefined : types[`${entry.collection}.${entry.field}`];
+	const diff = entry.diff.filter((change) => !(entry.field !== undefined && 'related_collection' in entry ? isRelationSpelling(change) : isVendorSpelling(change, type)));
+	return diff.length === entry.diff.length ? entry : { ...entry, diff };
+}
+
+/**
  * Keeps what this sync may do: in `merge` mode no collection, field or relation is deleted; with a
  * scope, nothing outside it is touched. Directus 12 already does both; older destinations do not.
+ * Across database vendors (`acrossVendors`: the source's field types), what is only spelled
+ * differently is no change.
  */
-export function restrictDiff(diff: SnapshotDiff, mode: SchemaDiffMode, scope: Set<string> | null): SnapshotDiff {
+export function restrictDiff(
+	diff: SnapshotDiff,
+	mode: SchemaDiffMode,
+	scope: Set<string> | null,
+	acrossVendors: Record<string, string> | null = null,
+): SnapshotDiff {
 	const allowed = (entry: DiffEntry) =>
 		entry.diff.length > 0 &&
 		(scope === null || scope.has(entry.collection)) &&
 		(mode === 'mirror' || changeOf(entry) !== 'delete');
 	return {
 		collections: diff.collections.filter(allowed),
-		fields: diff.fields.map(withoutColumnTypeNames).filter(allowed),
-		systemFields: (diff.systemFields ?? []).filter((entry) => scope === null || scope.has(entry.collection)),
-		relations: diff.relations.filter(allowed),
+		fields: diff.fields.map(withoutColumnTypeNames).map((entry) => withoutVendorSpellings(entry, acrossVendors)).filter(allowed),
+		systemFields: (diff.systemFields ?? [])
+			.map((entry) => withoutVendorSpellings(entry as DiffEntry & { field: string }, acrossVendors))
+			.filter((entry) => entry.diff.length > 0 && (scope === null || scope.has(entry.collection))) as SnapshotDiff['systemFields'],
+		relations: diff.relations.map((entry) => withoutVendorSpellings(entry, acrossVendors)).filter(allowed),
 	};
+}
+
+/** The Directus type of every field of a snapshot, by `collection.field`. */
+export function fieldTypes(snapshot: { fields: { collection: string; field: string; type: string }[] }): Record<string, string> {
+	return Object.fromEntries(snapshot.fields.map((entry) => [`${entry.collection}.${entry.field}`, entry.type]));
 }
 
 export function isEmptyDiff(diff: SnapshotDiff | null): boolean {

@@ -15,11 +15,11 @@ export interface SchemaPlan {
 export async function planSchemaSync(
 	client: DestinationClient,
 	snapshot: Snapshot,
-	options: { mode: SchemaDiffMode; force: boolean; scope: Set<string> | null },
+	options: { mode: SchemaDiffMode; force: boolean; scope: Set<string> | null; acrossVendors?: Record<string, string> | null },
 ): Promise<SchemaPlan> {
 	const result = await diffWithDestination(client, snapshot, { mode: options.mode, force: options.force });
 	if (!result) return { hash: null, diff: null, summary: summarizeDiff(null) };
-	const diff = restrictDiff(result.diff, options.mode, options.scope);
+	const diff = restrictDiff(result.diff, options.mode, options.scope, options.acrossVendors ?? null);
 	return { hash: result.hash, diff, summary: summarizeDiff(diff) };
 }
 

@@ -7,6 +7,8 @@ import { diffWithDestination, readDestinationSnapshot } from '../../lib/schema/d
 import { restrictDiff, summarizeDiff } from '../../lib/schema/diff-summary.js';
 import { resolveCollectionScope } from '../../lib/schema/scope.js';
 import { takeSourceSnapshot } from '../../lib/schema/source-snapshot.js';
+import { planAcrossVendors } from '../../lib/schema/across-vendors.js';
+import type { VendorConversion } from '../../lib/schema/vendor-conversion.js';
 import { checkOptions } from './options.js';
 import { chooseWritePath, detectReceiver } from '../../lib/write/write-path.js';
 import type { Warning } from '../../lib/report.js';
@@ -24,9 +26,12 @@ export default defineMigrationOperation('migration-check', checkOptions, async (
 	const reasons: Reason[] = [];
 	let schemaInSync: boolean | null = null;
 	let schemaDiff = null;
+	let conversions: VendorConversion[] = [];
+	let destinationSnapshot = null;
 
 	try {
-		destinationInfo = instanceOf(await readDestinationSnapshot(client));
+		destinationSnapshot = await readDestinationSnapshot(client);
+		destinationInfo = instanceOf(destinationSnapshot);
 	} catch (error) {
 		const failure = toMigrationError(error, 'DESTINATION_ERROR');
 		const code = failure.code === 'FORBIDDEN' ? 'NOT_ADMIN' : failure.code;
@@ -48,9 +53,12 @@ export default defineMigrationOperation('migration-check', checkOptions, async (
 	const blocking = reasons.filter((reason) => !(options.force && mismatches.includes(reason)));
 
 	if (reasons.length === mismatches.length) {
-		const snapshot = scope === null ? fullSnapshot : await takeSourceSnapshot(context, scope);
-		const diff = await diffWithDestination(client, snapshot, { mode: 'merge', force: true });
-		const summary = summarizeDiff(diff ? restrictDiff(diff.diff, 'merge', scope) : null);
+		const scoped = scope === null ? fullSnapshot : await takeSourceSnapshot(context, scope);
+		// Across database vendors, what a forced schema sync would convert (and the diff it would see).
+		const vendors = await planAcrossVendors(context, client, scoped, destinationSnapshot ?? undefined);
+		conversions = vendors.conversions;
+		const diff = await diffWithDestination(client, vendors.snapshot, { mode: 'merge', force: true });
+		const summary = summarizeDiff(diff ? restrictDiff(diff.diff, 'merge', scope, vendors.acrossVendors) : null);
 		schemaInSync = summary.inSync;
 		schemaDiff = {
 			collections: sumCounts(summary.counts.collections),
@@ -70,6 +78,7 @@ export default defineMigrationOperation('migration-check', checkOptions, async (
 		warnings,
 		schemaInSync,
 		schemaDiff,
+		conversions,
 		durationMs: Date.now() - startedAt,
 		requests: client.stats,
 	};

@@ -8,6 +8,7 @@ import { resolveCollectionScope } from '../../lib/schema/scope.js';
 import { takeSourceSnapshot } from '../../lib/schema/source-snapshot.js';
 import { applySchemaPlan, planSchemaSync, schemaChanged } from '../../lib/schema/sync.js';
 import { outOfScopeRelations } from '../../lib/schema/out-of-scope.js';
+import { planAcrossVendors } from '../../lib/schema/across-vendors.js';
 import { schemaSyncOptions } from './options.js';
 
 export default defineMigrationOperation('migration-schema-sync', schemaSyncOptions, async (options, context, { secrets, run }) => {
@@ -16,15 +17,18 @@ export default defineMigrationOperation('migration-schema-sync', schemaSyncOptio
 	secrets.push(destination.token);
 	const fullSnapshot = await takeSourceSnapshot(context);
 	const scope = resolveCollectionScope(fullSnapshot, options);
-	const snapshot = scope === null ? fullSnapshot : await takeSourceSnapshot(context, scope);
+	const scoped = scope === null ? fullSnapshot : await takeSourceSnapshot(context, scope);
 	const client = new DestinationClient(destination);
+	// Across database vendors (only with force: Directus refuses the diff otherwise), converted first.
+	const vendors = options.force ? await planAcrossVendors(context, client, scoped) : { snapshot: scoped, acrossVendors: null, conversions: [] };
+	const snapshot = vendors.snapshot;
 	const holder = { operation: 'migration-schema-sync', source: sourceIdOf(context.env) };
 	// A dry run only reads; an apply holds the destination's lease from its plan to its last change.
 	if (options.dryRun) return syncSchema(null);
 	return underLease(client, options, holder, context.logger, syncSchema);
 
 	async function syncSchema(lease: DestinationLease | null) {
-		const replan = () => planSchemaSync(client, snapshot, { mode: options.mode, force: options.force, scope });
+		const replan = () => planSchemaSync(client, snapshot, { mode: options.mode, force: options.force, scope, acrossVendors: vendors.acrossVendors });
 		const plan = await replan();
 		if (options.expectedHash && plan.hash !== null && plan.hash !== options.expectedHash) {
 			throw schemaChanged(options.expectedHash, plan.hash);
@@ -55,6 +59,7 @@ export default defineMigrationOperation('migration-schema-sync', schemaSyncOptio
 			counts: plan.summary.counts,
 			collections: plan.summary.collections,
 			remaining,
+			conversions: vendors.conversions,
 			requests: client.stats,
 			warnings: outOfScopeRelations(snapshot, scope),
 			...(lease ? { lease: lease.report } : {}),
