@@ -33,7 +33,7 @@ function mariadbGates(): SuiteGate[] {
 	if (process.env['E2E_MARIADB'] === 'skip') return [{ file: '*', mode: 'skip', reason: 'the MariaDB run (E2E_MARIADB=skip); to run it: bash scripts/install-mariadb.sh && npm test' }];
 	const missing = mariadbUnavailable();
 	if (missing) return [{ file: '*', mode: 'fail', reason: `${missing}; run scripts/install-mariadb.sh or set E2E_MARIADB=skip` }];
-	return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test runs on SQLite only (the admin app does not depend on the database)' }];
+	return BROWSER_TESTS.map((file) => ({ file, mode: 'skip' as const, reason: 'the browser tests run on SQLite only (the admin app does not depend on the database)' }));
 }
 
 // The same rule for the browser test and Chromium (scripts/install-chromium.sh; E2E_BROWSER=skip).
@@ -85,7 +85,7 @@ export default defineConfig({
 						E2E_DB_VENDOR: 'sqlite',
 						DIRECTUS_VERSION: DIRECTUS_11_VERSION,
 						E2E_GATES: JSON.stringify([
-							{ file: BROWSER_TEST, mode: 'skip', reason: `the browser test runs on Directus 12 only` },
+							...BROWSER_TESTS.map((file) => ({ file, mode: 'skip' as const, reason: `the browser tests run on Directus 12 only` })),
 							{ file: 'test/e2e/across-vendors.test.ts', mode: 'skip', reason: `the runs across database vendors run on Directus 12 only` },
 							REPLICAS_NEED_POSTGRES,
 						] satisfies SuiteGate[]),
