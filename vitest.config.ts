@@ -14,7 +14,7 @@ const e2e = {
 	// Applies the gates below: a suite that cannot run fails, unless the run was told to skip it.
 	runner: './test/suite-gate-runner.ts',
 };
-const BROWSER_TEST = 'test/e2e/flow-editor-browser.test.ts';
+const BROWSER_TESTS = ['test/e2e/flow-editor-browser.test.ts', 'test/e2e/runs-panel-browser.test.ts'];
 const REPLICA_TEST = 'test/e2e/replicas.test.ts';
 
 // The end-to-end suite runs on SQLite and again on PostgreSQL (127.0.0.1:5432; `.ci/run` installs it
@@ -25,7 +25,7 @@ function postgresGates(): SuiteGate[] {
 	const missing = postgresUnavailable();
 	if (missing) return [{ file: '*', mode: 'fail', reason: `${missing}; run scripts/install-postgres.sh or set E2E_POSTGRES=skip` }];
 	// The admin app does not depend on the database: the browser test runs in the SQLite run only.
-	return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test runs on SQLite only (the admin app does not depend on the database)' }];
+	return BROWSER_TESTS.map((file) => ({ file, mode: 'skip' as const, reason: 'the browser tests run on SQLite only (the admin app does not depend on the database)' }));
 }
 
 // The same rule for MariaDB (127.0.0.1:3306, root without a password; scripts/install-mariadb.sh; E2E_MARIADB=skip).
@@ -33,14 +33,14 @@ function mariadbGates(): SuiteGate[] {
 	if (process.env['E2E_MARIADB'] === 'skip') return [{ file: '*', mode: 'skip', reason: 'the MariaDB run (E2E_MARIADB=skip); to run it: bash scripts/install-mariadb.sh && npm test' }];
 	const missing = mariadbUnavailable();
 	if (missing) return [{ file: '*', mode: 'fail', reason: `${missing}; run scripts/install-mariadb.sh or set E2E_MARIADB=skip` }];
-	return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test runs on SQLite only (the admin app does not depend on the database)' }];
+	return BROWSER_TESTS.map((file) => ({ file, mode: 'skip' as const, reason: 'the browser tests run on SQLite only (the admin app does not depend on the database)' }));
 }
 
 // The same rule for the browser test and Chromium (scripts/install-chromium.sh; E2E_BROWSER=skip).
 function browserGates(): SuiteGate[] {
-	if (process.env['E2E_BROWSER'] === 'skip') return [{ file: BROWSER_TEST, mode: 'skip', reason: 'the browser test (E2E_BROWSER=skip); to run it: bash scripts/install-chromium.sh && npm test' }];
+	if (process.env['E2E_BROWSER'] === 'skip') return BROWSER_TESTS.map((file) => ({ file, mode: 'skip' as const, reason: 'the browser tests (E2E_BROWSER=skip); to run them: bash scripts/install-chromium.sh && npm test' }));
 	if (!chromiumInstalled()) {
-		return [{ file: BROWSER_TEST, mode: 'fail', reason: `No Chromium at ${CHROMIUM_PATH}; run scripts/install-chromium.sh or set E2E_BROWSER=skip` }];
+		return BROWSER_TESTS.map((file) => ({ file, mode: 'fail' as const, reason: `No Chromium at ${CHROMIUM_PATH}; run scripts/install-chromium.sh or set E2E_BROWSER=skip` }));
 	}
 	return [];
 }
@@ -85,7 +85,7 @@ export default defineConfig({
 						E2E_DB_VENDOR: 'sqlite',
 						DIRECTUS_VERSION: DIRECTUS_11_VERSION,
 						E2E_GATES: JSON.stringify([
-							{ file: BROWSER_TEST, mode: 'skip', reason: `the browser test runs on Directus 12 only` },
+							...BROWSER_TESTS.map((file) => ({ file, mode: 'skip' as const, reason: `the browser tests run on Directus 12 only` })),
 							{ file: 'test/e2e/across-vendors.test.ts', mode: 'skip', reason: `the runs across database vendors run on Directus 12 only` },
 							REPLICAS_NEED_POSTGRES,
 						] satisfies SuiteGate[]),

@@ -26,6 +26,8 @@ export const ERROR_CODES = [
 	/** A bug in this bundle (a TypeError, a ReferenceError…), not a failure of either Directus. */
 	'INTERNAL',
 	'OUT_OF_SYNC',
+	/** migration-rollback left rows alone because they changed on the destination since the run. */
+	'ROLLBACK_CONFLICT',
 	/** Another run holds the destination's lease (`whenBusy: fail`, or `wait` past `waitSeconds`); nothing was written. */
 	'ALREADY_RUNNING',
 	/** This run's lease expired (renewals failed) and another run took it over. */

@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import { isMigrationError, MigrationError, toMigrationError } from './errors.js';
 import { parseOptions } from './options/parse.js';
 import { assertTriggerAllowed } from './options/trigger.js';
+import { notifyRunEnd } from './runs/notify.js';
+import { RunRecorder } from './runs/recorder.js';
 
 export type MigrationContext = OperationContext;
 
@@ -16,9 +18,11 @@ export class Rejection {
 	}
 }
 
-interface Secrets {
+interface RunTools {
 	/** Strings that must appear nowhere in a result or rejection (the destination token). */
 	secrets: string[];
+	/** The run's record: a writing run calls `run.begin(...)`; the outcome is recorded here, at the boundary. */
+	run: RunRecorder;
 }
 
 /**
@@ -30,21 +34,35 @@ interface Secrets {
 export function defineMigrationOperation<S extends z.ZodType<{ allowPublicTrigger: boolean }>>(
 	id: string,
 	schema: S,
-	run: (options: z.output<S>, context: MigrationContext, secrets: Secrets) => Promise<object>,
+	run: (options: z.output<S>, context: MigrationContext, tools: RunTools) => Promise<object>,
 ) {
 	return defineOperationApi<Record<string, unknown>>({
 		id,
 		handler: async (rawOptions, context) => {
-			const secrets: Secrets = { secrets: [] };
+			const tools: RunTools = { secrets: [], run: new RunRecorder(id, context) };
+			let notify: string[] = [];
 			try {
 				const options = parseOptions(schema, rawOptions);
+				notify = (options as { notify?: string[] }).notify ?? [];
+				tools.run.keepArtifacts = (options as { artifacts?: boolean }).artifacts === true;
 				assertTriggerAllowed(context.accountability, options.allowPublicTrigger);
-				return scrub(await run(options, context, secrets), secrets.secrets);
+				const result = withRunId(scrub(await run(options, context, tools), tools.secrets) as Record<string, unknown>, tools.run);
+				await tools.run.finish('succeeded', result);
+				await notifyRunEnd(context, notify, { operation: id, succeeded: true, report: result, runId: tools.run.runId });
+				return result;
 			} catch (error) {
-				throw scrub(rejectionFor(id, error, context), secrets.secrets);
+				const rejection = withRunId(scrub(rejectionFor(id, error, context), tools.secrets), tools.run);
+				await tools.run.finish('failed', rejection);
+				await notifyRunEnd(context, notify, { operation: id, succeeded: false, report: rejection, runId: tools.run.runId });
+				throw rejection;
 			}
 		},
 	});
+}
+
+/** A writing run's result names its record (`runId`), for migration-rollback and the runs endpoint. */
+function withRunId<T extends object>(result: T, recorder: RunRecorder): T {
+	return recorder.runId === null ? result : { ...result, runId: recorder.runId };
 }
 
 function rejectionFor(operation: string, error: unknown, context: MigrationContext): Record<string, unknown> {

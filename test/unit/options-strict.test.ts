@@ -13,6 +13,8 @@ import systemApp from '../../src/operations/system/app.js';
 import { systemOptions } from '../../src/operations/system/options.js';
 import transferFilesApp from '../../src/operations/transfer-files/app.js';
 import { transferFilesOptions } from '../../src/operations/transfer-files/options.js';
+import rollbackApp from '../../src/operations/rollback/app.js';
+import { rollbackOptions } from '../../src/operations/rollback/options.js';
 import upsertItemsApp from '../../src/operations/upsert-items/app.js';
 import { upsertItemsOptions } from '../../src/operations/upsert-items/options.js';
 
@@ -20,6 +22,7 @@ const operations: [string, { options: unknown }, z.ZodObject][] = [
 	['check', checkApp, checkOptions],
 	['extract', extractApp, extractOptions],
 	['migrate-tables', migrateTablesApp, migrateTablesOptions],
+	['rollback', rollbackApp, rollbackOptions],
 	['schema-sync', schemaSyncApp, schemaSyncOptions],
 	['system', systemApp, systemOptions],
 	['transfer-files', transferFilesApp, transferFilesOptions],

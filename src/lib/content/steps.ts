@@ -15,6 +15,9 @@ import { Rejection } from '../operation.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import { planMigration, type Selection } from '../plan/select.js';
 import { SyncMarker, sourceIdOf } from '../sync-marker.js';
+import type { RunRecorder } from '../runs/recorder.js';
+import type { ProgressFacts } from '../runs/progress.js';
+import type { RunPhase } from '../runs/store.js';
 import { CatchUpSource } from './catch-up.js';
 import {
 	checkFields,
@@ -40,6 +43,8 @@ export class ContentMigration {
 	private readonly startedAt = Date.now();
 	private schema!: SchemaOverview;
 	private source!: SourceItems;
+	/** The step in hand, for live progress. */
+	phase: RunPhase = 'plan';
 	/** How a writing run takes the destination's lease; the lease while it is held. */
 	readonly leaseOptions: LeaseOptions;
 	private lease: DestinationLease | null = null;
@@ -87,6 +92,7 @@ export class ContentMigration {
 
 	/** Step 1: decide what moves. Reads only (the source, and the destination for related rows and the marker). */
 	async extract(selection: Selection, batchSize: number): Promise<MigrationPlan> {
+		this.phase = 'plan';
 		const { plan, warnings } = await planMigration(this.schema, this.source, this.client, selection, {
 			sourceId: sourceIdOf(this.context.env),
 			batchSize,
@@ -128,6 +134,7 @@ export class ContentMigration {
 	/** Step 2: the files the plan's items reference, and the folder tree. */
 	async transferFiles(settings: { batchSize: number; concurrency: number; resumableAboveMB: number }): Promise<void> {
 		const { batchSize, concurrency } = settings;
+		this.phase = 'files';
 		const plan = this.report.plan;
 		const source = this.sourceFor(plan, this.schema);
 		const transfer = new FileTransfer({
@@ -159,6 +166,7 @@ export class ContentMigration {
 	 * names each one. Hashed and concealed fields, never copied, are named in every run too.
 	 */
 	async checkDestinationSchema(force: boolean): Promise<FieldCheck> {
+		this.phase = 'schema';
 		const check = checkFields(this.schema, this.report.plan, await readDestinationFields(this.client), { storedHashes: this.client.writePath.kind === 'receiver' });
 		if (isSchemaMismatch(check) && !force) throw schemaMismatch(check);
 		this.report.warnings.push(...notCopiedWarnings(check));
@@ -170,6 +178,7 @@ export class ContentMigration {
 	 * `check` (from checkDestinationSchema) says which collections and fields the destination can take.
 	 */
 	async upsertItems(settings: UpsertSettings & { deleteMissing: boolean; maxDeleteShare: number }, check: FieldCheck): Promise<void> {
+		this.phase = 'items';
 		const plan = writablePlan(this.report.plan, check);
 		const schema = writableSchema(this.schema, check);
 		const source = this.sourceFor(plan, schema);
@@ -265,6 +274,24 @@ export class ContentMigration {
 		await new SyncMarker(this.client, sourceIdOf(this.context.env)).advance(complete, plan.createdAt);
 	}
 
+	/** Where the run stands, read by the run recorder for live progress (from the report's live tallies). */
+	progress(): ProgressFacts {
+		const { plan, collections, files } = this.report;
+		const tallies = Object.entries(collections);
+		const failed = failedCount(this.report);
+		return {
+			phase: this.phase,
+			collection: this.phase === 'items' ? (tallies.at(-1)?.[0] ?? null) : null,
+			rows: {
+				done: tallies.reduce((sum, [, tally]) => sum + tally.created + tally.updated + tally.unchanged + tally.failed, 0),
+				total: (plan?.collections ?? []).reduce((sum, planned) => sum + planned.items, 0),
+			},
+			files: { done: files ? files.transferred + files.skipped + files.failed : 0, total: plan?.files.count ?? 0 },
+			warnings: this.report.warnings.length,
+			failures: failed.items + failed.files,
+		};
+	}
+
 	/**
 	 * The report to return, or a rejection carrying it: when a step failed outright (the destination
 	 * went away), or when the destination refused some items or files after the rest was done.
@@ -296,13 +323,20 @@ export async function contentMigration(
 	options: DestinationOptions & { concurrency?: number; dryRun: boolean } & Partial<LeaseOptions> & Partial<WritePathOptions>,
 	context: MigrationContext,
 	secrets: string[],
+	run?: RunRecorder,
 ): Promise<ContentMigration> {
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
 	const lease = { ...DEFAULT_LEASE, ...definedOnly({ whenBusy: options.whenBusy, waitSeconds: options.waitSeconds, leaseSeconds: options.leaseSeconds }) };
 	const writePath = { writePath: options.writePath ?? 'auto', trackActivity: options.trackActivity ?? false, emitEvents: options.emitEvents ?? false };
-	return new ContentMigration(operation, context, client, options.dryRun, writePath, lease);
+	const migration = new ContentMigration(operation, context, client, options.dryRun, writePath, lease);
+	// A writing run leaves a record with live progress, and keeps what it changes for migration-rollback.
+	if (run && !options.dryRun) {
+		client.journal = await run.begin({ host: client.host, journal: true });
+		run.watch(() => migration.progress());
+	}
+	return migration;
 }
 
 const DEFAULT_LEASE: LeaseOptions = { whenBusy: 'wait', waitSeconds: 600, leaseSeconds: 120 };

@@ -2,6 +2,7 @@ import { createDirectus, rest, staticToken, type RestCommand } from '@directus/s
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Agent, FormData, fetch as undiciFetch } from 'undici';
 import type { Destination } from '../options/destination.js';
+import type { WriteJournal } from '../runs/journal.js';
 import { failureFromNetwork, failureFromRedirect, failureFromResponse } from './failures.js';
 import { guardedLookup, type NetworkPolicy } from './network-policy.js';
 import { DEFAULT_RETRY_POLICY, sleep, withRetries, type LostAnswer, type RetryPolicy } from './retry.js';
@@ -146,6 +147,8 @@ export class DestinationClient {
 	 * at most a second below the true offset); undefined before the first answer.
 	 */
 	clockOffsetMs: number | undefined;
+	/** A writing run's record of what it changes (for migration-rollback); DestinationItems reports its writes to it. */
+	journal: WriteJournal | null = null;
 	/** How item writes travel (see WritePath): set once per run, after the receiver was looked for. */
 	writePath: WritePath = REST_PATH;
 	private readonly sdk;

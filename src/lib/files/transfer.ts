@@ -225,6 +225,7 @@ export class FileTransfer {
 		try {
 			if (usesResumableUpload(size, this.resumableAboveBytes, await this.readResumableSupport())) await this.uploadResumable(row, replace);
 			else await this.upload(row, replace);
+			if (!replace) await this.client.journal?.created('directus_files', 'id', [{ id: row['id'], filesize: row['filesize'] }]);
 			this.tally.transferred++;
 			this.tally.bytes += size;
 		} catch (error) {
@@ -232,6 +233,7 @@ export class FileTransfer {
 			// A create whose answer was lost may have stored it already (a replacement's old bytes may
 			// have the same size: they say nothing).
 			if (!replace && (await this.storedSize(row)) === String(row['filesize'])) {
+				await this.client.journal?.created('directus_files', 'id', [{ id: row['id'], filesize: row['filesize'] }]);
 				this.tally.transferred++;
 				this.tally.bytes += size;
 				return;

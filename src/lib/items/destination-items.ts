@@ -236,17 +236,45 @@ export class DestinationItems {
 	 */
 	create(rows: Row[]): Promise<RowFailure[]> {
 		const post = (part: Row[]) => this.sendWrite('create', part, { recover: () => this.allPresent(part) });
-		return this.writeInParts(rows, async (part) => {
-			try {
-				await post(part);
-			} catch (error) {
-				if (!isRowRefusal(error)) throw error;
-				const existing = await this.readByKeys(part.map((row) => row[this.primaryKey]), []);
-				if (existing.size === 0) throw error;
-				const missing = part.filter((row) => !existing.has(String(row[this.primaryKey])));
-				if (missing.length > 0) await post(missing);
-			}
-		});
+		return this.journaled('create', rows, () =>
+			this.writeInParts(rows, async (part) => {
+				try {
+					await post(part);
+				} catch (error) {
+					if (!isRowRefusal(error)) throw error;
+					const existing = await this.readByKeys(part.map((row) => row[this.primaryKey]), []);
+					if (existing.size === 0) throw error;
+					const missing = part.filter((row) => !existing.has(String(row[this.primaryKey])));
+					if (missing.length > 0) await post(missing);
+				}
+			}),
+		);
+	}
+
+	/**
+	 * Runs a write and reports it to the run's journal (`client.journal`, for migration-rollback): the
+	 * rows as they were before (read just before an update or a delete: only the fields written, or the
+	 * stored fields of a row to delete) and the rows the destination took. Without a journal, just writes.
+	 */
+	private async journaled(kind: 'create' | 'update' | 'delete', rows: Row[], write: () => Promise<RowFailure[]>): Promise<RowFailure[]> {
+		const journal = this.client.journal;
+		if (!journal || rows.length === 0) return write();
+		const keys = rows.map((row) => row[this.primaryKey]);
+		const fields = kind === 'delete' ? journal.rowFields(this.collection) : [...new Set(rows.flatMap((row) => Object.keys(row)))];
+		const before = kind === 'create' ? new Map<string, Row>() : await this.readByKeys(keys, fields);
+		const failures = await write();
+		const refused = new Set(failures.map((failure) => String(failure.key)));
+		const taken = rows.filter((row) => !refused.has(String(row[this.primaryKey])));
+		if (kind === 'create') await journal.created(this.collection, this.primaryKey, taken);
+		if (kind === 'update') await journal.updated(this.collection, this.primaryKey, before, taken.filter((row) => before.has(String(row[this.primaryKey]))));
+		if (kind === 'delete') {
+			const deleted = taken.flatMap((row): Row[] => {
+				const found = before.get(String(row[this.primaryKey]));
+				return found ? [found] : [];
+			});
+			await journal.deleted(this.collection, this.primaryKey, deleted);
+		}
+		return failures;
 	}
 
 	/**
@@ -283,7 +311,7 @@ export class DestinationItems {
 	/** Updates rows (each carries its key and only the fields to change); returns refused rows. */
 	update(rows: Row[]): Promise<RowFailure[]> {
 		// The same values on the same keys: writing them twice leaves what writing them once does.
-		return this.writeInParts(rows, (part) => this.sendWrite('update', part, 'repeat'));
+		return this.journaled('update', rows, () => this.writeInParts(rows, (part) => this.sendWrite('update', part, 'repeat')));
 	}
 
 	/**
@@ -291,7 +319,11 @@ export class DestinationItems {
 	 * by a foreign key), each with its reason. A refused batch is halved like a refused create, so the
 	 * other rows are still deleted. Deleting a key twice leaves what deleting it once does.
 	 */
-	async delete(keys: unknown[]): Promise<RowFailure[]> {
+	delete(keys: unknown[]): Promise<RowFailure[]> {
+		return this.journaled('delete', keys.map((key) => ({ [this.primaryKey]: key })), () => this.deleteRows(keys));
+	}
+
+	private async deleteRows(keys: unknown[]): Promise<RowFailure[]> {
 		const failures: RowFailure[] = [];
 		const send = (part: Row[]) =>
 			this.client.send({

@@ -351,6 +351,32 @@ export function verifyField(): PanelField {
 	);
 }
 
+/** The `notify` option of the writing operations: who gets a Directus notification when the run ends. */
+export function notifyField(): PanelField {
+	return {
+		field: 'notify',
+		name: 'Notify',
+		type: 'json',
+		meta: {
+			width: 'full',
+			interface: 'tags',
+			options: { placeholder: '$trigger, or user ids', presets: ['$trigger'] },
+			note: 'When the run ends, a notification (outcome, counts, link to the run record) to these users: $trigger is the user who started it. Empty: nobody.',
+		},
+	};
+}
+
+/** The `artifacts` option of the writing operations. */
+export function artifactsField(): PanelField {
+	return booleanField(
+		'artifacts',
+		'Save artifacts',
+		false,
+		'When the run ends, save its counts per collection, the files it created on the destination and the schema it applied as files of the "Migrations" folder (storage MIGRATION_STORAGE_LOCATION). Never from a dry run.',
+		'full',
+	);
+}
+
 /** How items travel: through the destination's receiver (this bundle installed there too) or its REST API. */
 export function writePathFields(): PanelField[] {
 	return [

@@ -2,6 +2,7 @@ import { isLeaseKey } from '../lease/records.js';
 import type { DestinationClient } from '../destination/client.js';
 import { boundedPush, type Warning } from '../report.js';
 import { findAdminIdentity, IdMapping, type AdminIdentity } from './admin-identity.js';
+import { RUNS_COLLECTION } from '../runs/store.js';
 import { kindsForRun, SCOPE_KINDS, SYNC_MARKER_BOOKMARK_PREFIX, type Row, type SystemKind } from './kinds.js';
 import { DestinationPresence } from './presence.js';
 import type { SystemScope } from './scopes.js';
@@ -53,7 +54,7 @@ export async function migrateSystem(
 
 /**
  * Rows that stay on the source: the Flow that runs the migration (copying it would copy a run half
- * done), the source's own sync markers (presets that describe its runs into another instance), and
+ * done), the source's own sync markers and run records (presets that describe its runs into another instance), and
  * the lease other runs hold on the source as their destination (copied, it would block the destination).
  */
 function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row) => string | null {
@@ -62,6 +63,7 @@ function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row
 		if (kind.collection === 'directus_presets' && String(row['bookmark'] ?? '').startsWith(SYNC_MARKER_BOOKMARK_PREFIX)) {
 			return 'a sync marker of this instance’s own migrations is not copied';
 		}
+		if (kind.collection === 'directus_presets' && row['collection'] === RUNS_COLLECTION) return 'a record of this instance’s own migration runs is not copied';
 		if (kind.collection === 'directus_translations' && isLeaseKey(row['key'])) {
 			return 'the lease of this instance as a migration destination is not copied';
 		}

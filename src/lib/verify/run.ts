@@ -10,6 +10,7 @@ import { Rejection } from '../operation.js';
 import { resolveDestination, type DestinationOptions } from '../options/destination.js';
 import { planMigration } from '../plan/select.js';
 import { sourceIdOf } from '../sync-marker.js';
+import type { RunRecorder } from '../runs/recorder.js';
 import { outOfSyncMessage, type VerifyReport } from './report.js';
 import { verifyScope, type VerifySettings } from './verify.js';
 import { chooseWritePath, detectReceiver, type WritePathOptions } from '../write/write-path.js';
@@ -29,6 +30,7 @@ export async function runVerify(
 	options: DestinationOptions & VerifyScopeOptions & VerifySettings & LeaseOptions & WritePathOptions,
 	context: MigrationContext,
 	secrets: string[],
+	run?: RunRecorder,
 ): Promise<VerifyReport | SkippedRun> {
 	const startedAt = Date.now();
 	const destination = await resolveDestination(options, context.env);
@@ -39,6 +41,11 @@ export async function runVerify(
 	client.writePath = choice.path;
 	// Read only, no lease; with `repair` it writes, and holds the destination's lease from its scope to its last repair.
 	if (!options.repair) return verify();
+	// A repairing verify writes: it leaves a record, with a journal migration-rollback can undo.
+	if (run) {
+		client.journal = await run.begin({ host: client.host, journal: true });
+		run.watch(() => ({ phase: 'verify', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
+	}
 	return underLease(client, options, { operation: 'migration-verify', source: sourceIdOf(context.env) }, context.logger, async (lease) => {
 		try {
 			return { ...(await verify()), lease: lease.report };
@@ -84,6 +91,7 @@ export async function verifyAfterWrites(
 	settings: Omit<VerifySettings, 'repair' | 'compareAuthorship'> & { preserveAuthorship: boolean },
 ): Promise<void> {
 	if (migration.report.dryRun) return;
+	migration.phase = 'verify';
 	const outcome = await verifyScope(migration.sides, migration.report.plan.collections, {
 		...settings,
 		includeFiles: settings.includeFiles && migration.report.plan.files.included,

@@ -4,8 +4,8 @@ import { verifyAfterWrites } from '../../lib/verify/run.js';
 import { migrateTablesOptions } from './options.js';
 
 /** Extract, transfer files and upsert items in one step. */
-export default defineMigrationOperation('migration-migrate-tables', migrateTablesOptions, async (options, context, { secrets }) => {
-	const migration = await contentMigration('migration-migrate-tables', options, context, secrets);
+export default defineMigrationOperation('migration-migrate-tables', migrateTablesOptions, async (options, context, { secrets, run }) => {
+	const migration = await contentMigration('migration-migrate-tables', options, context, secrets, run);
 	return runContentSteps(migration, async () => {
 		await migration.extract(options, options.batchSize);
 		const fields = await migration.checkDestinationSchema(options.force);

@@ -7,7 +7,7 @@ import {
 	listText,
 	selectionFields,
 	upsertFields,
-	triggerFields, leaseFields,
+	triggerFields, leaseFields, notifyField, artifactsField,
 	verifyField,
 	yesNo,
 } from '../../lib/panel/fields.js';
@@ -28,6 +28,8 @@ export default defineOperationApp({
 		...executionFields({ dryRunNote: 'Return the full plan with counts to create, update and skip, and files to transfer; write nothing anywhere.' }),
 		...fileTransferFields(),
 		...upsertFields(),
+		notifyField(),
+		artifactsField(),
 		...leaseFields(),
 		...triggerFields(),
 		verifyField(),

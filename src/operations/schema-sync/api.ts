@@ -11,7 +11,7 @@ import { outOfScopeRelations } from '../../lib/schema/out-of-scope.js';
 import { planAcrossVendors } from '../../lib/schema/across-vendors.js';
 import { schemaSyncOptions } from './options.js';
 
-export default defineMigrationOperation('migration-schema-sync', schemaSyncOptions, async (options, context, { secrets }) => {
+export default defineMigrationOperation('migration-schema-sync', schemaSyncOptions, async (options, context, { secrets, run }) => {
 	const startedAt = Date.now();
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
@@ -37,6 +37,9 @@ export default defineMigrationOperation('migration-schema-sync', schemaSyncOptio
 		let applied = false;
 		let remaining = null;
 		if (!options.dryRun && !plan.summary.inSync) {
+			await run.begin({ host: destination.host });
+			run.attach('schema', snapshot);
+			run.watch(() => ({ phase: 'schema', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
 			context.logger.info(`[migration-schema-sync] ${destination.host}: applying ${totalChanges(plan.summary)} schema changes`);
 			await applySchemaPlan(client, plan, replan);
 			applied = true;

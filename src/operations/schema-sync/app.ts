@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, yesNo, triggerFields, leaseFields } from '../../lib/panel/fields.js';
+import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, yesNo, triggerFields, leaseFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-schema-sync',
@@ -45,6 +45,8 @@ export default defineOperationApp({
 				note: 'Optional: the hash of a reviewed dry run. The apply stops (SCHEMA_CHANGED) if the destination changed since.',
 			},
 		},
+		notifyField(),
+		artifactsField(),
 		...leaseFields(),
 		...triggerFields(),
 	],

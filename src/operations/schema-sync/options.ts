@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
+import { runShape } from '../../lib/options/run.js';
 import { leaseShape } from '../../lib/options/lease.js';
 import { flowBoolean, flowEnum, flowText } from '../../lib/options/flow-values.js';
 import { collectionScopeShape } from '../../lib/options/scope.js';
@@ -8,6 +9,7 @@ import { collectionScopeShape } from '../../lib/options/scope.js';
 export const schemaSyncOptions = z.object({
 	...destinationOptionsShape,
 	...triggerShape,
+	...runShape,
 	...leaseShape,
 	...collectionScopeShape,
 	/** Compare only: nothing is written anywhere. */

@@ -9,12 +9,16 @@ import { SourceRows } from '../../lib/system/source-rows.js';
 import { systemOptions } from './options.js';
 import { assertPasswordsMayTravel, copyPasswordHashes, type PasswordTally } from '../../lib/system/passwords.js';
 
-export default defineMigrationOperation('migration-system', systemOptions, async (options, context, { secrets }) => {
+export default defineMigrationOperation('migration-system', systemOptions, async (options, context, { secrets, run }) => {
 	const startedAt = Date.now();
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const scopes = resolveSystemScopes(options.scope, context.env);
 	const client = new DestinationClient(destination);
+	if (!options.dryRun) {
+		await run.begin({ host: destination.host });
+		run.watch(() => ({ phase: 'system', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
+	}
 	const runningFlowId = (context as { flow?: { id?: string } }).flow?.id ?? null;
 	const withPasswords = options.includePasswords && scopes.includes('users');
 	if (withPasswords) await assertPasswordsMayTravel(client);

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, destinationFields, destinationOverview, listText, yesNo, triggerFields, leaseFields } from '../../lib/panel/fields.js';
+import { booleanField, destinationFields, destinationOverview, listText, yesNo, triggerFields, leaseFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
 
 const SCOPE_CHOICES = [
 	{ text: 'Users, roles, policies, permissions', value: 'users' },
@@ -49,6 +49,8 @@ export default defineOperationApp({
 			false,
 			'Off: copied Flows are created inactive (a schedule or event trigger would otherwise start running on the destination) and their status is left as the destination sets it. On: they keep the source status.',
 		),
+		notifyField(),
+		artifactsField(),
 		...leaseFields(),
 		booleanField(
 			'includePasswords',

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { destinationOptionsShape } from '../../lib/options/destination.js';
 import { triggerShape } from '../../lib/options/trigger.js';
+import { runShape } from '../../lib/options/run.js';
 import { leaseShape } from '../../lib/options/lease.js';
 import { flowBoolean, flowStringList } from '../../lib/options/flow-values.js';
 
 export const systemOptions = z.object({
 	...destinationOptionsShape,
 	...triggerShape,
+	...runShape,
 	...leaseShape,
 	/** users, comments, presets, dashboards, flows, settings, translations, folders, extensions. Empty: MIGRATION_DEFAULT_SCOPE, else all. */
 	scope: flowStringList(),

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { destinationFields, executionFields, fileTransferFields, planField, planStepOverview, triggerFields, leaseFields } from '../../lib/panel/fields.js';
+import { destinationFields, executionFields, fileTransferFields, planField, planStepOverview, triggerFields, leaseFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-transfer-files',
@@ -12,6 +12,8 @@ export default defineOperationApp({
 		planField(),
 		...executionFields({ dryRunNote: 'Count what would be transferred and skipped; write nothing.' }),
 		...fileTransferFields(),
+		notifyField(),
+		artifactsField(),
 		...leaseFields(),
 		...triggerFields(),
 	],

@@ -5,9 +5,9 @@ import { findPlan } from '../../lib/plan/plan.js';
 import { upsertItemsOptions } from './options.js';
 
 /** Writes a plan's items: creates what is missing, updates what differs, leaves identical rows alone. */
-export default defineMigrationOperation('migration-upsert-items', upsertItemsOptions, async (options, context, { secrets }) => {
+export default defineMigrationOperation('migration-upsert-items', upsertItemsOptions, async (options, context, { secrets, run }) => {
 	const plan = findPlan(options.plan, context.data);
-	const migration = await contentMigration('migration-upsert-items', options, context, secrets);
+	const migration = await contentMigration('migration-upsert-items', options, context, secrets, run);
 	return runContentSteps(migration, async () => {
 		migration.use(plan);
 		await migration.upsertItems(options, await migration.checkDestinationSchema(options.force));

@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { destinationFields, executionFields, planField, planStepOverview, upsertFields, triggerFields, leaseFields, verifyField } from '../../lib/panel/fields.js';
+import { destinationFields, executionFields, planField, planStepOverview, upsertFields, triggerFields, leaseFields, notifyField, artifactsField, verifyField } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-upsert-items',
@@ -12,6 +12,8 @@ export default defineOperationApp({
 		planField(),
 		...executionFields({ dryRunNote: 'Count what would be created, updated and deleted; write nothing.' }),
 		...upsertFields(),
+		notifyField(),
+		artifactsField(),
 		...leaseFields(),
 		...triggerFields(),
 		verifyField(),

@@ -3,4 +3,4 @@ import { runVerify } from '../../lib/verify/run.js';
 import { verifyOptions } from './options.js';
 
 /** Compares source and destination for a scope; resolves in sync, rejects OUT_OF_SYNC with the differences. */
-export default defineMigrationOperation('migration-verify', verifyOptions, (options, context, { secrets }) => runVerify(options, context, secrets));
+export default defineMigrationOperation('migration-verify', verifyOptions, (options, context, { secrets, run }) => runVerify(options, context, secrets, run));

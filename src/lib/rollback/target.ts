@@ -1,0 +1,29 @@
+import { MigrationError } from '../errors.js';
+import { RunStore, type RunRecord } from '../runs/store.js';
+import type { Knex } from 'knex';
+
+/**
+ * The run to undo: the one named, or the last finished writing run to `host` with a journal that was
+ * not rolled back yet. It must have written to `host` and kept a journal.
+ */
+export async function findRunToUndo(database: Knex, host: string, runId: number): Promise<RunRecord> {
+	const store = new RunStore(database);
+	if (runId > 0) {
+		const record = await store.get(runId);
+		if (!record) throw new MigrationError('NOT_FOUND', `run: there is no migration run ${runId} (records are kept for the last MIGRATION_RUNS_KEEP runs).`);
+		if (record.destination.host !== host) {
+			throw new MigrationError('INVALID_OPTIONS', `run: migration run ${runId} wrote to ${record.destination.host}, not to ${host}; point the destination at ${record.destination.host}.`);
+		}
+		if (record.outcome === 'running') throw new MigrationError('INVALID_OPTIONS', `run: migration run ${runId} is still running.`);
+		if (!record.journal) throw new MigrationError('NOT_FOUND', `run: migration run ${runId} (${record.operation}) kept no journal of its changes: it wrote no items or files, or it is not a content migration.`);
+		return record;
+	}
+	const candidate = (await store.list(1000)).find((record) => record.destination.host === host && record.outcome !== 'running' && record.journal && record.rolledBackBy === null);
+	if (!candidate) throw new MigrationError('NOT_FOUND', `There is no migration run to ${host} to roll back (none with a journal that was not rolled back yet).`);
+	return candidate;
+}
+
+export async function markRolledBack(database: Knex, record: RunRecord, by: number | null): Promise<void> {
+	const { id, progress: _progress, ...stored } = record;
+	await new RunStore(database).update(id, { ...stored, rolledBackBy: by ?? -1 });
+}
