@@ -223,7 +223,14 @@ async function measureAt(items: number, withBaselines: boolean) {
 		figures['firstCopySeconds'] = first.seconds;
 		figures['sourcePeakMemoryBytes'] = pair.source.peakMemoryBytes();
 		figures['sourceMemoryAtStartBytes'] = memoryAtStart;
-		if (!withBaselines) return figures;
+		if (!withBaselines) {
+			// Verify of a five times larger collection: what the per-run cost (the Flow, the plan) weighs at scale.
+			const verified = await timedFlow(pair.source, 'migration-verify', { collections: ['bench_items'], batchSize: 1000 });
+			if (verified.run.last.collections.bench_items.rows !== items) throw new Error('verify did not compare every item');
+			figures['verifyItemsPerSecond'] = items / verified.seconds;
+			figures['restReadItemsPerSecond'] = await restReadRate(pair.destination, 'bench_items');
+			return figures;
+		}
 		Object.assign(figures, await measureWritePaths(pair, items, options));
 		if (ONLY === 'receiver') return figures;
 
@@ -414,6 +421,8 @@ const results = {
 	sourceHeapAfterGcBeforeMB: { [N]: mb(at['sourceHeapBeforeBytes']), [5 * N]: mb(atFive['sourceHeapBeforeBytes']) },
 	sourceHeapAfterGcPeakMB: { [N]: mb(at['sourceHeapPeakBytes']), [5 * N]: mb(atFive['sourceHeapPeakBytes']) },
 	firstCopyItemsPerSecondAt5N: round(atFive['firstCopyItemsPerSecond'], 0),
+	verifyItemsPerSecondAt5N: round(atFive['verifyItemsPerSecond'], 0),
+	verifyRatioToRestReadAt5N: round(atFive['verifyItemsPerSecond']! / atFive['restReadItemsPerSecond']!),
 	...largeFile,
 };
 
@@ -440,6 +449,7 @@ const rows: [string, string][] = [
 	],
 	[`source peak RSS at ${N} / ${5 * N} items`, `${results.sourcePeakMemoryMB[N]} MB / ${results.sourcePeakMemoryMB[5 * N]} MB`],
 	[`first copy at ${5 * N} items`, `${results.firstCopyItemsPerSecondAt5N} items/s`],
+	[`verify at ${5 * N} items, nothing changed (one run)`, `${results.verifyItemsPerSecondAt5N} items/s = ${results.verifyRatioToRestReadAt5N} × plain REST read of the same ${5 * N}`],
 	...largeFileRows,
 ];
 console.log(`\n${results.date} · ${results.machine} · Directus ${results.directus} · ${N} items, batch ${BATCH}, concurrency ${CONCURRENCY}\n`);
