@@ -400,3 +400,26 @@ describe('artifacts', () => {
 		expect(JSON.stringify(snapshot)).not.toContain(pair.destination.token);
 	});
 });
+
+describe('migration-rollback of a singleton', () => {
+	it('gives the fields of a singleton the run wrote their previous values back', async () => {
+		const { source, destination } = pair;
+		const title = async () => (await destination.api<{ site_title: string | null }>('GET', '/items/site_settings?fields=site_title')).site_title;
+		await source.api('PATCH', '/items/site_settings', { site_title: 'Before' });
+		expect((await migrate({ collections: 'site_settings' })).resolved).toBe(true);
+		expect(await title()).toBe('Before');
+
+		await source.api('PATCH', '/items/site_settings', { site_title: 'After' });
+		const run = await migrate({ collections: 'site_settings' });
+		expect(run.resolved, JSON.stringify(run.last).slice(0, 2000)).toBe(true);
+		expect(await title()).toBe('After');
+
+		const preview = await rollback({ run: run.last.runId });
+		expect(preview.last.collections.site_settings, JSON.stringify(preview.last).slice(0, 2000)).toMatchObject({ restored: 1, conflicts: 0 });
+		expect(await title()).toBe('After');
+		const undone = await rollback({ run: run.last.runId, dryRun: false });
+		expect(undone.resolved, JSON.stringify(undone.last).slice(0, 2000)).toBe(true);
+		expect(undone.last.collections.site_settings).toMatchObject({ restored: 1, conflicts: 0, failed: 0 });
+		expect(await title()).toBe('Before');
+	});
+});

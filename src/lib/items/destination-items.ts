@@ -224,8 +224,21 @@ export class DestinationItems {
 		return row && row[this.primaryKey] !== null && row[this.primaryKey] !== undefined ? row : null;
 	}
 
+	/**
+	 * Writes a singleton's fields. With a journal (migration-rollback), the fields' values before are
+	 * read first and the write is journaled as an update of the destination's singleton row (by its
+	 * own key: the source's may differ); a singleton the destination did not hold yet had null values.
+	 */
 	async writeSingleton(row: Row): Promise<void> {
+		const journal = this.client.journal;
+		const fields = Object.keys(row).filter((field) => field !== this.primaryKey);
+		const before = journal ? await this.readSingleton([this.primaryKey, ...fields]) : null;
 		await this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(row), lostAnswer: 'repeat' });
+		if (!journal) return;
+		const key = before?.[this.primaryKey] ?? (await this.readSingleton([this.primaryKey]))?.[this.primaryKey];
+		if (key === null || key === undefined) return;
+		const written = { ...Object.fromEntries(fields.map((field) => [field, row[field]])), [this.primaryKey]: key };
+		await journal.updated(this.collection, this.primaryKey, new Map(before ? [[String(key), before]] : []), [written]);
 	}
 
 	/**

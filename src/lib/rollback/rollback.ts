@@ -88,7 +88,11 @@ async function undoBatch(
 	const tally = (outcome.collections[collection] ??= { deleted: 0, restored: 0, recreated: 0, unchanged: 0, conflicts: 0, failed: 0 });
 
 	const fields = [...new Set(batch.flatMap((change) => [...Object.keys(change.before ?? {}), ...Object.keys(change.after ?? {})]))];
-	const current = await items.readByKeys(batch.map((change) => change.key), fields);
+	// A singleton is read and written through its own endpoint (its one row, journaled as updates).
+	const singleton = model?.singleton ? await items.readSingleton([primaryKey, ...fields.filter((field) => field !== primaryKey)]) : null;
+	const current = model?.singleton
+		? new Map(singleton ? [[String(singleton[primaryKey]), singleton]] : [])
+		: await items.readByKeys(batch.map((change) => change.key), fields);
 	const toDelete: unknown[] = [];
 	const toPatch: Row[] = [];
 	const toCreate: Row[] = [];
@@ -111,7 +115,15 @@ async function undoBatch(
 		for (const failure of failures) boundedPush(outcome.failures, { collection, key: failure.key, reason: failure.reason }, MAX_LISTED);
 	};
 	record('deleted', toDelete.length, write ? await items.delete(toDelete) : []);
-	record('restored', toPatch.length, write ? await items.update(toPatch) : []);
+	if (model?.singleton) {
+		for (const row of toPatch) {
+			const { [primaryKey]: _key, ...values } = row;
+			if (write) await items.writeSingleton(values);
+		}
+		record('restored', toPatch.length, []);
+	} else {
+		record('restored', toPatch.length, write ? await items.update(toPatch) : []);
+	}
 	record('recreated', toCreate.length, write ? await items.create(toCreate) : []);
 	outcome.done += batch.length;
 }
