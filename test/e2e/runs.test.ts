@@ -117,6 +117,17 @@ describe('run records', () => {
 	it('only administrators read the records', async () => {
 		const response = await fetch(`${pair.source.url}/migration-runs`);
 		expect(response.status).toBe(403);
+
+		// Nor through /presets: a user with app access reads global presets, and the records are not global.
+		const { source } = pair;
+		const policy = await source.api<{ id: string }>('POST', '/policies', { name: 'Editing', app_access: true, admin_access: false });
+		const role = await source.api<{ id: string }>('POST', '/roles', { name: 'Editor' });
+		await source.api('POST', '/access', { role: role.id, policy: policy.id });
+		await source.api('POST', '/users', { email: 'editor@example.com', password: 'editor-password-1', role: role.id, status: 'active' });
+		const login = await source.api<{ access_token: string }>('POST', '/auth/login', { email: 'editor@example.com', password: 'editor-password-1' });
+		const visible = await source.api<unknown[]>('GET', '/presets?fields=id,collection&limit=-1', undefined, login.access_token);
+		expect(visible.filter((preset) => (preset as { collection: string }).collection === 'directus_migration_runs')).toEqual([]);
+		expect((await runs()).length).toBeGreaterThan(0);
 	});
 
 	it(`keeps the last ${KEEP} finished records (MIGRATION_RUNS_KEEP)`, async () => {

@@ -96,10 +96,25 @@ export class RunStore {
 	}
 
 	async create(record: StoredRecord, progress: RunProgress): Promise<number> {
-		const row = { collection: RUNS_COLLECTION, layout: KIND, bookmark: null, user: null, role: null, icon: 'sync_alt', layout_options: JSON.stringify(record), layout_query: JSON.stringify(progress) };
+		// Owned by an administrator: a preset without user and role is global, readable through /presets by
+		// every user with app access; one with a user is readable by that user (and admins) only.
+		const owner = await this.anAdministrator();
+		const row = { collection: RUNS_COLLECTION, layout: KIND, bookmark: null, user: owner, role: null, icon: 'sync_alt', layout_options: JSON.stringify(record), layout_query: JSON.stringify(progress) };
 		const inserted = await this.database(TABLE).insert(row, ['id']);
 		const first = inserted[0] as { id: number } | number;
 		return typeof first === 'object' ? Number(first.id) : Number(first);
+	}
+
+	/** An active user with admin access (through a role or directly), or null when there is none. */
+	private async anAdministrator(): Promise<string | null> {
+		const row = (await this.database('directus_users as u')
+			.join('directus_access as a', (join) => join.on('a.user', '=', 'u.id').orOn('a.role', '=', 'u.role'))
+			.join('directus_policies as p', 'p.id', 'a.policy')
+			.where('p.admin_access', true)
+			.andWhere('u.status', 'active')
+			.orderBy('u.id')
+			.first('u.id')) as { id: string } | undefined;
+		return row?.id ?? null;
 	}
 
 	async update(id: number, record: StoredRecord): Promise<void> {
