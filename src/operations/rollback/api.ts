@@ -5,6 +5,8 @@ import { resolveDestination } from '../../lib/options/destination.js';
 import { undoJournal, type RollbackOutcome } from '../../lib/rollback/rollback.js';
 import { journalBackwards } from '../../lib/runs/journal-file.js';
 import { findRunToUndo, markRolledBack } from '../../lib/rollback/target.js';
+import { underLease, type DestinationLease } from '../../lib/lease/lease.js';
+import { sourceIdOf } from '../../lib/sync-marker.js';
 import { rollbackOptions } from './options.js';
 
 /** Restores the destination to its state before a run, from the run's journal; a dry run (the default) lists what would change. */
@@ -13,38 +15,55 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
-	const target = await findRunToUndo(context.database, client.host, options.run);
+	const { target, notUndone } = await findRunToUndo(context.database, client.host, options.run);
 	await assertAdminDestination(client);
 	const schema = await context.getSchema({ database: context.database });
+	// A dry run only reads; a rollback that writes holds the destination's lease, like every writing run.
+	if (options.dryRun) return undo(null);
+	return underLease(client, options, { operation: 'migration-rollback', source: sourceIdOf(context.env) }, context.logger, undo);
 
-	const outcome: RollbackOutcome = { collections: {}, conflicts: [], failures: [], forced: 0, done: 0, total: target.journal!.entries };
-	if (!options.dryRun) {
-		await run.begin({ host: client.host });
-		run.watch(() => ({ phase: 'rollback', collection: null, rows: { done: outcome.done, total: outcome.total }, files: { done: 0, total: 0 }, warnings: 0, failures: outcome.failures.length }));
-	}
-	await undoJournal(journalBackwards(context, target.journal!.file), { client, schema }, { force: options.force, write: !options.dryRun }, outcome);
-	const conflicts = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.conflicts, 0);
-	const failed = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.failed, 0);
-	if (!options.dryRun && conflicts === 0 && failed === 0) await markRolledBack(context.database, target, run.runId);
+	async function undo(lease: DestinationLease | null) {
 
-	const report = {
-		operation: 'migration-rollback',
-		ok: conflicts === 0 && failed === 0,
-		dryRun: options.dryRun,
-		durationMs: Date.now() - startedAt,
-		destination: { host: client.host },
-		rolledBack: { runId: target.id, operation: target.operation, startedAt: target.startedAt, outcome: target.outcome },
-		collections: outcome.collections,
-		conflicts: outcome.conflicts,
-		forced: outcome.forced,
-		failures: outcome.failures,
-		requests: client.stats,
-	};
-	if (options.dryRun) return report;
-	if (failed > 0) throw new Rejection({ code: 'ITEMS_FAILED', message: `The destination refused ${failed} row(s) of the rollback; see failures.`, ...report });
-	if (conflicts > 0) {
-		const message = `${conflicts} row(s) changed on the destination since run ${target.id} were left alone; everything else was restored. See conflicts (force: true restores them too).`;
-		throw new Rejection({ code: 'ROLLBACK_CONFLICT', message, ...report });
+		const outcome: RollbackOutcome = { collections: {}, conflicts: [], failures: [], forced: 0, done: 0, total: target.journal!.entries };
+		if (!options.dryRun) {
+			await run.begin({ host: client.host });
+			run.watch(() => ({ phase: 'rollback', collection: null, rows: { done: outcome.done, total: outcome.total }, files: { done: 0, total: 0 }, warnings: 0, failures: outcome.failures.length }));
+		}
+		await undoJournal(journalBackwards(context, target.journal!.file), { client, schema }, { force: options.force, write: !options.dryRun }, outcome);
+		const conflicts = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.conflicts, 0);
+		const failed = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.failed, 0);
+		if (!options.dryRun && conflicts === 0 && failed === 0) await markRolledBack(context.database, target, run.runId);
+
+		const report = {
+			operation: 'migration-rollback',
+			ok: conflicts === 0 && failed === 0,
+			dryRun: options.dryRun,
+			durationMs: Date.now() - startedAt,
+			destination: { host: client.host },
+			rolledBack: { runId: target.id, operation: target.operation, startedAt: target.startedAt, outcome: target.outcome },
+			collections: outcome.collections,
+			conflicts: outcome.conflicts,
+			forced: outcome.forced,
+			failures: outcome.failures,
+			requests: client.stats,
+			...(notUndone.length > 0
+				? {
+						warnings: [
+							{
+								code: 'NEWER_RUNS_NOT_UNDONE',
+								message: `Newer writing runs to ${client.host} keep no journal and were not undone: ${notUndone.map((record) => `${record.operation} #${record.id}`).join(', ')}.`,
+							},
+						],
+					}
+				: {}),
+			...(lease ? { lease: lease.report } : {}),
+		};
+		if (options.dryRun) return report;
+		if (failed > 0) throw new Rejection({ code: 'ITEMS_FAILED', message: `The destination refused ${failed} row(s) of the rollback; see failures.`, ...report });
+		if (conflicts > 0) {
+			const message = `${conflicts} row(s) changed on the destination since run ${target.id} were left alone; everything else was restored. See conflicts (force: true restores them too).`;
+			throw new Rejection({ code: 'ROLLBACK_CONFLICT', message, ...report });
+		}
+		return report;
 	}
-	return report;
 });

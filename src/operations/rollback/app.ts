@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, destinationFields, destinationOverview, triggerFields, notifyField, artifactsField, yesNo } from '../../lib/panel/fields.js';
+import { booleanField, destinationFields, destinationOverview, triggerFields, notifyField, artifactsField, leaseFields, yesNo } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-rollback',
@@ -23,6 +23,7 @@ export default defineOperationApp({
 		booleanField('force', 'Force', false, 'Also restore rows changed on the destination since the run (otherwise listed as conflicts and left alone).'),
 		notifyField(),
 		artifactsField(),
+		...leaseFields(),
 		...triggerFields(),
 	],
 });
