@@ -152,6 +152,7 @@ describe('the destination lease', () => {
 			['migration-verify', { collections: ['things'], repair: true }],
 			['migration-schema-sync', { dryRun: false }],
 			['migration-system', { dryRun: false, scope: ['translations'] }],
+			['migration-rollback', { dryRun: false }],
 		] as const) {
 			const refused = await run(pair.source, type, { ...options, whenBusy: 'fail' });
 			expect(refused.last, type).toMatchObject({ code: 'ALREADY_RUNNING', heldBy: { since: holder.since } });

@@ -23,7 +23,6 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 	return underLease(client, options, { operation: 'migration-rollback', source: sourceIdOf(context.env) }, context.logger, undo);
 
 	async function undo(lease: DestinationLease | null) {
-
 		const outcome: RollbackOutcome = { collections: {}, conflicts: [], failures: [], forced: 0, done: 0, total: target.journal!.entries };
 		if (!options.dryRun) {
 			await run.begin({ host: client.host });
