@@ -78,12 +78,15 @@ describe('a migration through a faulty connection', () => {
 	});
 
 	it('rides out a destination that goes away for a few seconds', async () => {
+		// Slowed down, so that the run (fast through the receiver) is still going when the destination goes away.
+		proxy.faults = { latencyMs: 100 };
 		const run = migrateThroughProxy({ retries: 6 });
 		await new Promise((resolve) => setTimeout(resolve, 1500));
 		await proxy.goAway();
 		await new Promise((resolve) => setTimeout(resolve, 3000));
 		await proxy.start();
 		const result = await run;
+		proxy.faults = {};
 		expect(result.resolved, JSON.stringify(result.last).slice(0, 1500)).toBe(true);
 		expect(result.last.requests.retries).toBeGreaterThan(0);
 		await expectDestinationEqualsSource();

@@ -47,13 +47,14 @@ export async function differences(
 	source: DirectusInstance,
 	destination: DirectusInstance,
 	collection: string,
-	options: { ignore?: string[]; path?: string } = {},
+	options: { ignore?: string[]; path?: string; filter?: Record<string, unknown> } = {},
 ): Promise<string[]> {
 	const ignore = new Set(options.ignore ?? STAMPED_ON_UPDATE);
 	const path = options.path ?? `/items/${collection}`;
+	const filter = options.filter ? `&filter=${encodeURIComponent(JSON.stringify(options.filter))}` : '';
 	const relationLists = await relationListFields(source, collection);
 	const read = async (instance: DirectusInstance) => {
-		const rows = await instance.api<Record<string, unknown>[] | Record<string, unknown>>('GET', `${path}?fields=*&limit=-1`);
+		const rows = await instance.api<Record<string, unknown>[] | Record<string, unknown>>('GET', `${path}?fields=*&limit=-1${filter}`);
 		const list = Array.isArray(rows) ? rows : [rows];
 		const key = (row: Record<string, unknown>) => String(row['id'] ?? row['code'] ?? JSON.stringify(row));
 		const comparable = (row: Record<string, unknown>) =>
@@ -76,3 +77,11 @@ export async function differences(
 	for (const key of right.keys()) if (!left.has(key)) found.push(`${collection} ${key}: only on the destination`);
 	return found.slice(0, 20);
 }
+
+/**
+ * The source's own "Migrations" folder (run journals and artifacts, see the README's runs section) and
+ * its files belong to the source: a migration leaves them there. Filters that leave them out.
+ */
+export const NOT_RUN_FILES = { _or: [{ folder: { _null: true } }, { folder: { name: { _neq: 'Migrations' } } }] };
+export const NOT_RUN_FOLDER = { name: { _neq: 'Migrations' } };
+

@@ -4,9 +4,10 @@ import { resolveDestination, type DestinationOptions } from '../options/destinat
 import { assertAdminDestination } from '../destination/preflight.js';
 import { MigrationError, toMigrationError } from '../errors.js';
 import { countReferencedFiles, referencedFileIds } from '../files/referenced.js';
-import { FileTransfer } from '../files/transfer.js';
+import { FileTransfer, readFoldersToSync } from '../files/transfer.js';
 import { DestinationLease, underLease, type LeaseOptions, type SkippedRun } from '../lease/lease.js';
 import { SourceItems } from '../items/source-reader.js';
+import { modelCollection } from '../plan/collection-model.js';
 import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings } from '../items/upsert.js';
 import type { MigrationContext } from '../operation.js';
 import { chooseWritePath, detectReceiver, type WritePathOptions } from '../write/write-path.js';
@@ -128,7 +129,7 @@ export class ContentMigration {
 		const { count, bytes } = await countReferencedFiles(this.source, this.schema, plan, batchSize);
 		plan.files.count = count;
 		plan.files.bytes = bytes;
-		plan.files.folders = await this.source.count('directus_folders', null);
+		plan.files.folders = (await readFoldersToSync(this.source, modelCollection(this.schema, 'directus_folders'))).length;
 	}
 
 	/** Step 2: the files the plan's items reference, and the folder tree. */

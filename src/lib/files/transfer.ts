@@ -1,3 +1,4 @@
+import { MIGRATIONS_FOLDER } from '../runs/library.js';
 import { Readable } from 'node:stream';
 import type { Filter, SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
@@ -154,8 +155,7 @@ export class FileTransfer {
 	async syncFolders(): Promise<void> {
 		const folders = new DestinationItems(this.client, 'directus_folders', 'id');
 		const fields = ['id', 'name', 'parent'];
-		const all: Row[] = [];
-		for await (const rows of this.source.batches(this.folderModel, null, fields, 1000)) all.push(...rows);
+		const all = await readFoldersToSync(this.source, this.folderModel, fields);
 		const existing = await folders.readByKeys(all.map((row) => row['id']), fields);
 		const ordered = parentsFirst(all);
 		const diff = diffRows(ordered, existing, 'id', fields);
@@ -366,6 +366,29 @@ export function holdsSameBytes(source: Row, destination: Row | undefined, clockO
 	const writtenOnDestination = Date.parse(String(destination['modified_on'] ?? ''));
 	if (Number.isNaN(changedOnSource) || Number.isNaN(writtenOnDestination)) return false;
 	return writtenOnDestination >= changedOnSource + clockOffsetMs + CLOCK_SLACK_MS;
+}
+
+/**
+ * The folders a migration copies: all but the source's own "Migrations" folder (a root folder), where
+ * this bundle keeps run journals and artifacts, and the folders inside it. They belong to the source.
+ */
+export function foldersToSync(folders: Row[]): Row[] {
+	const byId = new Map(folders.map((folder) => [String(folder['id']), folder]));
+	const ours = (folder: Row, seen = new Set<string>()): boolean => {
+		if (folder['parent'] === null || folder['parent'] === undefined) return folder['name'] === MIGRATIONS_FOLDER;
+		const parent = byId.get(String(folder['parent']));
+		if (!parent || seen.has(String(folder['id']))) return false;
+		seen.add(String(folder['id']));
+		return ours(parent, seen);
+	};
+	return folders.filter((folder) => !ours(folder));
+}
+
+/** The source's folders a migration copies (see foldersToSync). Folder trees are small: read whole. */
+export async function readFoldersToSync(source: SourceItems, folderModel: CollectionModel, fields: string[] = ['id', 'name', 'parent']): Promise<Row[]> {
+	const all: Row[] = [];
+	for await (const rows of source.batches(folderModel, null, [...new Set([...fields, 'id', 'name', 'parent'])], 1000)) all.push(...rows);
+	return foldersToSync(all);
 }
 
 /** Folders ordered so that every parent comes before its children. */
