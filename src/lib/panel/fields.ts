@@ -116,6 +116,17 @@ export function booleanField(field: string, name: string, defaultValue: boolean,
 	};
 }
 
+/** A choice among fixed values, as a dropdown. */
+export function selectField(field: string, name: string, defaultValue: string, choices: { text: string; value: string }[], note: string): PanelField {
+	return {
+		field,
+		name,
+		type: 'string',
+		schema: { default_value: defaultValue },
+		meta: { width: 'half', interface: 'select-dropdown', options: { choices }, note },
+	};
+}
+
 /** The overview lines every card shows: the destination host (never the token). */
 export function destinationOverview(options: Record<string, any>): { label: string; text: string }[] {
 	return [{ label: 'Destination', text: hostOf(options?.destinationUrl) }];
@@ -282,24 +293,17 @@ export function planField(): PanelField {
 /** The writing operations' lease on the destination: what a run does when another one holds it. */
 export function leaseFields(): PanelField[] {
 	return [
-		{
-			field: 'whenBusy',
-			name: 'When another run holds the destination',
-			type: 'string',
-			schema: { default_value: 'wait' },
-			meta: {
-				width: 'half',
-				interface: 'select-dropdown',
-				options: {
-					choices: [
-						{ text: 'Wait for it (up to the wait time)', value: 'wait' },
-						{ text: 'Skip this run (resolve skipped)', value: 'skip' },
-						{ text: 'Fail at once (ALREADY_RUNNING)', value: 'fail' },
-					],
-				},
-				note: 'Every writing run holds a lease on the destination. Schedules: skip (the next tick catches up). Publish events and manual runs: wait.',
-			},
-		},
+		selectField(
+			'whenBusy',
+			'When another run holds the destination',
+			'wait',
+			[
+				{ text: 'Wait for it (up to the wait time)', value: 'wait' },
+				{ text: 'Skip this run (resolve skipped)', value: 'skip' },
+				{ text: 'Fail at once (ALREADY_RUNNING)', value: 'fail' },
+			],
+			'Every writing run holds a lease on the destination. Schedules: skip (the next tick catches up). Publish events and manual runs: wait.',
+		),
 		{
 			field: 'waitSeconds',
 			name: 'Wait time (s)',
@@ -380,24 +384,17 @@ export function artifactsField(): PanelField {
 /** How items travel: through the destination's receiver (this bundle installed there too) or its REST API. */
 export function writePathFields(): PanelField[] {
 	return [
-		{
-			field: 'writePath',
-			name: 'Write path',
-			type: 'string',
-			schema: { default_value: 'auto' },
-			meta: {
-				width: 'half',
-				interface: 'select-dropdown',
-				options: {
-					choices: [
-						{ text: 'Auto (receiver when installed)', value: 'auto' },
-						{ text: 'Receiver only', value: 'receiver' },
-						{ text: 'REST API only', value: 'rest' },
-					],
-				},
-				note: 'The receiver (this extension installed on the destination too) writes exact timestamps and no per-item activity, in one transaction per batch. Auto uses it when present.',
-			},
-		},
+		selectField(
+			'writePath',
+			'Write path',
+			'auto',
+			[
+				{ text: 'Auto (receiver when installed)', value: 'auto' },
+				{ text: 'Receiver only', value: 'receiver' },
+				{ text: 'REST API only', value: 'rest' },
+			],
+			'The receiver (this extension installed on the destination too) writes exact timestamps and no per-item activity, in one transaction per batch. Auto uses it when present.',
+		),
 		booleanField('trackActivity', 'Track activity', false, 'Through the receiver: also write an activity and a revision row per item on the destination (the REST API always does).'),
 		booleanField('emitEvents', 'Emit events', false, 'Through the receiver: fire items.create / items.update hooks and Flows on the destination for every item.'),
 	];

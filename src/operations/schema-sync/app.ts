@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, collectionScopeFields, destinationFields, destinationOverview, listText, yesNo, triggerFields, leaseFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
+import { booleanField, selectField, collectionScopeFields, destinationFields, destinationOverview, listText, yesNo, triggerFields, leaseFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
 
 export default defineOperationApp({
 	id: 'migration-schema-sync',
@@ -17,23 +17,16 @@ export default defineOperationApp({
 		...collectionScopeFields(),
 		booleanField('dryRun', 'Dry run', true, 'Compare only: nothing is written anywhere. Turn off to apply.'),
 		booleanField('force', 'Force', false, 'Accept a different Directus version or database vendor.'),
-		{
-			field: 'mode',
-			name: 'Mode',
-			type: 'string',
-			schema: { default_value: 'merge' },
-			meta: {
-				width: 'half',
-				interface: 'select-dropdown',
-				options: {
-					choices: [
-						{ text: 'Merge: create and update, never delete', value: 'merge' },
-						{ text: 'Mirror: also delete what the source lacks', value: 'mirror' },
-					],
-				},
-				note: 'Mirror deletes destination collections and fields (and their data) that the source does not have, within the collection scope.',
-			},
-		},
+		selectField(
+			'mode',
+			'Mode',
+			'merge',
+			[
+				{ text: 'Merge: create and update, never delete', value: 'merge' },
+				{ text: 'Mirror: also delete what the source lacks', value: 'mirror' },
+			],
+			'Mirror deletes destination collections and fields (and their data) that the source does not have, within the collection scope.',
+		),
 		{
 			field: 'expectedHash',
 			name: 'Expected schema hash',
