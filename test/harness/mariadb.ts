@@ -1,4 +1,5 @@
 import { execFileSync, execSync, spawnSync } from 'node:child_process';
+import { databasesOfDeadRuns } from './run-databases.ts';
 
 /** The MariaDB (or MySQL) the end-to-end suite may also run on: local, root without a password. */
 export const MARIADB = {
@@ -79,15 +80,5 @@ export function dumpData(name: string): string {
 
 /** Drops the databases of earlier runs whose process is gone. */
 export function dropDatabasesOfDeadRuns(): void {
-	for (const name of mysql(`select schema_name from information_schema.schemata where schema_name like 'dmo\\_run\\_%'`).split('\n').filter(Boolean)) {
-		const pid = Number(name.split('_')[2]);
-		let alive = false;
-		try {
-			process.kill(pid, 0);
-			alive = true;
-		} catch {
-			alive = false;
-		}
-		if (!alive) dropDatabase(name);
-	}
+	for (const name of databasesOfDeadRuns(mysql(`select schema_name from information_schema.schemata where schema_name like 'dmo\\_run\\_%'`).split('\n').filter(Boolean))) dropDatabase(name);
 }

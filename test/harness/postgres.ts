@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { databasesOfDeadRuns } from './run-databases.ts';
 
 /** The PostgreSQL the end-to-end suite may also run on: local, trust authentication. */
 export const POSTGRES = { host: '127.0.0.1', port: 5432, user: process.env['E2E_PG_USER'] ?? 'postgres' };
@@ -52,15 +53,5 @@ export function dumpData(name: string): string {
 
 /** Drops the databases of earlier runs whose process is gone. */
 export function dropDatabasesOfDeadRuns(): void {
-	for (const name of psql(`select datname from pg_database where datname like 'dmo_run_%'`).split('\n').filter(Boolean)) {
-		const pid = Number(name.split('_')[2]);
-		let alive = false;
-		try {
-			process.kill(pid, 0);
-			alive = true;
-		} catch {
-			alive = false;
-		}
-		if (!alive) dropDatabase(name);
-	}
+	for (const name of databasesOfDeadRuns(psql(`select datname from pg_database where datname like 'dmo_run_%'`).split('\n').filter(Boolean))) dropDatabase(name);
 }
