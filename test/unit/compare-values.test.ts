@@ -115,3 +115,21 @@ describe('equality of canonical values without building their texts', () => {
 		for (const a of values) for (const b of values) expect(canonicalEqual(a, b)).toBe(canonicalText(a) === canonicalText(b));
 	});
 });
+
+describe('canonical text written straight out (the checksums\' fast path)', () => {
+	const types = ['integer', 'bigInteger', 'decimal', 'float', 'boolean', 'json', 'string', 'text', 'timestamp', 'dateTime', 'date', 'time', 'csv', 'uuid', 'geometry.Point', 'unknown', undefined];
+	const values: unknown[] = [
+		null, undefined, 0, -0, 1, -1, 7, 42, 1.5, -0.25, 1e21, 2 ** 53, 2 ** 53 + 2, -(2 ** 60), Number.NaN, Number.POSITIVE_INFINITY,
+		'', '0', '-0', '00', '007', '+5', '-12', '12', '9007199254740993', '1.50', '1.5', '-0.5', '0.0', '01.5', '1.', '.5', '1e3', 'abc', ' 42 ',
+		true, false, 'true', 'false', '1', 10n, new Date('2026-11-22T17:00:00.123Z'), '2026-11-22T17:00:00.000Z', '2026-11-22 17:00:00', '2026-02-30T00:00:00.000Z',
+		'17:05', '17:05:00.500', 'a,b', ['a', 'b'], [], [null, undefined, 1], [1, [2, { b: 1, a: 2 }]], {}, { a: null }, { b: 1, a: { d: undefined, c: [true, 'x'] } },
+		{ n: Number.NaN }, { d: new Date('2026-01-01T00:00:00.000Z') }, { big: 10n }, Buffer.from('hi'), Object.assign(Object.create(null), { z: 1, y: 'é"\\' }),
+		'{"b":1,"a":[1,2]}', '[1, 2]', 'not json', 'line\nbreak "quoted" \u2028',
+	];
+
+	it('is the same text as the canonical value\'s, for every type and value', () => {
+		for (const type of types) {
+			for (const value of values) expect(canonicalRow({ value }, ['value'], { value: type! }), `${type} #${values.indexOf(value)}`).toBe(`[${canonicalText(normalizeValue(type, value))}]`);
+		}
+	});
+});

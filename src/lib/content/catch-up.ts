@@ -5,6 +5,8 @@ import type { Row } from '../items/diff-rows.js';
 import { and, SourceItems } from '../items/source-reader.js';
 import type { MigrationContext } from '../operation.js';
 import type { CollectionModel } from '../plan/collection-model.js';
+import { unequalRows } from '../items/checksum-compare.js';
+import { MAX_RECEIVER_ROWS } from '../receiver/protocol.js';
 
 /**
  * The source of an `updatedAfter: "auto"` run. A date filter alone misses rows whose dates are older
@@ -44,24 +46,44 @@ export class CatchUpSource extends SourceItems {
 		const key = model.primaryKey;
 		const destination = new DestinationItems(this.client, collection, key);
 		const keyIn = (keys: unknown[]) => ({ [key]: { _in: keys } }) as Filter;
+		// Through the receiver, a page's keys are compared by one checksum (of the keys alone), so a page
+		// of keys can be as long as a request may name; over REST, the destination's keys are read.
+		const byChecksums = this.client.writePath.kind === 'receiver';
+		const pageSize = byChecksums ? Math.max(batchSize, MAX_RECEIVER_ROWS) : batchSize;
 		let cursor: unknown;
 		for (;;) {
-			const keys = await this.keyPage(model, cursor, batchSize);
+			const keys = await this.keyPage(model, cursor, pageSize);
 			if (keys.length === 0) return;
 			const rows: Row[] = [];
-			for await (const changed of super.batches(model, and(filter, keyIn(keys)), fields, keys.length, keys.length)) rows.push(...changed);
-			const present = await destination.readByKeys(keys, []);
+			// No row matched the date filter when the run was planned: none to look for page by page (a row
+			// changed since is newer than the marker this run leaves, and the next run takes it).
+			if (expected !== 0) {
+				for await (const changed of super.batches(model, and(filter, keyIn(keys)), fields, keys.length, keys.length)) rows.push(...changed);
+			}
+			const absent = await this.absentKeys(destination, model, keys, byChecksums);
 			const chosen = new Set(rows.map((row) => String(row[key])));
-			const missing = keys.filter((value) => !present.has(String(value)) && !chosen.has(String(value)));
+			const missing = absent.filter((value) => !chosen.has(String(value)));
 			if (missing.length > 0) {
 				for await (const found of super.batches(model, keyIn(missing), fields, missing.length, missing.length)) {
 					rows.push(...found);
 					this.pickedUp[collection] += found.length;
 				}
 			}
-			if (rows.length > 0) yield rows;
-			if (keys.length < batchSize) return;
+			// Cut to the batch size the writes expect.
+			for (let start = 0; start < rows.length; start += batchSize) yield rows.slice(start, start + batchSize);
+			if (keys.length < pageSize) return;
 			cursor = keys[keys.length - 1];
 		}
+	}
+
+	/** The keys of `keys` the destination lacks. */
+	private async absentKeys(destination: DestinationItems, model: CollectionModel, keys: unknown[], byChecksums: boolean): Promise<unknown[]> {
+		const key = model.primaryKey;
+		if (byChecksums) {
+			const { missing } = await unequalRows(destination, keys.map((value) => ({ [key]: value })), key, [key], model.types);
+			return missing.map((row) => row[key]);
+		}
+		const present = await destination.readByKeys(keys, []);
+		return keys.filter((value) => !present.has(String(value)));
 	}
 }

@@ -7,6 +7,8 @@ import { comparedFields } from './compared-fields.js';
 import { DestinationItems, type RowFailure } from './destination-items.js';
 import { diffRows, type Row } from './diff-rows.js';
 import { LinkGuard } from './link-guard.js';
+import { unequalRows } from './checksum-compare.js';
+import { MAX_RECEIVER_ROWS } from '../receiver/protocol.js';
 import { MigrationError } from '../errors.js';
 import type { SourceItems } from './source-reader.js';
 
@@ -130,26 +132,45 @@ export class ItemUpserter {
 		const exactStamps = this.client.writePath.kind === 'receiver';
 		const compared = comparedFields(model, { compareAuthorship: this.settings.preserveAuthorship, exactStamps }).compared.filter((field) => !deferred.includes(field));
 		const restored = this.settings.preserveAuthorship && !exactStamps ? [...stamps.dateCreated, ...stamps.userCreated] : [];
+		// Through the receiver, each chunk is first compared by checksums on both sides: rows equal
+		// there are counted unchanged without crossing the network, the others are read and written.
+		const byChecksums = this.client.writePath.kind === 'receiver' && !model.singleton && !model.collection.startsWith('directus_');
+		const { batchSize } = this.settings;
 		let done = 0;
 
-		await this.forEachBatch(model, planned, model.fields, async (rows) => {
-			await this.guard.apply(model, rows);
-			for (const row of rows) for (const field of deferred) delete row[field];
+		await this.forEachBatch(model, planned, model.fields, byChecksums ? Math.max(batchSize, CHECKSUM_CHUNK) : batchSize, async (chunk) => {
 			if (model.singleton) {
-				await this.upsertSingleton(items, model, rows[0]!, compared, tally);
+				await this.guard.apply(model, chunk);
+				for (const row of chunk) for (const field of deferred) delete row[field];
+				await this.upsertSingleton(items, model, chunk[0]!, compared, tally);
 			} else {
-				const existing = await items.readToCompare(rows, compared, model.types);
-				const diff = diffRows(rows, existing, model.primaryKey, compared, model.types);
-				// Rows reached through an M2O by includeRelated are only created: existing ones stay as they are.
-				if (planned.createOnly) tally.unchanged += diff.toUpdate.splice(0).length;
-				tally.unchanged += diff.unchanged;
-				const createFailures = await this.writes.create(items, diff.toCreate);
-				this.count(model.collection, tally, 'created', diff.toCreate.length, createFailures);
-				if (restored.length > 0) await this.restoreAuthorship(items, model, diff.toCreate, createFailures, restored);
-				const updateFailures = await this.writes.update(items, diff.toUpdate);
-				this.count(model.collection, tally, 'updated', diff.toUpdate.length, updateFailures);
+				let candidates = chunk;
+				let absent: Set<string> | null = null;
+				if (byChecksums) {
+					const { missing, differing } = await unequalRows(items, chunk, model.primaryKey, compared, model.types);
+					tally.unchanged += chunk.length - missing.length - differing.length;
+					candidates = [...missing, ...differing];
+					absent = new Set(missing.map((row) => String(row[model.primaryKey])));
+				}
+				for (let start = 0; start < candidates.length; start += batchSize) {
+					const rows = candidates.slice(start, start + batchSize);
+					await this.guard.apply(model, rows);
+					for (const row of rows) for (const field of deferred) delete row[field];
+					// Rows the checksums found missing need no read: the destination lacks them.
+					const toRead = absent ? rows.filter((row) => !absent.has(String(row[model.primaryKey]))) : rows;
+					const existing = toRead.length > 0 ? await items.readToCompare(toRead, compared, model.types) : new Map<string, Row>();
+					const diff = diffRows(rows, existing, model.primaryKey, compared, model.types);
+					// Rows reached through an M2O by includeRelated are only created: existing ones stay as they are.
+					if (planned.createOnly) tally.unchanged += diff.toUpdate.splice(0).length;
+					tally.unchanged += diff.unchanged;
+					const createFailures = await this.writes.create(items, diff.toCreate);
+					this.count(model.collection, tally, 'created', diff.toCreate.length, createFailures);
+					if (restored.length > 0) await this.restoreAuthorship(items, model, diff.toCreate, createFailures, restored);
+					const updateFailures = await this.writes.update(items, diff.toUpdate);
+					this.count(model.collection, tally, 'updated', diff.toUpdate.length, updateFailures);
+				}
 			}
-			done += rows.length;
+			done += chunk.length;
 			this.logger.info(`[migration] ${model.collection}: ${done}/${planned.items}`);
 		});
 	}
@@ -186,22 +207,30 @@ export class ItemUpserter {
 		const model = this.model(planned.collection);
 		const tally = this.tallies[planned.collection]!;
 		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
-		await this.forEachBatch(model, planned, [model.primaryKey, ...deferred], async (rows) => {
-			await this.guard.apply(model, rows);
-			const existing = await items.readByKeys(rows.map((row) => row[model.primaryKey]), deferred);
-			const present = rows.filter((row) => existing.has(String(row[model.primaryKey])));
-			const diff = diffRows(present, existing, model.primaryKey, deferred, model.types);
-			const failures = await this.writes.update(items, diff.toUpdate);
-			for (const failure of failures) this.fail(model.collection, failure);
-			tally.failed += failures.length;
+		const fields = [model.primaryKey, ...deferred];
+		const byChecksums = this.client.writePath.kind === 'receiver' && !model.collection.startsWith('directus_');
+		const { batchSize } = this.settings;
+		await this.forEachBatch(model, planned, fields, byChecksums ? Math.max(batchSize, CHECKSUM_CHUNK) : batchSize, async (chunk) => {
+			// Through the receiver, only rows whose links differ (by checksums) are read; rows missing there are not written.
+			const candidates = byChecksums ? (await unequalRows(items, chunk, model.primaryKey, fields, model.types)).differing : chunk;
+			for (let start = 0; start < candidates.length; start += batchSize) {
+				const rows = candidates.slice(start, start + batchSize);
+				await this.guard.apply(model, rows);
+				const existing = await items.readByKeys(rows.map((row) => row[model.primaryKey]), deferred);
+				const present = rows.filter((row) => existing.has(String(row[model.primaryKey])));
+				const diff = diffRows(present, existing, model.primaryKey, deferred, model.types);
+				const failures = await this.writes.update(items, diff.toUpdate);
+				for (const failure of failures) this.fail(model.collection, failure);
+				tally.failed += failures.length;
+			}
 		});
 	}
 
-	/** Runs `work` on every source batch, `concurrency` batches at a time, reading ahead while writing. */
-	private async forEachBatch(model: CollectionModel, planned: PlannedCollection, fields: string[], work: (rows: Row[]) => Promise<void>) {
+	/** Runs `work` on every source batch of `size` rows, `concurrency` batches at a time, reading ahead while writing. */
+	private async forEachBatch(model: CollectionModel, planned: PlannedCollection, fields: string[], size: number, work: (rows: Row[]) => Promise<void>) {
 		const running = new Set<Promise<void>>();
 		let failure: unknown;
-		for await (const rows of this.source.batches(model, planned.filter, fields, this.settings.batchSize, planned.items)) {
+		for await (const rows of this.source.batches(model, planned.filter, fields, size, planned.items)) {
 			const job: Promise<void> = work(rows)
 				.catch((error) => {
 					failure ??= error;
@@ -277,6 +306,9 @@ export class ItemUpserter {
 		});
 	}
 }
+
+/** Source rows compared by checksums at once through the receiver (the most one request may name). */
+const CHECKSUM_CHUNK = MAX_RECEIVER_ROWS;
 
 /** Destination keys read per page when looking for rows to delete (less if the destination's QUERY_LIMIT_MAX is lower). */
 const DELETE_PAGE_SIZE = 1000;

@@ -18,6 +18,8 @@ export interface EndpointContext {
 
 interface Request {
 	accountability?: Accountability | null;
+	/** The schema Directus's middleware read for this request. */
+	schema?: SchemaOverview;
 	params: Record<string, string>;
 	headers: Record<string, string | string[] | undefined>;
 	body?: unknown;
@@ -50,6 +52,14 @@ function adminRoute(run: (req: Request, res: Response) => Promise<void>): Handle
 			refuse(res, status >= 400 && status < 500 ? status : 422, code, `Nothing of the batch was written: ${(error as Error).message ?? String(error)}`);
 		}
 	};
+}
+
+/**
+ * The request's schema: the one Directus's middleware already read for it (each read of the schema
+ * is a copy of Directus's cache, a cost per request that a chunk of checksums would pay twice).
+ */
+async function schemaOf(req: Request, context: EndpointContext): Promise<SchemaOverview> {
+	return req.schema ?? (await context.getSchema({ database: context.database }));
 }
 
 /** The largest body a route reads: MIGRATION_RECEIVER_MAX_BODY_BYTES on the destination, else 16 MB. */
@@ -102,7 +112,7 @@ export function handleItems(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, itemsWriteBody, maxBodyBytes(context.env));
 		if (body.rows.length > MAX_RECEIVER_ROWS) throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `A batch holds at most ${MAX_RECEIVER_ROWS} rows.`);
-		const schema = await context.getSchema({ database: context.database });
+		const schema = await schemaOf(req, context);
 		const result = await writeBatch(context, schema, String(req.params['collection']), body, req.accountability ?? null);
 		res.json({ data: result });
 	});
@@ -111,7 +121,7 @@ export function handleItems(context: EndpointContext): Handler {
 export function handleHashes(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, hashesReadBody, maxBodyBytes(context.env));
-		const schema = await context.getSchema({ database: context.database });
+		const schema = await schemaOf(req, context);
 		res.json({ data: await readStoredHashes(context.database, schema, String(req.params['collection']), body) });
 	});
 }
@@ -119,7 +129,7 @@ export function handleHashes(context: EndpointContext): Handler {
 export function handleChecksums(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, checksumsBody, maxBodyBytes(context.env));
-		const schema = await context.getSchema({ database: context.database });
+		const schema = await schemaOf(req, context);
 		res.json({ data: await destinationChecksums(context, schema, String(req.params['collection']), body) });
 	});
 }
@@ -138,7 +148,7 @@ export function handlePasswords(context: EndpointContext): Handler {
 export function handleFinish(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, finishBody, maxBodyBytes(context.env));
-		const schema = await context.getSchema({ database: context.database });
+		const schema = await schemaOf(req, context);
 		const utils = new context.services.UtilsService({ schema, accountability: req.accountability ?? null, knex: context.database });
 		await utils.clearCache({ system: false });
 		context.logger.info(`[migration-receiver] run finished: ${body.rows} rows in ${body.collections.length} collection(s); data cache purged`);

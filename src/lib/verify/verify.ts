@@ -7,7 +7,8 @@ import type { MigrationContext } from '../operation.js';
 import { modelCollection, type CollectionModel, withStoredHashes } from '../plan/collection-model.js';
 import type { PlannedCollection } from '../plan/plan.js';
 import { boundedPush, MAX_LISTED } from '../report.js';
-import { compareChunk, differingFields, extraKeys, type ChunkDifferences, chunkChecksum, rowChecksum } from './chunk.js';
+import { compareChunk, differingFields, extraKeys, type ChunkDifferences } from './chunk.js';
+import { unequalRows } from '../items/checksum-compare.js';
 import { comparedFields } from '../items/compared-fields.js';
 import { FileComparison, referencedFiles } from './files.js';
 import {
@@ -128,26 +129,14 @@ class CollectionVerifier {
 	}
 
 	/**
-	 * The destination computes the chunk's checksum; when it differs from ours, its row checksums show
-	 * which rows are missing or differ, and only those rows are read to name their differing fields.
+	 * The destination computes the chunk's checksum (see unequalRows); only the rows it names as
+	 * differing are read, to name their differing fields.
 	 */
 	private async compareByChecksums(rows: Row[]): Promise<ChunkDifferences> {
 		const { primaryKey: key, types } = this.model;
-		const theirs = await this.items.checksums(
-			rows.map((row) => row[key]),
-			this.compared,
-			types,
-			chunkChecksum(rows, key, this.compared, types),
-		);
-		if (theirs.rowChecksums === null && theirs.rows === rows.length) return { missing: [], differing: [] };
-		const perRow = theirs.rowChecksums ?? {};
-		const missing = rows.filter((row) => perRow[String(row[key])] === undefined).map((row) => row[key]);
-		const suspects = rows.filter((row) => {
-			const their = perRow[String(row[key])];
-			return their !== undefined && their !== rowChecksum(row, this.compared, types);
-		});
+		const { missing, differing: suspects } = await unequalRows(this.items, rows, key, this.compared, types);
 		const differing = suspects.length === 0 ? [] : compareChunk(suspects, await this.items.readToCompare(suspects, this.compared, types), key, this.compared, types).differing;
-		return { missing, differing };
+		return { missing: missing.map((row) => row[key]), differing };
 	}
 
 	/** A singleton's one row; its key may differ between the instances, so it is not compared. */

@@ -1,0 +1,40 @@
+import { MAX_RECEIVER_ROWS } from '../receiver/protocol.js';
+import { chunkChecksum, rowChecksum } from '../verify/chunk.js';
+import type { DestinationItems } from './destination-items.js';
+import type { Row } from './diff-rows.js';
+
+/** The source rows of a chunk that the destination does not hold as they are. */
+export interface UnequalRows {
+	/** Rows whose keys the destination lacks. */
+	missing: Row[];
+	/** Rows the destination holds with other values in some compared field (or a checksum collision to rule out). */
+	differing: Row[];
+}
+
+/**
+ * Compares source rows with the destination's rows of the same keys by checksums computed on each
+ * side (the destination's by its receiver), so that equal rows never cross the network: one request
+ * per chunk of up to MAX_RECEIVER_ROWS keys; when a chunk's checksum differs, the row checksums the
+ * destination sends back name the rows that are missing or differ. Shared by the upsert (which then
+ * reads and writes only those) and verify (which names their differing fields).
+ */
+export async function unequalRows(items: DestinationItems, rows: Row[], primaryKey: string, fields: string[], types: Record<string, string>): Promise<UnequalRows> {
+	const unequal: UnequalRows = { missing: [], differing: [] };
+	for (let start = 0; start < rows.length; start += MAX_RECEIVER_ROWS) {
+		const chunk = rows.slice(start, start + MAX_RECEIVER_ROWS);
+		const theirs = await items.checksums(
+			chunk.map((row) => row[primaryKey]),
+			fields,
+			types,
+			chunkChecksum(chunk, primaryKey, fields, types),
+		);
+		if (theirs.rowChecksums === null && theirs.rows === chunk.length) continue;
+		const perRow = theirs.rowChecksums ?? {};
+		for (const row of chunk) {
+			const their = perRow[String(row[primaryKey])];
+			if (their === undefined) unequal.missing.push(row);
+			else if (their !== rowChecksum(row, fields, types)) unequal.differing.push(row);
+		}
+	}
+	return unequal;
+}
