@@ -302,9 +302,9 @@ async function measureAt(items: number, withBaselines: boolean) {
 /**
  * Re-runs with nothing changed on either side, at this size: the default run (every row compared, by
  * checksums through the receiver) and an `updatedAfter: "auto"` run (the rows changed since the sync
- * marker, and the key walk for rows the destination lacks), the median of three each. The marker
- * moves to the previous run's plan time minus its 60 s safety margin: the bench lets that margin pass
- * after the first auto run, as the interval of a cron Flow would.
+ * marker, and the key walk for rows the destination lacks), the median of three each. A run moves the
+ * marker to its plan time minus a 60 s safety margin: the bench lets 60 s pass after the last change
+ * before the first auto run, as the interval of a cron Flow would.
  */
 async function measureNoOpReruns(pair: Pair, items: number, options: Record<string, unknown>): Promise<Record<string, number>> {
 	console.log(`[bench] re-runs with nothing changed at ${items} items (default, then auto after the marker's 60 s margin)…`);
@@ -316,8 +316,9 @@ async function measureNoOpReruns(pair: Pair, items: number, options: Record<stri
 	};
 	const full: number[] = [];
 	for (let repeat = 0; repeat < 3; repeat++) full.push((await timedNoOp({})).seconds);
-	await timedNoOp({ updatedAfter: 'auto' });
+	// The margin passes after the last change, then a first auto run leaves the marker past every row.
 	await new Promise((resolve) => setTimeout(resolve, 61_000));
+	await timedNoOp({ updatedAfter: 'auto' });
 	const auto: number[] = [];
 	for (let repeat = 0; repeat < 3; repeat++) {
 		const rerun = await timedNoOp({ updatedAfter: 'auto' });
