@@ -37,6 +37,7 @@ export class SystemTally {
 	readonly failures: ItemOutcome[] = [];
 	readonly skipped: ItemOutcome[] = [];
 	readonly changes: PlannedChange[] = [];
+	private readonly changedCollections = new Set<string>();
 
 	counts(scope: SystemScope): ScopeCounts {
 		return (this.scopes[scope] ??= { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
@@ -49,6 +50,7 @@ export class SystemTally {
 	/** Counts a row as created or updated and lists it (the list is bounded, the count is not). */
 	change(entry: PlannedChange): void {
 		this.counts(entry.scope)[entry.change === 'create' ? 'created' : 'updated']++;
+		this.changedCollections.add(entry.collection);
 		boundedPush(this.changes, entry);
 	}
 
@@ -73,6 +75,11 @@ export class SystemTally {
 		this.counts(scope)[counted]--;
 		const listed = this.changes.findIndex((entry) => entry.collection === collection && entry.key === key);
 		if (listed >= 0) this.changes.splice(listed, 1);
+	}
+
+	/** The collections with rows (to be) created or updated. */
+	get collections(): string[] {
+		return [...this.changedCollections];
 	}
 
 	get failedCount(): number {

@@ -7,6 +7,8 @@ import { migrateSystem } from '../../lib/system/migrate-system.js';
 import { resolveSystemScopes } from '../../lib/system/scopes.js';
 import { SourceRows } from '../../lib/system/source-rows.js';
 import { systemOptions } from './options.js';
+import { chooseWritePath, detectReceiver } from '../../lib/write/write-path.js';
+import { finishReceiverRun } from '../../lib/write/finish-run.js';
 import { assertPasswordsMayTravel, copyPasswordHashes, type PasswordTally } from '../../lib/system/passwords.js';
 
 export default defineMigrationOperation('migration-system', systemOptions, async (options, context, { secrets, run }) => {
@@ -20,6 +22,8 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 		run.watch(() => ({ phase: 'system', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
 	}
 	const runningFlowId = (context as { flow?: { id?: string } }).flow?.id ?? null;
+	const choice = chooseWritePath(options, await detectReceiver(client));
+	client.writePath = choice.path;
 	const withPasswords = options.includePasswords && scopes.includes('users');
 	if (withPasswords) await assertPasswordsMayTravel(client);
 	const holder = { operation: 'migration-system', source: sourceIdOf(context.env) };
@@ -42,6 +46,14 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 			// Users with a copied hash need no reset; the warning stays only if some had none to copy.
 			if (passwords.skipped === 0) warnings.splice(0, warnings.length, ...warnings.filter((warning) => warning.code !== 'PASSWORD_RESET_REQUIRED'));
 		}
+		warnings.unshift(...choice.warnings);
+		const { created, updated, failed } = tally.totals;
+		if (!options.dryRun) {
+			const counts = { created, updated, failed, ...(passwords ? { passwords: passwords.copied } : {}) };
+			const summary = { operation: 'migration-system', source: sourceIdOf(context.env), collections: tally.collections, rows: created + updated, counts, system: true };
+			const finished = await finishReceiverRun(client, summary);
+			if (finished) warnings.push(finished);
+		}
 
 		const report = {
 			operation: 'migration-system',
@@ -49,6 +61,7 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 			dryRun: options.dryRun,
 			durationMs: Date.now() - startedAt,
 			destination: { host: destination.host },
+			writePath: client.writePath.kind,
 			scopes: tally.scopes,
 			administrator: {
 				role: { source: admin.source.roleId, destination: admin.destination.roleId },
@@ -62,7 +75,6 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 			requests: client.stats,
 			...(lease ? { lease: lease.report } : {}),
 		};
-		const { created, updated, failed } = tally.totals;
 		const done = options.dryRun ? `dry run: would create ${created}, update ${updated}` : `created ${created}, updated ${updated}`;
 		context.logger.info(`[migration-system] ${destination.host}: ${done}, failed ${failed} (${scopes.join(', ')})`);
 		if (tally.failedCount > 0) {
