@@ -1,6 +1,7 @@
 import { boundedPush } from '../report.js';
 import type { Id } from './kinds.js';
 import type { SystemScope } from './scopes.js';
+import type { RunSummary } from '../write/finish-run.js';
 
 /** Per scope: in a dry run, what would be created and updated; after a run, what was. */
 export interface ScopeCounts {
@@ -94,4 +95,11 @@ export class SystemTally {
 		}
 		return totals;
 	}
+}
+
+/** What a system run tells the receiver at its end (its one audit row): counts, never a value. */
+export function systemRunSummary(tally: SystemTally, passwordsCopied: number | null, source: string): RunSummary {
+	const { created, updated, failed } = tally.totals;
+	const counts = { created, updated, failed, ...(passwordsCopied === null ? {} : { passwords: passwordsCopied }) };
+	return { operation: 'migration-system', source, collections: tally.collections, rows: created + updated, counts, system: true };
 }

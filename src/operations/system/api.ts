@@ -6,6 +6,7 @@ import { resolveDestination } from '../../lib/options/destination.js';
 import { migrateSystem } from '../../lib/system/migrate-system.js';
 import { resolveSystemScopes } from '../../lib/system/scopes.js';
 import { SourceRows } from '../../lib/system/source-rows.js';
+import { systemRunSummary } from '../../lib/system/tally.js';
 import { systemOptions } from './options.js';
 import { chooseWritePath, detectReceiver } from '../../lib/write/write-path.js';
 import { finishReceiverRun } from '../../lib/write/finish-run.js';
@@ -47,13 +48,8 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 			if (passwords.skipped === 0) warnings.splice(0, warnings.length, ...warnings.filter((warning) => warning.code !== 'PASSWORD_RESET_REQUIRED'));
 		}
 		warnings.unshift(...choice.warnings);
-		const { created, updated, failed } = tally.totals;
-		if (!options.dryRun) {
-			const counts = { created, updated, failed, ...(passwords ? { passwords: passwords.copied } : {}) };
-			const summary = { operation: 'migration-system', source: sourceIdOf(context.env), collections: tally.collections, rows: created + updated, counts, system: true };
-			const finished = await finishReceiverRun(client, summary);
-			if (finished) warnings.push(finished);
-		}
+		const finished = options.dryRun ? null : await finishReceiverRun(client, systemRunSummary(tally, passwords?.copied ?? null, sourceIdOf(context.env)));
+		if (finished) warnings.push(finished);
 
 		const report = {
 			operation: 'migration-system',
@@ -75,6 +71,7 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 			requests: client.stats,
 			...(lease ? { lease: lease.report } : {}),
 		};
+		const { created, updated, failed } = tally.totals;
 		const done = options.dryRun ? `dry run: would create ${created}, update ${updated}` : `created ${created}, updated ${updated}`;
 		context.logger.info(`[migration-system] ${destination.host}: ${done}, failed ${failed} (${scopes.join(', ')})`);
 		if (tally.failedCount > 0) {
