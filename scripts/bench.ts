@@ -11,6 +11,8 @@
  *   BENCH_ONLY=large-file        runs the large-file section alone (writes bench/large-file.json)
  *   BENCH_ONLY=receiver          only the write-path section (receiver vs REST vs baseline) at N items
  *   BENCH_ONLY=reruns            only the first copy and the re-runs with nothing changed, at N items
+ *   BENCH_ONLY=memory            only the first copies at N and 5 × N, with the source's and the
+ *                                destination's heap after GC (writes bench/memory.json)
  *
  * Prints a table and writes bench/results.json.
  */
@@ -36,6 +38,34 @@ const BATCH = 100;
 const CONCURRENCY = 2;
 const LARGE_FILE_MB = Number(process.env['BENCH_LARGE_FILE_MB'] ?? 256);
 const ONLY = process.env['BENCH_ONLY'];
+/** Per-item audit rows only (create/update activity of the migrated collection); a run through the receiver adds its one run row besides. */
+const AUDIT_ROWS_LABEL = 'destination activity rows per 10,000 items, per item: REST / receiver (the receiver adds 1 run row per run)';
+const mb = (bytes: number | null | undefined) => (bytes ? Math.round(bytes / 1e6) : null);
+
+type Figures = Record<string, number | null>;
+type HeapFigures = ReturnType<typeof heapFigures>;
+
+/** Both sides' heap after GC before and at the peak of the first copy, at N and 5 × N items. */
+function heapFigures(at: Figures, atFive: Figures) {
+	const figure = (name: string) => ({ [N]: mb(at[name]), [5 * N]: mb(atFive[name]) });
+	return {
+		sourceHeapAfterGcBeforeMB: figure('sourceHeapBeforeBytes'),
+		sourceHeapAfterGcPeakMB: figure('sourceHeapPeakBytes'),
+		destinationHeapAfterGcBeforeMB: figure('destinationHeapBeforeBytes'),
+		destinationHeapAfterGcPeakMB: figure('destinationHeapPeakBytes'),
+	};
+}
+
+function heapRows(figures: HeapFigures): [string, string][] {
+	return (['source', 'destination'] as const).map((side) => {
+		const before = figures[`${side}HeapAfterGcBeforeMB`];
+		const peak = figures[`${side}HeapAfterGcPeakMB`];
+		return [
+			`${side} heap after GC during a first copy through the receiver of ${N} / ${5 * N} items (before → peak)`,
+			`${before[N]} → ${peak[N]} MB / ${before[5 * N]} → ${peak[5 * N]} MB`,
+		];
+	});
+}
 
 const benchFields = [
 	integerKey,
@@ -199,7 +229,11 @@ async function baselineFiles(pair: Pair): Promise<number> {
 
 async function measureAt(items: number, withBaselines: boolean) {
 	const inspectPort = await freePort();
-	const pair = await startPair({ sourceNodeArgs: [`--inspect=127.0.0.1:${inspectPort}`] });
+	const destinationInspectPort = await freePort();
+	const pair = await startPair({
+		sourceNodeArgs: [`--inspect=127.0.0.1:${inspectPort}`],
+		destinationNodeArgs: [`--inspect=127.0.0.1:${destinationInspectPort}`],
+	});
 	try {
 		console.log(`\n[bench] seeding ${items} items${withBaselines ? ` and ${FILES} files` : ''}…`);
 		await seed(pair, items, withBaselines ? FILES : 0);
@@ -208,22 +242,31 @@ async function measureAt(items: number, withBaselines: boolean) {
 			console.log('[bench] baseline: plain REST bulk creates…');
 			figures['baselineItemsPerSecond'] = await baselineItems(pair, items);
 		}
-		// A fresh source process: its peak memory then reflects the migration, not the seeding.
-		await pair.source.stop();
-		await pair.source.startProcess();
+		// Fresh processes on both sides: their memory then reflects the migration, not the seeding.
+		for (const instance of [pair.source, pair.destination]) {
+			await instance.stop();
+			await instance.startProcess();
+		}
 		const memoryAtStart = pair.source.peakMemoryBytes();
 		const heap = await HeapProbe.connect(inspectPort);
+		const destinationHeap = await HeapProbe.connect(destinationInspectPort);
 		figures['sourceHeapBeforeBytes'] = await heap.heapAfterGc();
+		figures['destinationHeapBeforeBytes'] = await destinationHeap.heapAfterGc();
 
-		console.log('[bench] first copy (the source heap after GC sampled every 5 s)…');
+		console.log('[bench] first copy through the receiver (both heaps after GC sampled every 5 s)…');
 		const options = { collections: ['bench_items'], includeFiles: false, batchSize: BATCH, concurrency: CONCURRENCY };
-		const { result: first, peakBytes } = await heap.peakWhile(timedFlow(pair.source, 'migration-migrate-tables', options), 5000);
+		const copying = heap.peakWhile(timedFlow(pair.source, 'migration-migrate-tables', { ...options, writePath: 'receiver' }), 5000);
+		const { result: sourceSide, peakBytes: destinationPeakBytes } = await destinationHeap.peakWhile(copying, 5000);
+		const { result: first, peakBytes } = sourceSide;
 		heap.close();
+		destinationHeap.close();
 		figures['sourceHeapPeakBytes'] = peakBytes;
+		figures['destinationHeapPeakBytes'] = destinationPeakBytes;
 		figures['firstCopyItemsPerSecond'] = items / first.seconds;
 		figures['firstCopySeconds'] = first.seconds;
 		figures['sourcePeakMemoryBytes'] = pair.source.peakMemoryBytes();
 		figures['sourceMemoryAtStartBytes'] = memoryAtStart;
+		if (ONLY === 'memory') return figures;
 		if (!withBaselines) {
 			// Verify of a five times larger collection: what the per-run cost (the Flow, the plan) weighs at scale.
 			const verified = await timedFlow(pair.source, 'migration-verify', { collections: ['bench_items'], batchSize: 1000 });
@@ -395,7 +438,24 @@ if (ONLY === 'receiver') {
 	console.log(`| plain REST bulk create (baseline) | ${at['baselineItemsPerSecond']!.toFixed(0)} items/s |`);
 	console.log(`| first copy through the receiver (target ≥ 5 × baseline) | ${at['receiverFirstCopyItemsPerSecond']!.toFixed(0)} items/s = ${ratio(at['receiverFirstCopyItemsPerSecond'])} × baseline |`);
 	console.log(`| first copy through REST | ${at['restFirstCopyItemsPerSecond']!.toFixed(0)} items/s = ${ratio(at['restFirstCopyItemsPerSecond'])} × baseline |`);
-	console.log(`| destination audit rows per 10,000 items: REST / receiver | ${at['restAuditRowsPer10k']} / ${at['receiverAuditRowsPer10k']} |`);
+	console.log(`| ${AUDIT_ROWS_LABEL} | ${at['restAuditRowsPer10k']} / ${at['receiverAuditRowsPer10k']} |`);
+	process.exit(0);
+}
+if (ONLY === 'memory') {
+	const at = await measureAt(N, false);
+	const atFive = await measureAt(5 * N, false);
+	const memory = {
+		date: new Date().toISOString(),
+		items: N,
+		...heapFigures(at, atFive),
+		firstCopyItemsPerSecond: { [N]: Math.round(at['firstCopyItemsPerSecond']!), [5 * N]: Math.round(atFive['firstCopyItemsPerSecond']!) },
+	};
+	console.log('\n| measure | result |\n|---|---|');
+	for (const [measure, result] of heapRows(memory)) console.log(`| ${measure} | ${result} |`);
+	console.log(`| first copy through the receiver at ${N} / ${5 * N} items | ${memory.firstCopyItemsPerSecond[N]} / ${memory.firstCopyItemsPerSecond[5 * N]} items/s |`);
+	mkdirSync(join(PROJECT_ROOT, 'bench'), { recursive: true });
+	writeFileSync(join(PROJECT_ROOT, 'bench/memory.json'), `${JSON.stringify(memory, null, 2)}\n`);
+	console.log('\nWritten to bench/memory.json');
 	process.exit(0);
 }
 const largeFile = await measureLargeFile();
@@ -418,7 +478,6 @@ if (ONLY === 'large-file') {
 const at = await measureAt(N, true);
 const atFive = await measureAt(5 * N, false);
 const round = (value: number | null | undefined, digits = 2) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
-const mb = (bytes: number | null | undefined) => (bytes ? Math.round(bytes / 1e6) : null);
 const results = {
 	date: new Date().toISOString(),
 	machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
@@ -455,8 +514,7 @@ const results = {
 	filesRatioToBaseline: round(at['filesMBPerSecond']! / at['baselineFilesMBPerSecond']!),
 	sourcePeakMemoryMB: { [N]: mb(at['sourcePeakMemoryBytes']), [5 * N]: mb(atFive['sourcePeakMemoryBytes']) },
 	sourceMemoryAtStartMB: { [N]: mb(at['sourceMemoryAtStartBytes']), [5 * N]: mb(atFive['sourceMemoryAtStartBytes']) },
-	sourceHeapAfterGcBeforeMB: { [N]: mb(at['sourceHeapBeforeBytes']), [5 * N]: mb(atFive['sourceHeapBeforeBytes']) },
-	sourceHeapAfterGcPeakMB: { [N]: mb(at['sourceHeapPeakBytes']), [5 * N]: mb(atFive['sourceHeapPeakBytes']) },
+	...heapFigures(at, atFive),
 	firstCopyItemsPerSecondAt5N: round(atFive['firstCopyItemsPerSecond'], 0),
 	verifyItemsPerSecondAt5N: round(atFive['verifyItemsPerSecond'], 0),
 	verifyRatioToRestReadAt5N: round(atFive['verifyItemsPerSecond']! / atFive['restReadItemsPerSecond']!),
@@ -472,7 +530,7 @@ const rows: [string, string][] = [
 	['first copy (migrate-tables in a Flow, defaults)', `${results.firstCopyItemsPerSecond} items/s = ${results.firstCopyRatioToBaseline} × baseline`],
 	['first copy through the receiver (target ≥ 5 × baseline)', `${results.receiverFirstCopyItemsPerSecond} items/s = ${results.receiverFirstCopyRatioToBaseline} × baseline`],
 	['first copy through REST (writePath "rest")', `${results.restFirstCopyItemsPerSecond} items/s = ${results.restFirstCopyRatioToBaseline} × baseline`],
-	['destination audit rows per 10,000 items: REST / receiver', `${results.restAuditRowsPer10k} / ${results.receiverAuditRowsPer10k}`],
+	[AUDIT_ROWS_LABEL, `${results.restAuditRowsPer10k} / ${results.receiverAuditRowsPer10k}`],
 	[
 		'first copy restoring date_created (preserveAuthorship)',
 		`${results.firstCopyWithAuthorshipItemsPerSecond} items/s = ${results.firstCopyWithAuthorshipRatioToBaseline} × baseline`,
@@ -485,10 +543,7 @@ const rows: [string, string][] = [
 	['verify over REST (writePath "rest"), nothing changed', `${results.verifyRestItemsPerSecond} items/s = ${results.verifyRestRatioToRestRead} × plain REST read`],
 	['files: plain uploads (baseline)', `${results.baselineFilesMBPerSecond} MB/s`],
 	['files: transfer-files', `${results.filesMBPerSecond} MB/s = ${results.filesRatioToBaseline} × baseline (${results.filesTransferred} files)`],
-	[
-		`source heap after GC during a first copy of ${N} / ${5 * N} items (before → peak)`,
-		`${results.sourceHeapAfterGcBeforeMB[N]} → ${results.sourceHeapAfterGcPeakMB[N]} MB / ${results.sourceHeapAfterGcBeforeMB[5 * N]} → ${results.sourceHeapAfterGcPeakMB[5 * N]} MB`,
-	],
+	...heapRows(results),
 	[`source peak RSS at ${N} / ${5 * N} items`, `${results.sourcePeakMemoryMB[N]} MB / ${results.sourcePeakMemoryMB[5 * N]} MB`],
 	[`first copy at ${5 * N} items`, `${results.firstCopyItemsPerSecondAt5N} items/s`],
 	[`re-run at ${5 * N} items, nothing changed: every row compared / updatedAfter "auto"`, `${results.noOpRerunSecondsAt5N} s = ${results.noOpRerunToFirstCopyAt5N} × / ${results.noOpAutoRerunSecondsAt5N} s = ${results.noOpAutoRerunToFirstCopyAt5N} × first copy`],

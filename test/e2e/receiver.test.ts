@@ -95,6 +95,12 @@ describe('through the receiver (the bundle on both sides)', () => {
 		expect(await rows(pair.destination)).toEqual(source);
 		expect(await count(pair.destination, '/activity?filter[collection][_eq]=notes')).toBe(0);
 		expect(await count(pair.destination, '/revisions?filter[collection][_eq]=notes')).toBe(0);
+		// The run's own audit: one activity row (who, from where) and its revision (what: counts), nothing per item.
+		const runs = await pair.destination.api('GET', '/activity?filter[action][_eq]=run&filter[collection][_eq]=directus_extensions&fields=user,item,revisions.data');
+		expect(runs).toEqual([expect.objectContaining({ user: expect.any(String), item: expect.any(String) })]);
+		expect(runs[0].revisions).toEqual([
+			{ data: expect.objectContaining({ operation: 'migration-migrate-tables', collections: ['notes'], rows: NOTES, counts: { created: NOTES, updated: 0, deleted: 0, failed: 0 } }) },
+		]);
 	});
 
 	it('hashed fields arrive as their stored hash (not hashed again): they verify, and a re-run finds them unchanged', async () => {

@@ -72,6 +72,8 @@ export async function startPair(
 		destinationVersion?: string;
 		/** Extra Node arguments for the source's server process. */
 		sourceNodeArgs?: string[];
+		/** Extra Node arguments for the destination's server process (the bench's heap probe: `--inspect=…`). */
+		destinationNodeArgs?: string[];
 		/**
 		 * The bundle on the destination too (its receiver), as the README asks: `true` (default), `false`
 		 * (a destination without the bundle: everything goes over REST), or another version of it.
@@ -111,6 +113,7 @@ export async function startPair(
 			vendor: destinationVendor,
 			extensionsPath: destinationExtensions,
 			env: options.destinationEnv,
+			nodeArgs: options.destinationNodeArgs,
 			directusVersion: options.destinationVersion,
 		}),
 	]);

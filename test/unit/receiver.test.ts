@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { SchemaOverview } from '@directus/types';
 import { checkBatch, schemaWritingAsSent, typeProblem, withoutSecrets } from '../../src/lib/receiver/write-items.js';
 import { chooseWritePath } from '../../src/lib/write/write-path.js';
+import { checkSystemBatch, SYSTEM_ROW_SERVICES, systemFieldsAllowed } from '../../src/lib/receiver/write-system.js';
+import { KINDS } from '../../src/lib/system/kinds.js';
 
 const options = { writePath: 'auto', trackActivity: false, emitEvents: false } as const;
 
@@ -107,5 +109,56 @@ describe('a refused batch as the source sees it', () => {
 		expect(scrubbed.message).toBe("Duplicate entry '**********' for key 'pin'");
 		expect(scrubbed.code).toBe('ER_DUP_ENTRY');
 		expect(JSON.stringify({ ...scrubbed, message: scrubbed.message })).not.toContain('sk-live-123');
+	});
+});
+
+describe('the receiver’s system route', () => {
+	const systemSchema = {
+		collections: {
+			directus_users: {
+				collection: 'directus_users',
+				primary: 'id',
+				fields: Object.fromEntries(
+					['id', 'email', 'role', 'password', 'token', 'tfa_secret', 'auth_data', 'last_access', 'external_identifier'].map((name) => [name, field(name, name === 'id' ? 'uuid' : 'string')]),
+				),
+			},
+			directus_permissions: { collection: 'directus_permissions', primary: 'id', fields: { id: field('id', 'integer'), policy: field('policy', 'uuid'), action: field('action', 'string') } },
+			directus_settings: {
+				collection: 'directus_settings',
+				primary: 'id',
+				fields: { id: field('id', 'integer'), project_name: field('project_name', 'string'), project_url: field('project_url', 'string'), license_key: field('license_key', 'string') },
+			},
+			directus_activity: { collection: 'directus_activity', primary: 'id', fields: { id: field('id', 'integer'), action: field('action', 'string') } },
+		},
+		relations: [],
+	} as unknown as SchemaOverview;
+
+	it('takes exactly the fields migration-system moves of every kind, and never a credential', () => {
+		for (const kind of Object.values(KINDS)) {
+			expect(SYSTEM_ROW_SERVICES[kind.collection], kind.collection).toBeTruthy();
+			expect([...systemFieldsAllowed(kind.collection, systemSchema)!].sort()).toEqual(['id', ...kind.fields, ...(kind.links ?? [])].sort());
+		}
+		const users = systemFieldsAllowed('directus_users', systemSchema)!;
+		for (const secret of ['password', 'token', 'tfa_secret', 'auth_data', 'last_access']) expect(users.has(secret), secret).toBe(false);
+		expect([...systemFieldsAllowed('directus_settings', systemSchema)!]).toEqual(['project_name']);
+	});
+
+	it('refuses other system collections (403) and fields it does not move (400), before anything is written', () => {
+		expect(() => checkSystemBatch(systemSchema, 'directus_activity', { action: 'create', rows: [{ action: 'login' }] })).toThrowError(
+			expect.objectContaining({ status: 403, code: 'COLLECTION_NOT_ALLOWED' }),
+		);
+		expect(() => checkSystemBatch(systemSchema, 'notes', { action: 'create', rows: [{ id: 1 }] })).toThrowError(expect.objectContaining({ code: 'COLLECTION_NOT_ALLOWED' }));
+		expect(() => checkSystemBatch(systemSchema, 'directus_users', { action: 'update', rows: [{ id: 'u', token: 'x' }] })).toThrowError(
+			expect.objectContaining({ status: 400, code: 'FIELD_NOT_ALLOWED', refused: [expect.objectContaining({ key: 'u' })] }),
+		);
+		expect(() => checkSystemBatch(systemSchema, 'directus_settings', { action: 'update', rows: [{ license_key: 'x' }] })).toThrowError(expect.objectContaining({ code: 'FIELD_NOT_ALLOWED' }));
+	});
+
+	it('creates without an id only where the destination hands out integer ids; an update always names its row', () => {
+		expect(() => checkSystemBatch(systemSchema, 'directus_permissions', { action: 'create', rows: [{ policy: 'p', action: 'read' }] })).not.toThrow();
+		expect(() => checkSystemBatch(systemSchema, 'directus_users', { action: 'create', rows: [{ email: 'a@example.com' }] })).toThrowError(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
+		expect(() => checkSystemBatch(systemSchema, 'directus_permissions', { action: 'update', rows: [{ action: 'read' }] })).toThrowError(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
+		expect(() => checkSystemBatch(systemSchema, 'directus_settings', { action: 'update', rows: [{ project_name: 'A' }] })).not.toThrow();
+		expect(() => checkSystemBatch(systemSchema, 'directus_settings', { action: 'create', rows: [{ project_name: 'A' }] })).toThrowError(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
 	});
 });

@@ -1,4 +1,5 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
+import { handleSystemRows } from '../../lib/receiver/system-route.js';
 import { handleChecksums, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
 
 /**
@@ -10,6 +11,7 @@ export default defineEndpoint({
 	handler: (router, context) => {
 		router.get('/', handleInfo(context));
 		router.post('/items/:collection', handleItems(context));
+		router.post('/system/:collection', handleSystemRows(context));
 		router.post('/hashes/:collection', handleHashes(context));
 		router.post('/checksums/:collection', handleChecksums(context));
 		router.post('/passwords', handlePasswords(context));

@@ -11,7 +11,7 @@ import { modelCollection } from '../plan/collection-model.js';
 import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings } from '../items/upsert.js';
 import type { MigrationContext } from '../operation.js';
 import { chooseWritePath, detectReceiver, type WritePathOptions } from '../write/write-path.js';
-import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
+import { finishReceiverRun } from '../write/finish-run.js';
 import { Rejection } from '../operation.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import { planMigration, type Selection } from '../plan/select.js';
@@ -209,24 +209,22 @@ export class ContentMigration {
 
 	/**
 	 * Through the receiver, batches leave the destination's data cache alone: it is purged once here,
-	 * at the end of the run's writes. A purge that fails is a warning (the data is written).
+	 * at the end of the run's writes, and the run leaves its one audit row (finishReceiverRun).
 	 */
 	private async finishReceiver(upserter: ItemUpserter): Promise<void> {
-		if (this.report.dryRun || this.client.writePath.kind !== 'receiver') return;
-		const collections = Object.keys(upserter.tallies);
-		const rows = Object.values(upserter.tallies).reduce((sum, tally) => sum + tally.created + tally.updated, 0);
-		try {
-			await this.client.send({
-				method: 'POST',
-				path: `/${RECEIVER_ID}/finish`,
-				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
-				body: () => JSON.stringify({ collections, rows }),
-				lostAnswer: 'repeat',
-			});
-		} catch (error) {
-			const message = toMigrationError(error, 'DESTINATION_ERROR').message;
-			this.report.warnings.push({ code: 'CACHE_NOT_PURGED', message: `The destination's data cache could not be purged after the writes: ${message}` });
-		}
+		if (this.report.dryRun) return;
+		const tallies = Object.values(upserter.tallies);
+		const sum = (count: (tally: (typeof tallies)[number]) => number) => tallies.reduce((total, tally) => total + count(tally), 0);
+		const counts = { created: sum((tally) => tally.created), updated: sum((tally) => tally.updated), deleted: sum((tally) => tally.deleted), failed: sum((tally) => tally.failed) };
+		const warning = await finishReceiverRun(this.client, {
+			operation: this.report.operation,
+			source: sourceIdOf(this.context.env),
+			collections: Object.keys(upserter.tallies),
+			rows: counts.created + counts.updated,
+			counts,
+			system: false,
+		});
+		if (warning) this.report.warnings.push(warning);
 	}
 
 	/**

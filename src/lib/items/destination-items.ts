@@ -6,6 +6,7 @@ import type { LostAnswer } from '../destination/retry.js';
 import type { ChunkChecksums } from '../verify/chunk.js';
 import type { Row } from './diff-rows.js';
 import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
+import { sendRows } from '../write/send-rows.js';
 
 /** Directus refuses JSON bodies over MAX_PAYLOAD_SIZE (1 MB by default): batches are split below it. */
 const MAX_BODY_BYTES = 900_000;
@@ -291,26 +292,17 @@ export class DestinationItems {
 	}
 
 	/**
-	 * One batch write, through the run's transport: the REST API (POST or PATCH of the collection), or
-	 * the destination's receiver (one transaction, values as sent, no per-row audit). System collections
-	 * always take the REST API. Either way a refused batch wrote nothing, which the bisection relies on.
+	 * One batch write, through the run's transport (sendRows): the REST API, or the destination's
+	 * receiver for user collections. System collections written here (folders, files) take the REST
+	 * API. Either way a refused batch wrote nothing, which the bisection relies on.
 	 */
 	private sendWrite(action: 'create' | 'update', part: Row[], lostAnswer: LostAnswer): Promise<unknown> {
-		const path = this.client.writePath;
-		if (path.kind === 'receiver' && !this.collection.startsWith('directus_')) {
-			return this.client.send({
-				method: 'POST',
-				path: `/${RECEIVER_ID}/items/${encodeURIComponent(this.collection)}`,
-				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
-				body: () => JSON.stringify({ action, rows: part, trackActivity: path.trackActivity, emitEvents: path.emitEvents }),
-				lostAnswer,
-			});
-		}
-		return this.client.send({
-			method: action === 'create' ? 'POST' : 'PATCH',
-			path: this.path,
-			params: { fields: this.primaryKey },
-			body: () => JSON.stringify(part),
+		return sendRows(this.client, {
+			collection: this.collection,
+			action,
+			rows: part,
+			rest: { path: this.path, params: { fields: this.primaryKey } },
+			receiverRoute: this.collection.startsWith('directus_') ? null : 'items',
 			lostAnswer,
 		});
 	}

@@ -53,11 +53,25 @@ export const passwordsBody = z.strictObject({
 		.max(MAX_RECEIVER_ROWS),
 });
 
-/** POST /migration-receiver/finish — once per run: purge the data cache, leave one activity row. */
+/**
+ * POST /migration-receiver/finish — once per run: purge the caches, leave the run's one activity row
+ * (who: the token's user; from where: the source; counts). Names and counts only, never a value.
+ */
 export const finishBody = z.strictObject({
 	collections: z.array(name).max(1000).default([]),
+	/** Rows the run created or updated. */
 	rows: z.number().int().min(0).default(0),
 	writePathOf: z.string().max(200).optional(),
+	/** The run's key (drawn by the source): a finish sent twice records the run once. */
+	run: z.uuid().optional(),
+	/** migration-upsert-items, migration-system… */
+	operation: z.string().max(64).optional(),
+	/** The source (its PUBLIC_URL). */
+	source: z.string().max(255).optional(),
+	/** What the run did, by name: created, updated, failed… */
+	counts: z.record(z.string().max(64), z.number().int().min(0)).optional(),
+	/** System rows were written: Directus's system and permission caches are cleared too. */
+	system: z.boolean().default(false),
 });
 
 /** GET /migration-receiver/ — who is there. */

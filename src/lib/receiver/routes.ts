@@ -6,6 +6,7 @@ import { bundleVersion } from './version.js';
 import { readStoredHashes, ReceiverRefusal, writeBatch } from './write-items.js';
 import { destinationChecksums } from './checksums.js';
 import { writePasswordHashes } from './passwords.js';
+import { recordRun } from './run-audit.js';
 
 /** What the receiver's routes need of Directus's endpoint context. */
 export interface EndpointContext {
@@ -16,7 +17,7 @@ export interface EndpointContext {
 	logger: { info(message: string): void; warn(message: string): void };
 }
 
-interface Request {
+export interface Request {
 	accountability?: Accountability | null;
 	/** The schema Directus's middleware read for this request. */
 	schema?: SchemaOverview;
@@ -30,14 +31,14 @@ interface Response {
 	status(code: number): Response;
 	json(body: unknown): void;
 }
-type Handler = (req: Request, res: Response) => Promise<void>;
+export type Handler = (req: Request, res: Response) => Promise<void>;
 
 function refuse(res: Response, status: number, code: string, message: string, refused?: { key: unknown; reason: string }[]): void {
 	res.status(status).json({ errors: [{ message, extensions: { code, ...(refused ? { refused: refused.slice(0, 100) } : {}) } }] });
 }
 
 /** Every route: admins only (401 without a token, 403 for any other user), refusals as `{ errors }` with a code. */
-function adminRoute(run: (req: Request, res: Response) => Promise<void>): Handler {
+export function adminRoute(run: (req: Request, res: Response) => Promise<void>): Handler {
 	return async (req, res) => {
 		const accountability = req.accountability;
 		if (!accountability?.user && !accountability?.admin) return refuse(res, 401, 'UNAUTHORIZED', 'The receiver needs an admin token.');
@@ -58,12 +59,12 @@ function adminRoute(run: (req: Request, res: Response) => Promise<void>): Handle
  * The request's schema: the one Directus's middleware already read for it (each read of the schema
  * is a copy of Directus's cache, a cost per request that a chunk of checksums would pay twice).
  */
-async function schemaOf(req: Request, context: EndpointContext): Promise<SchemaOverview> {
+export async function schemaOf(req: Request, context: EndpointContext): Promise<SchemaOverview> {
 	return req.schema ?? (await context.getSchema({ database: context.database }));
 }
 
 /** The largest body a route reads: MIGRATION_RECEIVER_MAX_BODY_BYTES on the destination, else 16 MB. */
-function maxBodyBytes(env: Record<string, unknown>): number {
+export function maxBodyBytes(env: Record<string, unknown>): number {
 	const configured = Number(env['MIGRATION_RECEIVER_MAX_BODY_BYTES']);
 	return Number.isInteger(configured) && configured > 0 ? configured : MAX_RECEIVER_BODY_BYTES;
 }
@@ -73,7 +74,7 @@ function maxBodyBytes(env: Record<string, unknown>): number {
  * so Directus's JSON parser (and its 1 MB MAX_PAYLOAD_SIZE) leaves it for us; a body Directus parsed
  * already (plain application/json) is taken as it is.
  */
-async function readBody<T extends z.ZodType>(req: Request, schema: T, maxBytes: number): Promise<z.output<T>> {
+export async function readBody<T extends z.ZodType>(req: Request, schema: T, maxBytes: number): Promise<z.output<T>> {
 	let value: unknown = req.body;
 	const declared = Number(req.headers['content-length']);
 	if (Number.isFinite(declared) && declared > maxBytes) throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `The body is over ${maxBytes} bytes.`);
@@ -144,14 +145,20 @@ export function handlePasswords(context: EndpointContext): Handler {
 	});
 }
 
-/** Once per run: the data cache purged once (the batches left it alone). */
+/**
+ * Once per run: the data cache purged once (the batches left it alone) — and after system rows,
+ * Directus's system and permission caches, as its own services clear them, so a migrated role's
+ * permissions hold at once — then the run's one audit row (see recordRun).
+ */
 export function handleFinish(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, finishBody, maxBodyBytes(context.env));
 		const schema = await schemaOf(req, context);
 		const utils = new context.services.UtilsService({ schema, accountability: req.accountability ?? null, knex: context.database });
-		await utils.clearCache({ system: false });
-		context.logger.info(`[migration-receiver] run finished: ${body.rows} rows in ${body.collections.length} collection(s); data cache purged`);
+		await utils.clearCache({ system: body.system });
+		const userAgent = req.headers['user-agent'];
+		await recordRun(context, schema, { accountability: req.accountability ?? null, userAgent: typeof userAgent === 'string' ? userAgent : null }, body);
+		context.logger.info(`[migration-receiver] run finished: ${body.rows} rows in ${body.collections.length} collection(s); caches purged`);
 		res.json({ data: { purged: true } });
 	});
 }

@@ -3,7 +3,8 @@ import { isRowRefusal } from '../destination/failures.js';
 import type { LostAnswer } from '../destination/retry.js';
 import { naturalKeyFilter } from './natural-key.js';
 import { MigrationError, toMigrationError } from '../errors.js';
-import type { Id, Row } from './kinds.js';
+import { KINDS, type Id, type Row } from './kinds.js';
+import { sendRows } from '../write/send-rows.js';
 
 
 /**
@@ -42,8 +43,17 @@ export interface ItemFailure {
 	reason: string;
 }
 
+const COLLECTION_AT = new Map(Object.values(KINDS).map((kind) => [kind.path, kind.collection]));
+
+/** The system collection a REST path of migration-system writes (`/roles` → directus_roles). */
+function collectionAt(path: string): string {
+	const collection = COLLECTION_AT.get(path);
+	if (!collection) throw new MigrationError('INTERNAL', `No system collection is written at ${path}.`);
+	return collection;
+}
+
 /**
- * Writes rows in one request; if the destination refuses the batch, row by row, so that one refused
+ * Writes rows in one request (through the run's transport, sendRows: the REST API or the receiver); if the destination refuses the batch, row by row, so that one refused
  * row (a Core limit, a unique value) fails alone. Returns the (source) ids written and the rows refused.
  */
 export async function writeRows(
@@ -58,7 +68,15 @@ export async function writeRows(
 	const bodyOf = (row: Row) => (options.newIds ? Object.fromEntries(Object.entries(row).filter(([field]) => field !== 'id')) : row);
 	const lostAnswer: LostAnswer =
 		method === 'PATCH' ? 'repeat' : { recover: () => wereCreated(client, path, rows, options) };
-	const send = (body: Row[]) => client.send({ method, path, body: () => JSON.stringify(body.map(bodyOf)), lostAnswer });
+	const send = (body: Row[]) =>
+		sendRows(client, {
+			collection: collectionAt(path),
+			action: method === 'POST' ? 'create' : 'update',
+			rows: body.map(bodyOf),
+			rest: { path },
+			receiverRoute: 'system',
+			lostAnswer,
+		});
 	try {
 		await send(rows);
 		return { written: rows.map((row) => row['id'] as Id), failed: [] };

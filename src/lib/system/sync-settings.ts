@@ -3,6 +3,7 @@ import { failureOf, stopOnRunFailure, type ItemFailure } from './destination-row
 import type { Id, Row } from './kinds.js';
 import { planSettings, SETTINGS_REFERENCES } from './settings.js';
 import type { SystemRun } from './sync-rows.js';
+import { sendRows } from '../write/send-rows.js';
 
 /** Project settings: the fields that differ are updated, in one request; the destination's own are kept. */
 export async function syncSettings(run: SystemRun): Promise<void> {
@@ -27,7 +28,15 @@ export async function syncSettings(run: SystemRun): Promise<void> {
 	if (changed) run.tally.change({ scope: 'settings', collection: 'directus_settings', key: 'settings', change: 'update', fields: Object.keys(plan.changes) });
 	else run.tally.unchanged('settings');
 	if (!changed || run.dryRun) return;
-	const write = (changes: Row) => run.client.send({ method: 'PATCH', path: '/settings', body: () => JSON.stringify(changes), lostAnswer: 'repeat' });
+	const write = (changes: Row) =>
+		sendRows(run.client, {
+			collection: 'directus_settings',
+			action: 'update',
+			rows: [changes],
+			rest: { path: '/settings', singleton: true },
+			receiverRoute: 'system',
+			lostAnswer: 'repeat',
+		});
 	try {
 		await write(plan.changes);
 	} catch (error) {

@@ -1,6 +1,7 @@
 import { boundedPush } from '../report.js';
 import type { Id } from './kinds.js';
 import type { SystemScope } from './scopes.js';
+import type { RunSummary } from '../write/finish-run.js';
 
 /** Per scope: in a dry run, what would be created and updated; after a run, what was. */
 export interface ScopeCounts {
@@ -37,6 +38,7 @@ export class SystemTally {
 	readonly failures: ItemOutcome[] = [];
 	readonly skipped: ItemOutcome[] = [];
 	readonly changes: PlannedChange[] = [];
+	private readonly changedCollections = new Set<string>();
 
 	counts(scope: SystemScope): ScopeCounts {
 		return (this.scopes[scope] ??= { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
@@ -49,6 +51,7 @@ export class SystemTally {
 	/** Counts a row as created or updated and lists it (the list is bounded, the count is not). */
 	change(entry: PlannedChange): void {
 		this.counts(entry.scope)[entry.change === 'create' ? 'created' : 'updated']++;
+		this.changedCollections.add(entry.collection);
 		boundedPush(this.changes, entry);
 	}
 
@@ -75,6 +78,11 @@ export class SystemTally {
 		if (listed >= 0) this.changes.splice(listed, 1);
 	}
 
+	/** The collections with rows (to be) created or updated. */
+	get collections(): string[] {
+		return [...this.changedCollections];
+	}
+
 	get failedCount(): number {
 		return this.totals.failed;
 	}
@@ -87,4 +95,11 @@ export class SystemTally {
 		}
 		return totals;
 	}
+}
+
+/** What a system run tells the receiver at its end (its one audit row): counts, never a value. */
+export function systemRunSummary(tally: SystemTally, passwordsCopied: number | null, source: string): RunSummary {
+	const { created, updated, failed } = tally.totals;
+	const counts = { created, updated, failed, ...(passwordsCopied === null ? {} : { passwords: passwordsCopied }) };
+	return { operation: 'migration-system', source, collections: tally.collections, rows: created + updated, counts, system: true };
 }

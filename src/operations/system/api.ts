@@ -6,7 +6,10 @@ import { resolveDestination } from '../../lib/options/destination.js';
 import { migrateSystem } from '../../lib/system/migrate-system.js';
 import { resolveSystemScopes } from '../../lib/system/scopes.js';
 import { SourceRows } from '../../lib/system/source-rows.js';
+import { systemRunSummary } from '../../lib/system/tally.js';
 import { systemOptions } from './options.js';
+import { chooseWritePath, detectReceiver } from '../../lib/write/write-path.js';
+import { finishReceiverRun } from '../../lib/write/finish-run.js';
 import { assertPasswordsMayTravel, copyPasswordHashes, type PasswordTally } from '../../lib/system/passwords.js';
 
 export default defineMigrationOperation('migration-system', systemOptions, async (options, context, { secrets, run }) => {
@@ -20,6 +23,8 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 		run.watch(() => ({ phase: 'system', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
 	}
 	const runningFlowId = (context as { flow?: { id?: string } }).flow?.id ?? null;
+	const choice = chooseWritePath(options, await detectReceiver(client));
+	client.writePath = choice.path;
 	const withPasswords = options.includePasswords && scopes.includes('users');
 	if (withPasswords) await assertPasswordsMayTravel(client);
 	const holder = { operation: 'migration-system', source: sourceIdOf(context.env) };
@@ -42,6 +47,9 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 			// Users with a copied hash need no reset; the warning stays only if some had none to copy.
 			if (passwords.skipped === 0) warnings.splice(0, warnings.length, ...warnings.filter((warning) => warning.code !== 'PASSWORD_RESET_REQUIRED'));
 		}
+		warnings.unshift(...choice.warnings);
+		const finished = options.dryRun ? null : await finishReceiverRun(client, systemRunSummary(tally, passwords?.copied ?? null, sourceIdOf(context.env)));
+		if (finished) warnings.push(finished);
 
 		const report = {
 			operation: 'migration-system',
@@ -49,6 +57,7 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 			dryRun: options.dryRun,
 			durationMs: Date.now() - startedAt,
 			destination: { host: destination.host },
+			writePath: client.writePath.kind,
 			scopes: tally.scopes,
 			administrator: {
 				role: { source: admin.source.roleId, destination: admin.destination.roleId },

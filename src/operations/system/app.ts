@@ -1,5 +1,5 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
-import { booleanField, destinationFields, destinationOverview, listText, yesNo, triggerFields, leaseFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
+import { booleanField, writePathFields, destinationFields, destinationOverview, listText, yesNo, triggerFields, leaseFields, notifyField, artifactsField } from '../../lib/panel/fields.js';
 
 const SCOPE_CHOICES = [
 	{ text: 'Users, roles, policies, permissions', value: 'users' },
@@ -52,6 +52,7 @@ export default defineOperationApp({
 		notifyField(),
 		artifactsField(),
 		...leaseFields(),
+		...writePathFields(),
 		booleanField(
 			'includePasswords',
 			'Include passwords',

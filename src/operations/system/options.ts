@@ -4,12 +4,15 @@ import { triggerShape } from '../../lib/options/trigger.js';
 import { runShape } from '../../lib/options/run.js';
 import { leaseShape } from '../../lib/options/lease.js';
 import { flowBoolean, flowStringList } from '../../lib/options/flow-values.js';
+import { writePathShape } from '../../lib/write/write-path.js';
 
 export const systemOptions = z.object({
 	...destinationOptionsShape,
 	...triggerShape,
 	...runShape,
 	...leaseShape,
+	/** auto: through the destination's receiver when it has one (exact rows, no per-row audit), else REST. */
+	...writePathShape,
 	/** users, comments, presets, dashboards, flows, settings, translations, folders, extensions. Empty: MIGRATION_DEFAULT_SCOPE, else all. */
 	scope: flowStringList(),
 	/**
