@@ -15,7 +15,7 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
-	const { target, notUndone } = await findRunToUndo(context.database, client.host, options.run);
+	const { target, notUndone } = await findRunToUndo(context.database, context.env, client.host, options.run);
 	await assertAdminDestination(client);
 	const schema = await context.getSchema({ database: context.database });
 	// A dry run only reads; a rollback that writes holds the destination's lease, like every writing run.
@@ -28,7 +28,7 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 			await run.begin({ host: client.host });
 			run.watch(() => ({ phase: 'rollback', collection: null, rows: { done: outcome.done, total: outcome.total }, files: { done: 0, total: 0 }, warnings: 0, failures: outcome.failures.length }));
 		}
-		await undoJournal(journalBackwards(context, target.journal!.file), { client, schema }, { force: options.force, write: !options.dryRun }, outcome);
+		await undoJournal(journalBackwards(context, { id: target.id, journal: target.journal! }), { client, schema }, { force: options.force, write: !options.dryRun }, outcome);
 		const conflicts = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.conflicts, 0);
 		const failed = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.failed, 0);
 		if (!options.dryRun && conflicts === 0 && failed === 0) await markRolledBack(context.database, target, run.runId);
