@@ -100,3 +100,48 @@ describe('migration-rollback of a run whose Directus died', () => {
 		expect(await runRecord(dead.id)).toMatchObject({ outcome: 'interrupted', rolledBackBy: undone.last.runId });
 	});
 });
+
+/** The destination's user collections and fields, as `collection` and `collection.field`. */
+async function schemaNames(instance: DirectusInstance): Promise<string[]> {
+	const fields = await instance.api<{ collection: string; field: string }[]>('GET', '/fields');
+	const own = fields.filter((entry) => !entry.collection.startsWith('directus_'));
+	return [...new Set([...own.map((entry) => entry.collection), ...own.map((entry) => `${entry.collection}.${entry.field}`)])].sort();
+}
+
+describe('migration-rollback of a schema run', () => {
+	it('undoes what migration-schema-sync applied where the destination still holds it; the dry run says a created collection goes with its data; a field changed since is a conflict until force', async () => {
+		await createCollection(pair.source, 'gadgets', [integerKey, stringField('name')]);
+		await pair.source.api('POST', '/fields/things', stringField('colour'));
+		await pair.source.api('POST', '/fields/things', stringField('size'));
+		const before = await schemaNames(pair.destination);
+		const applied = await flowRun('migration-schema-sync', { dryRun: false });
+		expect(applied.resolved, JSON.stringify(applied.last).slice(0, 1500)).toBe(true);
+		expect(await schemaNames(pair.destination)).toEqual(expect.arrayContaining(['gadgets', 'things.colour', 'things.size']));
+		expect(await runRecord(applied.last.runId)).toMatchObject({ journal: { file: expect.any(String) } });
+		await pair.destination.api('POST', '/items/gadgets', { name: 'Made on the destination' });
+		await pair.destination.api('PATCH', '/fields/things/size', { meta: { note: 'Edited on the destination' } });
+
+		const dry = await flowRun('migration-rollback', {});
+		expect(dry.resolved, JSON.stringify(dry.last).slice(0, 1500)).toBe(true);
+		expect(dry.last).toMatchObject({ dryRun: true, rolledBack: { runId: applied.last.runId, operation: 'migration-schema-sync' } });
+		expect(dry.last.schema.dropsData.sort()).toEqual(['gadgets', 'things.colour']);
+		expect(dry.last.schema.conflicts).toEqual([{ change: 'things.size', reason: expect.any(String) }]);
+		expect(dry.last.warnings.map((warning: { code: string }) => warning.code)).toContain('ROLLBACK_DROPS_DATA');
+		expect(await schemaNames(pair.destination)).toEqual(expect.arrayContaining(['gadgets', 'things.colour']));
+
+		const undone = await flowRun('migration-rollback', { dryRun: false });
+		expect(undone.resolved).toBe(false);
+		expect(undone.last).toMatchObject({ code: 'ROLLBACK_CONFLICT', schema: { conflicts: [{ change: 'things.size' }] } });
+		const left = await schemaNames(pair.destination);
+		expect(left).not.toContain('gadgets');
+		expect(left).not.toContain('things.colour');
+		expect(left).toContain('things.size');
+		expect(await runRecord(applied.last.runId)).toMatchObject({ rolledBackBy: null });
+
+		const forced = await flowRun('migration-rollback', { dryRun: false, force: true });
+		expect(forced.resolved, JSON.stringify(forced.last).slice(0, 1500)).toBe(true);
+		expect(forced.last).toMatchObject({ ok: true, forced: 1, rolledBack: { runId: applied.last.runId } });
+		expect(await schemaNames(pair.destination)).toEqual(before);
+		expect((await runRecord(applied.last.runId)).rolledBackBy).toBe(forced.last.runId);
+	});
+});

@@ -43,7 +43,10 @@ async function hasJournal(database: Knex, record: RunRecord): Promise<boolean> {
 	return record.journal.file !== null || !(await new JournalChunks(database, record.id).isEmpty());
 }
 
-/** Writing operations that keep no journal (see the README's rollback limits). */
+/**
+ * Writing operations whose runs may change the destination without a journal: system runs, and a
+ * schema run whose journal could not be kept (see the README's rollback limits).
+ */
 const JOURNAL_LESS_WRITERS = new Set(['migration-schema-sync', 'migration-system']);
 
 /** Marks a run rolled back; an interrupted run's record says so from now on, ended at its last sign of life. */
@@ -51,4 +54,11 @@ export async function markRolledBack(database: Knex, record: RunRecord, by: numb
 	const { id, progress, ...stored } = record;
 	const endedAt = stored.endedAt ?? (record.outcome === 'interrupted' ? (progress?.updatedAt ?? null) : null);
 	await new RunStore(database).update(id, { ...stored, endedAt, rolledBackBy: by ?? -1 });
+}
+
+/** The warning that newer runs which keep no journal were not undone (none when there are none). */
+export function newerRunsWarnings(notUndone: RunRecord[], host: string): { code: string; message: string }[] {
+	if (notUndone.length === 0) return [];
+	const runs = notUndone.map((record) => `${record.operation} #${record.id}`).join(', ');
+	return [{ code: 'NEWER_RUNS_NOT_UNDONE', message: `Newer writing runs to ${host} keep no journal and were not undone: ${runs}.` }];
 }

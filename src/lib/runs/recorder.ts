@@ -92,6 +92,22 @@ export class RunRecorder {
 		return this.journal;
 	}
 
+	/**
+	 * Saves a journal kept whole (a schema run's pre-image and undo diff) into the Migrations folder now,
+	 * and records it as the run's journal: migration-rollback finds it even should the run end badly.
+	 */
+	async keepJournal(value: unknown, entries: number): Promise<void> {
+		if (this.id === null || !this.record) return;
+		const file = await saveToLibrary(this.context, {
+			name: `${this.record.startedAt.replace(/[:.]/g, '-')} run ${this.id} journal.json`,
+			title: `Migration run ${this.id}: rollback journal (${this.record.destination.host})`,
+			type: 'application/json',
+			stream: Readable.from([JSON.stringify(value)]),
+		});
+		this.record.journal = { file, entries };
+		await this.store.update(this.id, this.record);
+	}
+
 	/** A JSON artifact of the run (e.g. the schema snapshot applied), saved at the end when artifacts are kept. */
 	attach(name: string, value: unknown): void {
 		this.attached.push({ name, value });
@@ -137,7 +153,7 @@ export class RunRecorder {
 		if (this.id === null || !this.record) return;
 		await this.flush(true);
 		try {
-			this.record.journal = await this.saveJournal();
+			if (this.journal) this.record.journal = await this.saveJournal();
 		} catch (error) {
 			this.context.logger.warn(`[${this.operation}] the rollback journal could not be saved: ${(error as Error).message}`);
 		}
