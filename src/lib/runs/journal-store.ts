@@ -60,9 +60,10 @@ export class JournalChunks {
 
 	/** The entries from the last written to the first, one row in memory at a time. */
 	async *backwards(): AsyncGenerator<JournalEntry> {
-		let before = Number.MAX_SAFE_INTEGER;
+		let before: number | null = null;
 		for (;;) {
-			const row = await this.rows().andWhere('id', '<', before).orderBy('id', 'desc').first('id', 'layout_options');
+			const older = before === null ? this.rows() : this.rows().andWhere('id', '<', before);
+			const row: { id: number; layout_options: unknown } | undefined = await older.orderBy('id', 'desc').first('id', 'layout_options');
 			if (!row) return;
 			before = Number(row.id);
 			yield* parseEntries(row.layout_options).reverse();
