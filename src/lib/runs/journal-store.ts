@@ -62,8 +62,9 @@ export class JournalChunks {
 	async *backwards(): AsyncGenerator<JournalEntry> {
 		let before: number | null = null;
 		for (;;) {
-			const older = before === null ? this.rows() : this.rows().andWhere('id', '<', before);
-			const row: { id: number; layout_options: unknown } | undefined = await older.orderBy('id', 'desc').first('id', 'layout_options');
+			const older = this.rows();
+			if (before !== null) older.andWhere('id', '<', before);
+			const row = await older.orderBy('id', 'desc').first('id', 'layout_options');
 			if (!row) return;
 			before = Number(row.id);
 			yield* parseEntries(row.layout_options).reverse();
