@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeOf, decideUndo } from '../../src/lib/rollback/undo-decision.ts';
+import { planSchemaUndo } from '../../src/lib/rollback/schema.ts';
 import { linesBackwards } from '../../src/lib/runs/backwards.ts';
 import { progressOf } from '../../src/lib/runs/progress.ts';
 import type { JournalEntry } from '../../src/lib/runs/journal.ts';
@@ -85,5 +86,29 @@ describe('the notification of a finished run', () => {
 		const { subject, message } = runNotification({ operation: 'migration-rollback', succeeded: false, report: { code: 'ROLLBACK_CONFLICT', message: '2 rows left alone', destination: { host: 'h' } }, runId: null, publicUrl: null });
 		expect(subject).toBe('Migration failed (ROLLBACK_CONFLICT): migration-rollback to h');
 		expect(message).toContain('failed: 2 rows left alone');
+	});
+});
+
+describe('undoing a schema run', () => {
+	const created = { collection: 'gadgets', diff: [{ kind: 'D', lhs: { collection: 'gadgets' } }] };
+	const added = { collection: 'things', field: 'colour', diff: [{ kind: 'D', lhs: { field: 'colour' } }] };
+	const gadgetField = { collection: 'gadgets', field: 'name', diff: [{ kind: 'D', lhs: { field: 'name' } }] };
+	const dropped = { collection: 'things', field: 'size', diff: [{ kind: 'N', rhs: { field: 'size' } }] };
+	const undo = { collections: [created], fields: [added, gadgetField, dropped], systemFields: [], relations: [] } as any;
+
+	it('undoes what the destination still holds as the run left it, and names the data a rollback drops or cannot bring back', () => {
+		const { apply, outcome } = planSchemaUndo(undo, undo, false);
+		expect(apply).toEqual(undo);
+		expect(outcome).toMatchObject({ conflicts: [], unchanged: 0, dropsData: ['gadgets', 'things.colour'], dataNotRestored: ['things.size'] });
+	});
+
+	it('leaves alone what changed since the run (a conflict unless force) and what the run did not change', () => {
+		const edited = { ...added, diff: [{ kind: 'E', path: ['meta', 'note'], lhs: 'Edited', rhs: null }] };
+		const unrelated = { collection: 'other', field: 'title', diff: [{ kind: 'D', lhs: { field: 'title' } }] };
+		const now = { collections: [created], fields: [edited, gadgetField, unrelated], systemFields: [], relations: [] } as any;
+		const { apply, outcome } = planSchemaUndo(undo, now, false);
+		expect(apply.fields).toEqual([gadgetField]);
+		expect(outcome).toMatchObject({ conflicts: [{ change: 'things.colour' }], unchanged: 1, forced: 0 });
+		expect(planSchemaUndo(undo, now, true).apply.fields).toEqual([edited, gadgetField]);
 	});
 });

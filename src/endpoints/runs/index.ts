@@ -21,8 +21,8 @@ const MAX_LIST = 100;
  */
 export default defineEndpoint({
 	id: 'migration-runs',
-	handler: (router, { database }) => {
-		const store = new RunStore(database);
+	handler: (router, { database, env }) => {
+		const store = new RunStore(database, env);
 		const adminOnly = (req: Request, res: Response): boolean => {
 			if (req.accountability?.admin === true) return true;
 			res.status(403).json({ errors: [{ message: 'Only administrators can read migration runs.', extensions: { code: 'FORBIDDEN' } }] });

@@ -222,10 +222,11 @@ export class FileTransfer {
 			return;
 		}
 		const size = Number(row['filesize'] ?? 0);
+		// Journaled ahead of the upload (migration-rollback): a file the run dies sending is still known.
+		if (!replace) await this.client.journal?.created('directus_files', 'id', [{ id: row['id'], filesize: row['filesize'] }]);
 		try {
 			if (usesResumableUpload(size, this.resumableAboveBytes, await this.readResumableSupport())) await this.uploadResumable(row, replace);
 			else await this.upload(row, replace);
-			if (!replace) await this.client.journal?.created('directus_files', 'id', [{ id: row['id'], filesize: row['filesize'] }]);
 			this.tally.transferred++;
 			this.tally.bytes += size;
 		} catch (error) {
@@ -233,7 +234,6 @@ export class FileTransfer {
 			// A create whose answer was lost may have stored it already (a replacement's old bytes may
 			// have the same size: they say nothing).
 			if (!replace && (await this.storedSize(row)) === String(row['filesize'])) {
-				await this.client.journal?.created('directus_files', 'id', [{ id: row['id'], filesize: row['filesize'] }]);
 				this.tally.transferred++;
 				this.tally.bytes += size;
 				return;

@@ -234,12 +234,16 @@ export class DestinationItems {
 		const journal = this.client.journal;
 		const fields = Object.keys(row).filter((field) => field !== this.primaryKey);
 		const before = journal ? await this.readSingleton([this.primaryKey, ...fields]) : null;
+		const journalAs = async (key: unknown) => {
+			const written = { ...Object.fromEntries(fields.map((field) => [field, row[field]])), [this.primaryKey]: key };
+			await journal!.updated(this.collection, this.primaryKey, new Map(before ? [[String(key), before]] : []), [written]);
+		};
+		// Journaled ahead when the singleton exists; one the write creates has its key only afterwards.
+		if (before) await journalAs(before[this.primaryKey]);
 		await this.client.send({ method: 'PATCH', path: this.path, params: { fields: this.primaryKey }, body: () => JSON.stringify(row), lostAnswer: 'repeat' });
-		if (!journal) return;
-		const key = before?.[this.primaryKey] ?? (await this.readSingleton([this.primaryKey]))?.[this.primaryKey];
-		if (key === null || key === undefined) return;
-		const written = { ...Object.fromEntries(fields.map((field) => [field, row[field]])), [this.primaryKey]: key };
-		await journal.updated(this.collection, this.primaryKey, new Map(before ? [[String(key), before]] : []), [written]);
+		if (!journal || before) return;
+		const key = (await this.readSingleton([this.primaryKey]))?.[this.primaryKey];
+		if (key !== null && key !== undefined) await journalAs(key);
 	}
 
 	/**
@@ -266,29 +270,25 @@ export class DestinationItems {
 	}
 
 	/**
-	 * Runs a write and reports it to the run's journal (`client.journal`, for migration-rollback): the
-	 * rows as they were before (read just before an update or a delete: only the fields written, or the
-	 * stored fields of a row to delete) and the rows the destination took. Without a journal, just writes.
+	 * Journals a write, then runs it (write-ahead: should the run die while the write is on its way, the
+	 * journal already holds it). The journal gets the rows as they were before (read just before an
+	 * update or a delete: only the fields written, or the stored fields of a row to delete) and the rows
+	 * to write. A row the destination then refuses stays journaled: it holds what it held before, which
+	 * is what undoing it finds (nothing to undo). Without a journal, just writes.
 	 */
 	private async journaled(kind: 'create' | 'update' | 'delete', rows: Row[], write: () => Promise<RowFailure[]>): Promise<RowFailure[]> {
 		const journal = this.client.journal;
 		if (!journal || rows.length === 0) return write();
-		const keys = rows.map((row) => row[this.primaryKey]);
-		const fields = kind === 'delete' ? journal.rowFields(this.collection) : [...new Set(rows.flatMap((row) => Object.keys(row)))];
-		const before = kind === 'create' ? new Map<string, Row>() : await this.readByKeys(keys, fields);
-		const failures = await write();
-		const refused = new Set(failures.map((failure) => String(failure.key)));
-		const taken = rows.filter((row) => !refused.has(String(row[this.primaryKey])));
-		if (kind === 'create') await journal.created(this.collection, this.primaryKey, taken);
-		if (kind === 'update') await journal.updated(this.collection, this.primaryKey, before, taken.filter((row) => before.has(String(row[this.primaryKey]))));
-		if (kind === 'delete') {
-			const deleted = taken.flatMap((row): Row[] => {
-				const found = before.get(String(row[this.primaryKey]));
-				return found ? [found] : [];
-			});
-			await journal.deleted(this.collection, this.primaryKey, deleted);
+		const keyOf = (row: Row) => String(row[this.primaryKey]);
+		if (kind === 'create') {
+			await journal.created(this.collection, this.primaryKey, rows);
+			return write();
 		}
-		return failures;
+		const fields = kind === 'delete' ? journal.rowFields(this.collection) : [...new Set(rows.flatMap((row) => Object.keys(row)))];
+		const before = await this.readByKeys(rows.map((row) => row[this.primaryKey]), fields);
+		if (kind === 'update') await journal.updated(this.collection, this.primaryKey, before, rows.filter((row) => before.has(keyOf(row))));
+		else await journal.deleted(this.collection, this.primaryKey, rows.flatMap((row): Row[] => (before.has(keyOf(row)) ? [before.get(keyOf(row))!] : [])));
+		return write();
 	}
 
 	/**

@@ -1,15 +1,12 @@
-import { createReadStream } from 'node:fs';
-import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
 import type { Row } from '../items/diff-rows.js';
+import type { JournalChunks } from './journal-store.js';
 
 /**
  * What a writing run changed on the destination, so that migration-rollback can undo it. The write
- * methods of DestinationItems report every write here (through `client.journal`): the keys and values
- * of rows created, the previous and new values of the fields updated (never of unchanged rows), the
- * rows deleted. Values are what the destination's REST API returns, so hashed fields (masked there,
+ * methods of DestinationItems report every write here (through `client.journal`) before they send it:
+ * the keys and values of rows created, the previous and new values of the fields updated (never of
+ * unchanged rows), the rows deleted. Values are what the destination's REST API returns, so hashed fields (masked there,
  * and never copied) never leave it.
  */
 export interface WriteJournal {
@@ -20,7 +17,7 @@ export interface WriteJournal {
 	deleted(collection: string, primaryKey: string, rows: Row[]): Promise<void>;
 }
 
-/** One line of the journal file: a write to one row. `b` what the row held before, `a` what the run wrote. */
+/** One entry of the journal (a line of its file): a write to one row. `b` what the row held before, `a` what the run wrote. */
 export interface JournalEntry {
 	c: string;
 	p: string;
@@ -31,15 +28,18 @@ export interface JournalEntry {
 }
 
 /**
- * The journal of one run, appended batch by batch to a temporary NDJSON file (memory stays flat
- * however much the run writes) and saved into the Migrations folder when the run ends.
+ * The journal of one run. Written ahead: each batch of entries is kept in the source's database
+ * (JournalChunks) before the writes it describes are sent, so a run whose process dies leaves what it
+ * may have written behind; an entry whose write never happened is harmless to undo (the destination
+ * does not hold what it says the run wrote). Memory holds one batch.
  */
-export class FileJournal implements WriteJournal {
+export class RunJournal implements WriteJournal {
 	entries = 0;
-	private path: string | null = null;
+	readonly chunks: JournalChunks;
 	private readonly fieldsOf: (collection: string) => string[];
 
-	constructor(fieldsOf: (collection: string) => string[]) {
+	constructor(chunks: JournalChunks, fieldsOf: (collection: string) => string[]) {
+		this.chunks = chunks;
 		this.fieldsOf = fieldsOf;
 	}
 
@@ -67,17 +67,8 @@ export class FileJournal implements WriteJournal {
 
 	private async append(entries: JournalEntry[]): Promise<void> {
 		if (entries.length === 0) return;
-		this.path ??= join(await mkdtemp(join(tmpdir(), 'directus-migration-journal-')), 'journal.ndjson');
-		await appendFile(this.path, entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n');
+		await this.chunks.append(entries);
 		this.entries += entries.length;
-	}
-
-	/** The file to save (null when the run changed nothing), and a way to remove it once saved. */
-	async file(): Promise<{ open: () => NodeJS.ReadableStream; bytes: number; dispose: () => Promise<void> } | null> {
-		if (!this.path) return null;
-		const path = this.path;
-		const { size } = await stat(path);
-		return { open: () => createReadStream(path), bytes: size, dispose: () => rm(join(path, '..'), { recursive: true, force: true }) };
 	}
 }
 

@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import type { MigrationContext } from '../operation.js';
 import { modelCollection } from '../plan/collection-model.js';
-import { FileJournal, type WriteJournal } from './journal.js';
-import { readFromLibrary, removeFromLibrary, saveToLibrary } from './library.js';
-import { journalEntries } from './journal.js';
+import { RunJournal, type WriteJournal } from './journal.js';
+import { JournalChunks } from './journal-store.js';
+import { removeFromLibrary, saveToLibrary } from './library.js';
+import type { JournalEntry } from './journal.js';
+import { journalForwards } from './journal-file.js';
 import { progressOf, type ProgressFacts } from './progress.js';
 import { RunStore, type RunOutcome, type RunProgress, type RunRecord, type RunTrigger } from './store.js';
 
@@ -37,7 +39,7 @@ export class RunRecorder {
 	private timer: ReturnType<typeof setInterval> | null = null;
 	private writing: Promise<void> = Promise.resolve();
 	/** What the run's writes changed on the destination (for migration-rollback), once begun. */
-	journal: FileJournal | null = null;
+	journal: RunJournal | null = null;
 	/** Save artifacts (the `artifacts` option): counts, files moved, schema applied, into the Migrations folder. */
 	keepArtifacts = false;
 	private readonly attached: { name: string; value: unknown }[] = [];
@@ -45,7 +47,7 @@ export class RunRecorder {
 	constructor(operation: string, context: MigrationContext) {
 		this.operation = operation;
 		this.context = context;
-		this.store = new RunStore(context.database);
+		this.store = new RunStore(context.database, context.env);
 	}
 
 	get runId(): number | null {
@@ -53,8 +55,9 @@ export class RunRecorder {
 	}
 
 	/**
-	 * Starts the record of a writing run. With `journal`, the run keeps what it changes, and the
-	 * returned journal is to be handed to the destination client (`client.journal`).
+	 * Starts the record of a writing run. With `journal`, the run keeps what it changes (in the source's
+	 * database as it goes, so that it survives the process), and the returned journal is to be handed
+	 * to the destination client (`client.journal`). No record, no journal: nothing could find it.
 	 */
 	async begin(start: { host: string; journal?: boolean }): Promise<WriteJournal | null> {
 		if (this.id !== null) return this.journal;
@@ -67,23 +70,42 @@ export class RunRecorder {
 			endedAt: null,
 			outcome: 'running',
 			report: null,
-			journal: null,
+			journal: start.journal ? { file: null, entries: 0 } : null,
 			rolledBackBy: null,
 		};
+		let owner: string | null = null;
 		try {
 			// A record is never without progress: it starts planning, nothing done yet.
 			const starting = { phase: 'plan' as const, collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 };
-			this.id = await this.store.create(this.record, progressOf(starting, { at: Date.now(), done: 0 }, Date.now()));
+			owner = await this.store.anAdministrator();
+			this.id = await this.store.create(this.record, progressOf(starting, { at: Date.now(), done: 0 }, Date.now()), owner);
 		} catch (error) {
 			this.context.logger.warn(`[${this.operation}] the run record could not be written: ${(error as Error).message}`);
 		}
-		if (start.journal) {
+		if (start.journal && this.id !== null) {
 			const schema = await this.context.getSchema({ database: this.context.database });
-			this.journal = new FileJournal((collection) => (schema.collections[collection] ? modelCollection(schema, collection).fields : []));
+			const fieldsOf = (collection: string) => (schema.collections[collection] ? modelCollection(schema, collection).fields : []);
+			this.journal = new RunJournal(new JournalChunks(this.context.database, this.id, owner), fieldsOf);
 		}
 		this.timer = setInterval(() => this.flush(false), MIN_WRITE_MS);
 		this.timer.unref();
 		return this.journal;
+	}
+
+	/**
+	 * Saves a journal kept whole (a schema run's pre-image and undo diff) into the Migrations folder now,
+	 * and records it as the run's journal: migration-rollback finds it even should the run end badly.
+	 */
+	async keepJournal(value: unknown, entries: number): Promise<void> {
+		if (this.id === null || !this.record) return;
+		const file = await saveToLibrary(this.context, {
+			name: `${this.record.startedAt.replace(/[:.]/g, '-')} run ${this.id} journal.json`,
+			title: `Migration run ${this.id}: rollback journal (${this.record.destination.host})`,
+			type: 'application/json',
+			stream: Readable.from([JSON.stringify(value)]),
+		});
+		this.record.journal = { file, entries };
+		await this.store.update(this.id, this.record);
 	}
 
 	/** A JSON artifact of the run (e.g. the schema snapshot applied), saved at the end when artifacts are kept. */
@@ -131,7 +153,7 @@ export class RunRecorder {
 		if (this.id === null || !this.record) return;
 		await this.flush(true);
 		try {
-			this.record.journal = await this.saveJournal();
+			if (this.journal) this.record.journal = await this.saveJournal();
 		} catch (error) {
 			this.context.logger.warn(`[${this.operation}] the rollback journal could not be saved: ${(error as Error).message}`);
 		}
@@ -146,7 +168,7 @@ export class RunRecorder {
 		try {
 			await this.store.update(this.id, this.record);
 			const removed = await this.store.prune(runsToKeep(this.context.env));
-			await removeFromLibrary(this.context, removed.flatMap((record) => [...(record.journal ? [record.journal.file] : []), ...(record.artifacts ?? []).map((artifact) => artifact.file)]));
+			await removeFromLibrary(this.context, removed.flatMap((record) => [...(record.journal?.file ? [record.journal.file] : []), ...(record.artifacts ?? []).map((artifact) => artifact.file)]));
 		} catch (error) {
 			this.context.logger.warn(`[${this.operation}] the run record could not be finished: ${(error as Error).message}`);
 		}
@@ -173,25 +195,29 @@ export class RunRecorder {
 		const counts = { runId: this.id, operation: record.operation, destination: record.destination, startedAt: record.startedAt, endedAt: record.endedAt, outcome: record.outcome, collections: report['collections'] ?? null, files: report['files'] ?? null };
 		await save('counts.json', 'application/json', JSON.stringify(counts, null, 2));
 		const journal = this.record!.journal;
-		if (journal) await save('files.ndjson', 'application/x-ndjson', filesCreated(this.context, journal.file));
+		if (journal) await save('files.ndjson', 'application/x-ndjson', filesCreated(journalForwards(this.context, { id: this.id!, journal })));
 		for (const { name, value } of this.attached) await save(`${name}.json`, 'application/json', JSON.stringify(value, null, 2));
 		return saved;
 	}
 
+	/**
+	 * Copies the journal from the database into one file of the Migrations folder (streamed), then
+	 * removes it from the database. Should the copy fail, the record keeps pointing at the database.
+	 */
 	private async saveJournal(): Promise<RunRecord['journal']> {
-		const file = await this.journal?.file();
-		if (!file || !this.journal) return null;
-		try {
-			const id = await saveToLibrary(this.context, {
-				name: `${this.record!.startedAt.replace(/[:.]/g, '-')} run ${this.id} journal.ndjson`,
-				title: `Migration run ${this.id}: rollback journal (${this.record!.destination.host})`,
-				type: 'application/x-ndjson',
-				stream: Readable.from(file.open()),
-			});
-			return { file: id, entries: this.journal.entries };
-		} finally {
-			await file.dispose();
-		}
+		const journal = this.journal;
+		if (!journal) return null;
+		if (journal.entries === 0) return null;
+		const inDatabase = { file: null, entries: journal.entries };
+		this.record!.journal = inDatabase;
+		const id = await saveToLibrary(this.context, {
+			name: `${this.record!.startedAt.replace(/[:.]/g, '-')} run ${this.id} journal.ndjson`,
+			title: `Migration run ${this.id}: rollback journal (${this.record!.destination.host})`,
+			type: 'application/x-ndjson',
+			stream: Readable.from(journalLines(journal.chunks)),
+		});
+		await journal.chunks.remove();
+		return { file: id, entries: journal.entries };
 	}
 
 	/** What started the run: the Flow (id, name, trigger type) and the user, from the operation's context. */
@@ -208,9 +234,13 @@ export class RunRecorder {
 	}
 }
 
+async function* journalLines(chunks: JournalChunks): AsyncGenerator<string> {
+	for await (const entry of chunks.forwards()) yield JSON.stringify(entry) + '\n';
+}
+
 /** The files a run created on the destination, one JSON line each, read from its saved journal. */
-async function* filesCreated(context: MigrationContext, journalFile: string): AsyncGenerator<string> {
-	for await (const entry of journalEntries(await readFromLibrary(context, journalFile))) {
+async function* filesCreated(entries: AsyncIterable<JournalEntry>): AsyncGenerator<string> {
+	for await (const entry of entries) {
 		if (entry.c === 'directus_files' && entry.op === 'create') yield JSON.stringify({ id: entry.k, filesize: entry.a?.['filesize'] == null ? null : Number(entry.a['filesize']) }) + '\n';
 	}
 }

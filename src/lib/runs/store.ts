@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { JournalChunks, PRESETS_TABLE } from './journal-store.js';
 
 /**
  * Where run records live: rows of Directus's own `directus_presets` table (a system table, so not one
@@ -9,7 +10,7 @@ import type { Knex } from 'knex';
  * through the presets service, so progress updates leave no activity or revision rows behind.
  */
 export const RUNS_COLLECTION = 'directus_migration_runs';
-const TABLE = 'directus_presets';
+const TABLE = PRESETS_TABLE;
 /** What a run row's `layout` says, so that nothing else with our collection name is mistaken for a run. */
 const KIND = 'migration-run';
 
@@ -52,8 +53,12 @@ export interface RunRecord {
 	outcome: RunOutcome;
 	/** The operation's result or rejection, secrets scrubbed (null while running). */
 	report: Record<string, unknown> | null;
-	/** The file (in the Migrations folder) holding what the run changed on the destination, for migration-rollback. */
-	journal: { file: string; entries: number } | null;
+	/**
+	 * What the run changed on the destination, for migration-rollback: a file of the Migrations folder
+	 * once the run ended, or (`file` null) rows of the source's database while it runs, and when it died
+	 * before it could save them (see journal-store.ts). `entries` is counted when the run ends.
+	 */
+	journal: { file: string | null; entries: number } | null;
 	/** Files of the Migrations folder saved with the `artifacts` option. */
 	artifacts?: { name: string; file: string }[];
 	/** Set once migration-rollback restored the destination to its state before this run. */
@@ -70,35 +75,46 @@ function parseJson<T>(value: unknown): T | null {
 }
 
 /**
- * A running run writes its progress at least every few seconds whatever it is doing (a timer, not the
- * work, drives it); one silent this long lost its process (a restart, a crash): it is `interrupted`.
+ * A running run writes its progress at least every 4 s whatever it is doing (a timer, not the work,
+ * drives it); one silent this long (MIGRATION_RUN_SILENCE_SECONDS, default 60) lost its process (a
+ * restart, a crash): it is `interrupted`, and migration-rollback can undo what its journal holds.
  */
-export const INTERRUPTED_AFTER_MS = 5 * 60_000;
+export const DEFAULT_SILENCE_SECONDS = 60;
+const MIN_SILENCE_SECONDS = 15;
 
-function toRecord(row: { id: number; layout_options: unknown; layout_query: unknown }, now = Date.now()): RunRecord {
+export function silenceLimitMs(env: Record<string, unknown> | undefined): number {
+	const value = Number(env?.['MIGRATION_RUN_SILENCE_SECONDS'] ?? DEFAULT_SILENCE_SECONDS);
+	return (Number.isFinite(value) ? Math.max(MIN_SILENCE_SECONDS, value) : DEFAULT_SILENCE_SECONDS) * 1000;
+}
+
+function toRecord(row: { id: number; layout_options: unknown; layout_query: unknown }, silenceMs: number, now = Date.now()): RunRecord {
 	const stored = parseJson<StoredRecord>(row.layout_options)!;
 	const progress = parseJson<RunProgress>(row.layout_query);
 	const lastSign = Date.parse(progress?.updatedAt ?? stored.startedAt);
-	const outcome = stored.outcome === 'running' && now - lastSign > INTERRUPTED_AFTER_MS ? 'interrupted' : stored.outcome;
+	const outcome = stored.outcome === 'running' && now - lastSign > silenceMs ? 'interrupted' : stored.outcome;
 	return { ...stored, outcome, id: Number(row.id), progress };
 }
 
 /** Run records in the source's database (see the module comment for where and why). */
 export class RunStore {
 	private readonly database: Knex;
+	private readonly silenceMs: number;
 
-	constructor(database: Knex) {
+	constructor(database: Knex, env?: Record<string, unknown>) {
 		this.database = database;
+		this.silenceMs = silenceLimitMs(env);
 	}
 
 	private runs() {
 		return this.database(TABLE).where({ collection: RUNS_COLLECTION, layout: KIND });
 	}
 
-	async create(record: StoredRecord, progress: RunProgress): Promise<number> {
-		// Owned by an administrator: a preset without user and role is global, readable through /presets by
-		// every user with app access; one with a user is readable by that user (and admins) only.
-		const owner = await this.anAdministrator();
+	/**
+	 * `owner`: an administrator (anAdministrator). A preset without user and role is global, readable
+	 * through /presets by every user with app access; one with a user is readable by that user (and
+	 * admins) only.
+	 */
+	async create(record: StoredRecord, progress: RunProgress, owner: string | null): Promise<number> {
 		const row = { collection: RUNS_COLLECTION, layout: KIND, bookmark: null, user: owner, role: null, icon: 'sync_alt', layout_options: JSON.stringify(record), layout_query: JSON.stringify(progress) };
 		const inserted = await this.database(TABLE).insert(row, ['id']);
 		const first = inserted[0] as { id: number } | number;
@@ -106,7 +122,7 @@ export class RunStore {
 	}
 
 	/** An active user with admin access (through a role or directly), or null when there is none. */
-	private async anAdministrator(): Promise<string | null> {
+	async anAdministrator(): Promise<string | null> {
 		const row = (await this.database('directus_users as u')
 			.join('directus_access as a', (join) => join.on('a.user', '=', 'u.id').orOn('a.role', '=', 'u.role'))
 			.join('directus_policies as p', 'p.id', 'a.policy')
@@ -127,20 +143,22 @@ export class RunStore {
 
 	async get(id: number): Promise<RunRecord | null> {
 		const row = await this.runs().andWhere({ id }).first('id', 'layout_options', 'layout_query');
-		return row ? toRecord(row) : null;
+		return row ? toRecord(row, this.silenceMs) : null;
 	}
 
 	/** The newest records first (at most `limit`). */
 	async list(limit: number): Promise<RunRecord[]> {
 		const rows = await this.runs().orderBy('id', 'desc').limit(limit).select('id', 'layout_options', 'layout_query');
-		return rows.map((row) => toRecord(row));
+		return rows.map((row) => toRecord(row, this.silenceMs));
 	}
 
 	/** Keeps the newest `keep` finished (or interrupted) records; running ones are never removed. Returns the records removed. */
 	async prune(keep: number): Promise<RunRecord[]> {
 		const rows = await this.runs().orderBy('id', 'desc').select('id', 'layout_options', 'layout_query');
-		const removed = rows.map((row) => toRecord(row)).filter((record) => record.outcome !== 'running').slice(keep);
+		const removed = rows.map((row) => toRecord(row, this.silenceMs)).filter((record) => record.outcome !== 'running').slice(keep);
 		if (removed.length > 0) await this.runs().whereIn('id', removed.map(({ id }) => id)).delete();
+		// Journals never saved to the library (the run died) are removed with their records.
+		for (const record of removed) if (record.journal && record.journal.file === null) await new JournalChunks(this.database, record.id).remove();
 		return removed;
 	}
 }

@@ -4,7 +4,8 @@ import { defineMigrationOperation, Rejection } from '../../lib/operation.js';
 import { resolveDestination } from '../../lib/options/destination.js';
 import { undoJournal, type RollbackOutcome } from '../../lib/rollback/rollback.js';
 import { journalBackwards } from '../../lib/runs/journal-file.js';
-import { findRunToUndo, markRolledBack } from '../../lib/rollback/target.js';
+import { readSchemaJournal, schemaRollbackWarnings, undoSchema } from '../../lib/rollback/schema.js';
+import { findRunToUndo, markRolledBack, newerRunsWarnings } from '../../lib/rollback/target.js';
 import { underLease, type DestinationLease } from '../../lib/lease/lease.js';
 import { sourceIdOf } from '../../lib/sync-marker.js';
 import { rollbackOptions } from './options.js';
@@ -15,7 +16,7 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 	const destination = await resolveDestination(options, context.env);
 	secrets.push(destination.token);
 	const client = new DestinationClient(destination, { concurrency: options.concurrency });
-	const { target, notUndone } = await findRunToUndo(context.database, client.host, options.run);
+	const { target, notUndone } = await findRunToUndo(context.database, context.env, client.host, options.run);
 	await assertAdminDestination(client);
 	const schema = await context.getSchema({ database: context.database });
 	// A dry run only reads; a rollback that writes holds the destination's lease, like every writing run.
@@ -28,8 +29,11 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 			await run.begin({ host: client.host });
 			run.watch(() => ({ phase: 'rollback', collection: null, rows: { done: outcome.done, total: outcome.total }, files: { done: 0, total: 0 }, warnings: 0, failures: outcome.failures.length }));
 		}
-		await undoJournal(journalBackwards(context, target.journal!.file), { client, schema }, { force: options.force, write: !options.dryRun }, outcome);
-		const conflicts = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.conflicts, 0);
+		const settings = { force: options.force, write: !options.dryRun };
+		// A schema run is undone from its schema pre-image; every other run from its journal of rows.
+		const schemaUndone = target.operation === 'migration-schema-sync' ? await undoSchema(client, await readSchemaJournal(context, target.journal!.file!), settings) : null;
+		if (!schemaUndone) await undoJournal(journalBackwards(context, { id: target.id, journal: target.journal! }), { client, schema }, settings, outcome);
+		const conflicts = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.conflicts, 0) + (schemaUndone?.conflicts.length ?? 0);
 		const failed = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.failed, 0);
 		if (!options.dryRun && conflicts === 0 && failed === 0) await markRolledBack(context.database, target, run.runId);
 
@@ -40,29 +44,24 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 			durationMs: Date.now() - startedAt,
 			destination: { host: client.host },
 			rolledBack: { runId: target.id, operation: target.operation, startedAt: target.startedAt, outcome: target.outcome },
-			collections: outcome.collections,
+			...(schemaUndone ? { schema: schemaUndone } : { collections: outcome.collections }),
 			conflicts: outcome.conflicts,
-			forced: outcome.forced,
+			forced: outcome.forced + (schemaUndone?.forced ?? 0),
 			failures: outcome.failures,
 			requests: client.stats,
-			...(notUndone.length > 0
-				? {
-						warnings: [
-							{
-								code: 'NEWER_RUNS_NOT_UNDONE',
-								message: `Newer writing runs to ${client.host} keep no journal and were not undone: ${notUndone.map((record) => `${record.operation} #${record.id}`).join(', ')}.`,
-							},
-						],
-					}
-				: {}),
+			...withWarnings([...(schemaUndone ? schemaRollbackWarnings(schemaUndone) : []), ...newerRunsWarnings(notUndone, client.host)]),
 			...(lease ? { lease: lease.report } : {}),
 		};
 		if (options.dryRun) return report;
 		if (failed > 0) throw new Rejection({ code: 'ITEMS_FAILED', message: `The destination refused ${failed} row(s) of the rollback; see failures.`, ...report });
 		if (conflicts > 0) {
-			const message = `${conflicts} row(s) changed on the destination since run ${target.id} were left alone; everything else was restored. See conflicts (force: true restores them too).`;
+			const message = `${conflicts} row(s) or schema change(s) changed on the destination since run ${target.id} were left alone; everything else was restored. See conflicts (force: true restores them too).`;
 			throw new Rejection({ code: 'ROLLBACK_CONFLICT', message, ...report });
 		}
 		return report;
 	}
 });
+
+function withWarnings(warnings: { code: string; message: string }[]): { warnings?: { code: string; message: string }[] } {
+	return warnings.length > 0 ? { warnings } : {};
+}

@@ -9,6 +9,8 @@ import { takeSourceSnapshot } from '../../lib/schema/source-snapshot.js';
 import { applySchemaPlan, planSchemaSync, schemaChanged } from '../../lib/schema/sync.js';
 import { outOfScopeRelations } from '../../lib/schema/out-of-scope.js';
 import { planAcrossVendors } from '../../lib/schema/across-vendors.js';
+import { readDestinationSnapshot } from '../../lib/schema/destination-schema.js';
+import { keepSchemaJournal } from '../../lib/rollback/schema.js';
 import { schemaSyncOptions } from './options.js';
 
 export default defineMigrationOperation('migration-schema-sync', schemaSyncOptions, async (options, context, { secrets, run }) => {
@@ -41,8 +43,11 @@ export default defineMigrationOperation('migration-schema-sync', schemaSyncOptio
 			run.attach('schema', snapshot);
 			run.watch(() => ({ phase: 'schema', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
 			context.logger.info(`[migration-schema-sync] ${destination.host}: applying ${totalChanges(plan.summary)} schema changes`);
+			// The destination's schema before (the pre-image migration-rollback goes back to).
+			const before = await readDestinationSnapshot(client);
 			await applySchemaPlan(client, plan, replan);
 			applied = true;
+			await keepSchemaJournal(client, before, (journal, entries) => run.keepJournal(journal, entries), context.logger);
 			remaining = (await replan()).summary.counts;
 		}
 
