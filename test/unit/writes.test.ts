@@ -7,6 +7,7 @@ import { MigrationError, toMigrationError } from '../../src/lib/errors.js';
 import { holdsSameBytes } from '../../src/lib/files/transfer.js';
 import { diffRows } from '../../src/lib/system/diff-rows.js';
 import { KINDS, kindsForRun } from '../../src/lib/system/kinds.js';
+import { writeInParts } from '../../src/lib/write/write-in-parts.js';
 
 describe('one rule for a refused write, content and system alike', () => {
 	const failure = (code: MigrationError['code'], status?: number, directusCodes?: string[]) =>
@@ -27,6 +28,24 @@ describe('one rule for a refused write, content and system alike', () => {
 		expect(isRowRefusal(new MigrationError('DESTINATION_UNAVAILABLE', 'x', { status: 503, delivery: 'not-applied' }))).toBe(false);
 		expect(isRowRefusal(new MigrationError('DESTINATION_UNREACHABLE', 'x', { delivery: 'not-sent' }))).toBe(false);
 		expect(isRowRefusal(toMigrationError(new TypeError('x is undefined'), 'DESTINATION_ERROR'))).toBe(false);
+	});
+
+	it('a refused part is halved until the refused rows stand alone: the others are written, each refusal named, a run failure thrown', async () => {
+		const refused = new Set([3, 14]);
+		const written: number[] = [];
+		let requests = 0;
+		const send = async (part: Record<string, unknown>[]) => {
+			requests++;
+			if (part.some((row) => refused.has(row['id'] as number))) throw failure('DESTINATION_REJECTED', 400, ['RECORD_NOT_UNIQUE']);
+			written.push(...part.map((row) => row['id'] as number));
+		};
+		const rows = Array.from({ length: 16 }, (_, index) => ({ id: index + 1 }));
+		const failures = await writeInParts(rows, send, (row) => row['id']);
+		expect(failures).toEqual([3, 14]);
+		expect(written.sort((a, b) => a - b)).toEqual(rows.map((row) => row.id).filter((id) => !refused.has(id)));
+		// Halving, not row by row: far fewer requests than 16.
+		expect(requests).toBeLessThan(16);
+		await expect(writeInParts(rows, async () => Promise.reject(failure('UNAUTHORIZED', 401)), (row) => row['id'])).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
 	});
 
 	it('a TypeError of ours is INTERNAL, whatever the caller would have blamed', () => {

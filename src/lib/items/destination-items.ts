@@ -7,9 +7,7 @@ import type { ChunkChecksums } from '../verify/chunk.js';
 import type { Row } from './diff-rows.js';
 import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 import { sendRows } from '../write/send-rows.js';
-
-/** Directus refuses JSON bodies over MAX_PAYLOAD_SIZE (1 MB by default): batches are split below it. */
-const MAX_BODY_BYTES = 900_000;
+import { splitBySize, writeInParts } from '../write/write-in-parts.js';
 
 export interface RowFailure {
 	key: unknown;
@@ -338,56 +336,19 @@ export class DestinationItems {
 				lostAnswer: 'repeat',
 			});
 		const rows = keys.map((key) => ({ [this.primaryKey]: key }));
-		for (let start = 0; start < rows.length; start += 500) await this.writeOrBisect(rows.slice(start, start + 500), send, failures);
+		for (let start = 0; start < rows.length; start += 500) failures.push(...(await writeInParts(rows.slice(start, start + 500), send, (row, error) => this.refusal(row, error))));
 		return failures;
 	}
 
-	/**
-	 * Sends rows in parts under the body limit. Directus writes a batch in one transaction: when it
-	 * refuses one (a row it rejects), the part is halved until the refused rows stand alone, so the
-	 * others are still written and each refusal is reported with its key. Transient and access
-	 * failures are not row failures: they end the run.
-	 */
-	private async writeInParts(rows: Row[], send: (part: Row[]) => Promise<unknown>): Promise<RowFailure[]> {
-		const failures: RowFailure[] = [];
-		for (const part of splitBySize(rows, MAX_BODY_BYTES)) await this.writeOrBisect(part, send, failures);
-		return failures;
+	private writeInParts(rows: Row[], send: (part: Row[]) => Promise<unknown>): Promise<RowFailure[]> {
+		return writeInParts(rows, send, (row, error) => this.refusal(row, error));
 	}
 
-	private async writeOrBisect(part: Row[], send: (part: Row[]) => Promise<unknown>, failures: RowFailure[]): Promise<void> {
-		if (part.length === 0) return;
-		try {
-			await send(part);
-		} catch (error) {
-			if (!isRowRefusal(error)) throw error;
-			if (part.length === 1) {
-				failures.push({ key: part[0]![this.primaryKey], reason: (error as MigrationError).message });
-				return;
-			}
-			const middle = Math.ceil(part.length / 2);
-			await this.writeOrBisect(part.slice(0, middle), send, failures);
-			await this.writeOrBisect(part.slice(middle), send, failures);
-		}
+	private refusal(row: Row, error: unknown): RowFailure {
+		return { key: row[this.primaryKey], reason: (error as MigrationError).message };
 	}
 }
 
 export { isRowRefusal };
 
-/** Splits rows into parts whose JSON stays under `maxBytes` (a single larger row goes alone). */
-export function splitBySize(rows: Row[], maxBytes: number): Row[][] {
-	const parts: Row[][] = [];
-	let current: Row[] = [];
-	let size = 2;
-	for (const row of rows) {
-		const rowSize = Buffer.byteLength(JSON.stringify(row)) + 1;
-		if (current.length > 0 && size + rowSize > maxBytes) {
-			parts.push(current);
-			current = [];
-			size = 2;
-		}
-		current.push(row);
-		size += rowSize;
-	}
-	if (current.length > 0) parts.push(current);
-	return parts;
-}
+export { splitBySize };

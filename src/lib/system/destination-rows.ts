@@ -1,11 +1,10 @@
 import type { DestinationClient } from '../destination/client.js';
 import { isRowRefusal } from '../destination/failures.js';
-import type { LostAnswer } from '../destination/retry.js';
 import { naturalKeyFilter } from './natural-key.js';
 import { MigrationError, toMigrationError } from '../errors.js';
 import { KINDS, type Id, type Row } from './kinds.js';
 import { sendRows } from '../write/send-rows.js';
-
+import { writeInParts } from '../write/write-in-parts.js';
 
 /**
  * Rows of a destination system collection by id (Directus's built-in permission rows left out). SEARCH
@@ -53,8 +52,10 @@ function collectionAt(path: string): string {
 }
 
 /**
- * Writes rows in one request (through the run's transport, sendRows: the REST API or the receiver); if the destination refuses the batch, row by row, so that one refused
- * row (a Core limit, a unique value) fails alone. Returns the (source) ids written and the rows refused.
+ * Writes rows through the run's transport (sendRows: the REST API or the receiver), by the one write
+ * engine's failure rule (writeInParts): a refused batch is halved until the refused rows (a Core limit,
+ * a unique value) stand alone, each reported with the destination's code. Returns the (source) ids
+ * written and the rows refused.
  */
 export async function writeRows(
 	client: DestinationClient,
@@ -66,36 +67,24 @@ export async function writeRows(
 	if (rows.length === 0) return { written: [], failed: [] };
 	// With newIds the destination picks the ids; the source id still names the row in the report.
 	const bodyOf = (row: Row) => (options.newIds ? Object.fromEntries(Object.entries(row).filter(([field]) => field !== 'id')) : row);
-	const lostAnswer: LostAnswer =
-		method === 'PATCH' ? 'repeat' : { recover: () => wereCreated(client, path, rows, options) };
-	const send = (body: Row[]) =>
+	const send = (part: Row[]) =>
 		sendRows(client, {
 			collection: collectionAt(path),
 			action: method === 'POST' ? 'create' : 'update',
-			rows: body.map(bodyOf),
+			rows: part.map(bodyOf),
 			rest: { path },
 			receiverRoute: 'system',
-			lostAnswer,
+			// An update repeated leaves what it left once; a create whose answer was lost is looked up first.
+			lostAnswer: method === 'PATCH' ? 'repeat' : { recover: () => wereCreated(client, path, part, options) },
 		});
+	let failed: ItemFailure[];
 	try {
-		await send(rows);
-		return { written: rows.map((row) => row['id'] as Id), failed: [] };
+		failed = await writeInParts(rows, send, (row, error) => failureOf(row['id'] as Id, error));
 	} catch (error) {
-		stopOnRunFailure(error);
-		if (rows.length === 1) return { written: [], failed: [failureOf(rows[0]!['id'] as Id, error)] };
+		throw toMigrationError(error, 'DESTINATION_ERROR');
 	}
-	const written: Id[] = [];
-	const failed: ItemFailure[] = [];
-	for (const row of rows) {
-		try {
-			await send([row]);
-			written.push(row['id'] as Id);
-		} catch (error) {
-			stopOnRunFailure(error);
-			failed.push(failureOf(row['id'] as Id, error));
-		}
-	}
-	return { written, failed };
+	const refused = new Set(failed.map((failure) => String(failure.key)));
+	return { written: rows.filter((row) => !refused.has(String(row['id']))).map((row) => row['id'] as Id), failed };
 }
 
 /**
