@@ -1,4 +1,5 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
+import { handleFileUpload, handleFilesChecksums, handleFilesMetadata } from '../../lib/receiver/file-routes.js';
 import { handleChecksums, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
 
 /**
@@ -14,5 +15,8 @@ export default defineEndpoint({
 		router.post('/checksums/:collection', handleChecksums(context));
 		router.post('/passwords', handlePasswords(context));
 		router.post('/finish', handleFinish(context));
+		router.post('/files/:id', handleFileUpload(context));
+		router.post('/files-metadata', handleFilesMetadata(context));
+		router.post('/files-checksums', handleFilesChecksums(context));
 	},
 });

@@ -16,7 +16,7 @@ export interface EndpointContext {
 	logger: { info(message: string): void; warn(message: string): void };
 }
 
-interface Request {
+export interface Request {
 	accountability?: Accountability | null;
 	params: Record<string, string>;
 	headers: Record<string, string | string[] | undefined>;
@@ -24,18 +24,18 @@ interface Request {
 	on(event: string, listener: (...args: any[]) => void): void;
 	[Symbol.asyncIterator]?: () => AsyncIterator<Buffer>;
 }
-interface Response {
+export interface Response {
 	status(code: number): Response;
 	json(body: unknown): void;
 }
-type Handler = (req: Request, res: Response) => Promise<void>;
+export type Handler = (req: Request, res: Response) => Promise<void>;
 
-function refuse(res: Response, status: number, code: string, message: string, refused?: { key: unknown; reason: string }[]): void {
+export function refuse(res: Response, status: number, code: string, message: string, refused?: { key: unknown; reason: string }[]): void {
 	res.status(status).json({ errors: [{ message, extensions: { code, ...(refused ? { refused: refused.slice(0, 100) } : {}) } }] });
 }
 
 /** Every route: admins only (401 without a token, 403 for any other user), refusals as `{ errors }` with a code. */
-function adminRoute(run: (req: Request, res: Response) => Promise<void>): Handler {
+export function adminRoute(run: (req: Request, res: Response) => Promise<void>): Handler {
 	return async (req, res) => {
 		const accountability = req.accountability;
 		if (!accountability?.user && !accountability?.admin) return refuse(res, 401, 'UNAUTHORIZED', 'The receiver needs an admin token.');
@@ -53,7 +53,7 @@ function adminRoute(run: (req: Request, res: Response) => Promise<void>): Handle
 }
 
 /** The largest body a route reads: MIGRATION_RECEIVER_MAX_BODY_BYTES on the destination, else 16 MB. */
-function maxBodyBytes(env: Record<string, unknown>): number {
+export function maxBodyBytes(env: Record<string, unknown>): number {
 	const configured = Number(env['MIGRATION_RECEIVER_MAX_BODY_BYTES']);
 	return Number.isInteger(configured) && configured > 0 ? configured : MAX_RECEIVER_BODY_BYTES;
 }
@@ -63,7 +63,7 @@ function maxBodyBytes(env: Record<string, unknown>): number {
  * so Directus's JSON parser (and its 1 MB MAX_PAYLOAD_SIZE) leaves it for us; a body Directus parsed
  * already (plain application/json) is taken as it is.
  */
-async function readBody<T extends z.ZodType>(req: Request, schema: T, maxBytes: number): Promise<z.output<T>> {
+export async function readBody<T extends z.ZodType>(req: Request, schema: T, maxBytes: number): Promise<z.output<T>> {
 	let value: unknown = req.body;
 	const declared = Number(req.headers['content-length']);
 	if (Number.isFinite(declared) && declared > maxBytes) throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `The body is over ${maxBytes} bytes.`);
