@@ -106,6 +106,26 @@ function storageFor(env: Record<string, unknown>, wanted: string | undefined): s
 }
 
 /**
+ * One upload per file id at a time in this process: a retry that arrives while the first attempt (its
+ * connection cut) is still cleaning up waits for it, instead of replacing bytes about to be removed.
+ */
+const inFlight = new Map<string, Promise<unknown>>();
+
+async function oneAtATime<T>(id: string, work: () => Promise<T>): Promise<T> {
+	const before = inFlight.get(id);
+	const current = (async () => {
+		await before?.catch(() => {});
+		return work();
+	})();
+	inFlight.set(id, current);
+	try {
+		return await current;
+	} finally {
+		if (inFlight.get(id) === current) inFlight.delete(id);
+	}
+}
+
+/**
  * Receives one file: metadata checked, bytes streamed into storage (a new file with the source's id,
  * or the bytes of the existing one replaced), then the row written exactly as sent. Activity only
  * with trackActivity (under the admin's accountability), events only with emitEvents.
@@ -131,6 +151,17 @@ export async function receiveFile(
 		throw new FileRefusal(413, 'FILE_TOO_LARGE', `The file (${body.filesize} bytes) is over the destination's FILES_MAX_UPLOAD_SIZE (${limit} bytes).`);
 	}
 
+	return oneAtATime(file.id, () => storeFile(context, file, body, rest, limit, accountability));
+}
+
+async function storeFile(
+	context: EndpointContext,
+	file: FileRow,
+	body: { trackActivity: boolean; emitEvents: boolean },
+	rest: AsyncIterable<Buffer>,
+	limit: number | null,
+	accountability: Accountability | null,
+): Promise<FileReceipt> {
 	const schema = await context.getSchema({ database: context.database });
 	const acting = body.trackActivity ? accountability : null;
 	const existing = await context.database.select('id').from('directus_files').where({ id: file.id }).first();
@@ -176,9 +207,10 @@ export async function receiveFile(
 		throw new FileRefusal(422, 'METADATA_REFUSED', `The bytes are stored; the metadata was refused: ${(error as Error).message}`);
 	}
 	const stored = await context.database.select('id', 'filesize', 'modified_on').from('directus_files').where({ id: file.id }).first();
+	if (!stored) throw new FileRefusal(503, 'DESTINATION_STORAGE_ERROR', 'The file was removed while it was stored.', 'files');
 	const sha256 = hash.digest('hex');
-	if (stored) remember(cacheKey(stored), sha256);
-	return { id: file.id, filesize: Number(stored?.filesize ?? received), sha256, replaced: Boolean(existing) };
+	remember(cacheKey(stored), sha256);
+	return { id: file.id, filesize: Number(stored.filesize ?? received), sha256, replaced: Boolean(existing) };
 }
 
 /** A failed upload as the source's per-file code: too large, the storage failing, or refused otherwise. */
