@@ -10,6 +10,8 @@
  *                                source's resident memory rise while it moves
  *   BENCH_ONLY=large-file        runs the large-file section alone (writes bench/large-file.json)
  *   BENCH_ONLY=receiver          only the write-path section (receiver vs REST vs baseline) at N items
+ *   BENCH_ONLY=files             only the files section: plain uploads, transfer-files through the
+ *                                receiver and over REST, and a re-run with nothing changed
  *
  * Prints a table and writes bench/results.json.
  */
@@ -196,6 +198,46 @@ async function baselineFiles(pair: Pair): Promise<number> {
 	return megabytes / seconds(startedAt);
 }
 
+/** transfer-files of the files bench_refs references, by `writePath`; the step's report. */
+async function transferFiles(pair: Pair, writePath: 'receiver' | 'rest') {
+	return withFlow(
+		pair.source,
+		[
+			{ key: 'extract', type: 'migration-extract', options: { collections: ['bench_refs'] } },
+			{ key: 'files', type: 'migration-transfer-files', options: { concurrency: CONCURRENCY, writePath } },
+		],
+		async (flow) => {
+			const run = await flow.trigger();
+			if (!run.resolved) throw new Error(`files rejected: ${JSON.stringify(run.last).slice(0, 1500)}`);
+			if (run.all['files'].writePath !== writePath) throw new Error(`files asked for ${writePath} took ${run.all['files'].writePath}`);
+			return run.all['files'];
+		},
+	);
+}
+
+/**
+ * Files: plain uploads of the same bytes (the baseline), then transfer-files into a destination without
+ * them over REST and through the receiver (the step's whole duration, its plan and lease included),
+ * then a re-run through the receiver with nothing changed.
+ */
+async function measureFiles(pair: Pair): Promise<Record<string, number>> {
+	console.log('[bench] files…');
+	const figures: Record<string, number> = {};
+	figures['baselineFilesMBPerSecond'] = await baselineFiles(pair);
+	const ids = (await pair.source.api<{ id: string }[]>('GET', '/files?limit=-1&fields=id')).map((file) => file.id);
+	for (const writePath of ['rest', 'receiver'] as const) {
+		await pair.destination.api('DELETE', '/files', ids).catch(() => {});
+		const files = await transferFiles(pair, writePath);
+		if (files.files.paths[writePath] !== files.files.transferred) throw new Error(`files over ${writePath}: ${JSON.stringify(files.files)}`);
+		figures[writePath === 'receiver' ? 'filesMBPerSecond' : 'filesRestMBPerSecond'] = files.files.bytes / 1e6 / (files.durationMs / 1000);
+		figures['filesTransferred'] = files.files.transferred;
+	}
+	const rerun = await transferFiles(pair, 'receiver');
+	if (rerun.files.transferred !== 0 || rerun.files.checksummed !== 0) throw new Error(`a files re-run sent or compared bytes: ${JSON.stringify(rerun.files)}`);
+	figures['filesRerunSeconds'] = rerun.durationMs / 1000;
+	return figures;
+}
+
 async function measureAt(items: number, withBaselines: boolean) {
 	const inspectPort = await freePort();
 	const pair = await startPair({ sourceNodeArgs: [`--inspect=127.0.0.1:${inspectPort}`] });
@@ -283,22 +325,7 @@ async function measureAt(items: number, withBaselines: boolean) {
 		figures['incrementalChangedItems'] = changed;
 		figures['incrementalWrittenItems'] = median(writtenCounts);
 
-		console.log('[bench] files…');
-		figures['baselineFilesMBPerSecond'] = await baselineFiles(pair);
-		const files = await withFlow(
-			pair.source,
-			[
-				{ key: 'extract', type: 'migration-extract', options: { collections: ['bench_refs'] } },
-				{ key: 'files', type: 'migration-transfer-files', options: { concurrency: CONCURRENCY } },
-			],
-			async (flow) => {
-				const run = await flow.trigger();
-				if (!run.resolved) throw new Error(`files rejected: ${JSON.stringify(run.last).slice(0, 1500)}`);
-				return run.all['files'];
-			},
-		);
-		figures['filesMBPerSecond'] = files.files.bytes / 1e6 / (files.durationMs / 1000);
-		figures['filesTransferred'] = files.files.transferred;
+		Object.assign(figures, await measureFiles(pair));
 		return figures;
 	} finally {
 		await pair.stop();
@@ -357,6 +384,23 @@ async function measureLargeFile() {
 	}
 }
 
+if (ONLY === 'files') {
+	const pair = await startPair();
+	try {
+		console.log(`\n[bench] seeding ${FILES} files…`);
+		await seed(pair, 10, FILES);
+		const at = await measureFiles(pair);
+		const ratio = (rate: number | undefined) => (rate! / at['baselineFilesMBPerSecond']!).toFixed(2);
+		console.log(`\n| measure (${FILES} files of ${FILE_BYTES / 1024} KB, concurrency ${CONCURRENCY}) | result |\n|---|---|`);
+		console.log(`| files: plain uploads (baseline) | ${at['baselineFilesMBPerSecond']!.toFixed(1)} MB/s |`);
+		console.log(`| files: transfer-files through the receiver | ${at['filesMBPerSecond']!.toFixed(1)} MB/s = ${ratio(at['filesMBPerSecond'])} × baseline |`);
+		console.log(`| files: transfer-files over REST | ${at['filesRestMBPerSecond']!.toFixed(1)} MB/s = ${ratio(at['filesRestMBPerSecond'])} × baseline |`);
+		console.log(`| files: re-run through the receiver, nothing changed | ${at['filesRerunSeconds']!.toFixed(2)} s |`);
+	} finally {
+		await pair.stop();
+	}
+	process.exit(0);
+}
 if (ONLY === 'receiver') {
 	const at = await measureAt(N, true);
 	const ratio = (rate: number | null | undefined) => (rate ? (rate / at['baselineItemsPerSecond']!).toFixed(2) : '–');
@@ -420,6 +464,9 @@ const results = {
 	baselineFilesMBPerSecond: round(at['baselineFilesMBPerSecond'], 1),
 	filesMBPerSecond: round(at['filesMBPerSecond'], 1),
 	filesRatioToBaseline: round(at['filesMBPerSecond']! / at['baselineFilesMBPerSecond']!),
+	filesRestMBPerSecond: round(at['filesRestMBPerSecond'], 1),
+	filesRestRatioToBaseline: round(at['filesRestMBPerSecond']! / at['baselineFilesMBPerSecond']!),
+	filesRerunSeconds: round(at['filesRerunSeconds']),
 	sourcePeakMemoryMB: { [N]: mb(at['sourcePeakMemoryBytes']), [5 * N]: mb(atFive['sourcePeakMemoryBytes']) },
 	sourceMemoryAtStartMB: { [N]: mb(at['sourceMemoryAtStartBytes']), [5 * N]: mb(atFive['sourceMemoryAtStartBytes']) },
 	sourceHeapAfterGcBeforeMB: { [N]: mb(at['sourceHeapBeforeBytes']), [5 * N]: mb(atFive['sourceHeapBeforeBytes']) },
@@ -446,7 +493,9 @@ const rows: [string, string][] = [
 	['verify through the receiver, nothing changed (target ≥ 20,000 items/s)', `${results.verifyItemsPerSecond} items/s = ${results.verifyRatioToRestRead} × plain REST read`],
 	['verify over REST (writePath "rest"), nothing changed', `${results.verifyRestItemsPerSecond} items/s = ${results.verifyRestRatioToRestRead} × plain REST read`],
 	['files: plain uploads (baseline)', `${results.baselineFilesMBPerSecond} MB/s`],
-	['files: transfer-files', `${results.filesMBPerSecond} MB/s = ${results.filesRatioToBaseline} × baseline (${results.filesTransferred} files)`],
+	['files: transfer-files through the receiver', `${results.filesMBPerSecond} MB/s = ${results.filesRatioToBaseline} × baseline (${results.filesTransferred} files)`],
+	['files: transfer-files over REST (writePath "rest")', `${results.filesRestMBPerSecond} MB/s = ${results.filesRestRatioToBaseline} × baseline`],
+	['files: re-run through the receiver, nothing changed', `${results.filesRerunSeconds} s`],
 	[
 		`source heap after GC during a first copy of ${N} / ${5 * N} items (before → peak)`,
 		`${results.sourceHeapAfterGcBeforeMB[N]} → ${results.sourceHeapAfterGcPeakMB[N]} MB / ${results.sourceHeapAfterGcBeforeMB[5 * N]} → ${results.sourceHeapAfterGcPeakMB[5 * N]} MB`,

@@ -148,7 +148,8 @@ export class FileTransfer {
 	readonly failures: FileFailure[] = [];
 	private readonly filesModel: CollectionModel;
 	private readonly folderModel: CollectionModel;
-	private readonly guard: LinkGuard;
+	/** Links of the files (uploaded_by…) to rows the destination lacks are set to null: the report warns of each. */
+	readonly guard: LinkGuard;
 	private readonly files: DestinationItems;
 	private readonly assets: InstanceType<MigrationContext['services']['AssetsService']>;
 
