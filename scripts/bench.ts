@@ -216,26 +216,38 @@ async function transferFiles(pair: Pair, writePath: 'receiver' | 'rest') {
 }
 
 /**
- * Files: plain uploads of the same bytes (the baseline), then transfer-files into a destination without
- * them over REST and through the receiver (the step's whole duration, its plan and lease included),
- * then a re-run through the receiver with nothing changed.
+ * Files: plain uploads of the same bytes (the baseline), and transfer-files into a destination without
+ * them over REST and through the receiver (the step's whole duration, its plan and lease included), in
+ * the order baseline, REST, receiver, receiver, REST, baseline: each figure is the mean of its two
+ * runs, so a load on the machine that rises or falls during the section weighs on all three alike.
+ * Then a re-run through the receiver with nothing changed.
  */
 async function measureFiles(pair: Pair): Promise<Record<string, number>> {
 	console.log('[bench] files…');
-	const figures: Record<string, number> = {};
-	figures['baselineFilesMBPerSecond'] = await baselineFiles(pair);
 	const ids = (await pair.source.api<{ id: string }[]>('GET', '/files?limit=-1&fields=id')).map((file) => file.id);
-	for (const writePath of ['rest', 'receiver'] as const) {
+	const rates: Record<'baseline' | 'rest' | 'receiver', number[]> = { baseline: [], rest: [], receiver: [] };
+	let transferred = 0;
+	for (const step of ['baseline', 'rest', 'receiver', 'receiver', 'rest', 'baseline'] as const) {
+		if (step === 'baseline') {
+			rates.baseline.push(await baselineFiles(pair));
+			continue;
+		}
 		await pair.destination.api('DELETE', '/files', ids).catch(() => {});
-		const files = await transferFiles(pair, writePath);
-		if (files.files.paths[writePath] !== files.files.transferred) throw new Error(`files over ${writePath}: ${JSON.stringify(files.files)}`);
-		figures[writePath === 'receiver' ? 'filesMBPerSecond' : 'filesRestMBPerSecond'] = files.files.bytes / 1e6 / (files.durationMs / 1000);
-		figures['filesTransferred'] = files.files.transferred;
+		const files = await transferFiles(pair, step);
+		if (files.files.paths[step] !== files.files.transferred) throw new Error(`files over ${step}: ${JSON.stringify(files.files)}`);
+		rates[step].push(files.files.bytes / 1e6 / (files.durationMs / 1000));
+		transferred = files.files.transferred;
 	}
 	const rerun = await transferFiles(pair, 'receiver');
 	if (rerun.files.transferred !== 0 || rerun.files.checksummed !== 0) throw new Error(`a files re-run sent or compared bytes: ${JSON.stringify(rerun.files)}`);
-	figures['filesRerunSeconds'] = rerun.durationMs / 1000;
-	return figures;
+	const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+	return {
+		baselineFilesMBPerSecond: mean(rates.baseline),
+		filesMBPerSecond: mean(rates.receiver),
+		filesRestMBPerSecond: mean(rates.rest),
+		filesTransferred: transferred,
+		filesRerunSeconds: rerun.durationMs / 1000,
+	};
 }
 
 async function measureAt(items: number, withBaselines: boolean) {

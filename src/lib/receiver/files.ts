@@ -240,7 +240,15 @@ export async function writeExactMetadata(
 ): Promise<void> {
 	const values = storedFields(schema, metadata);
 	if (Object.keys(values).length === 0) return;
-	const items = new context.services.ItemsService('directus_files', { knex: context.database, schema: schemaWritingAsSent(schema, 'directus_files'), accountability });
+	const writing = schemaWritingAsSent(schema, 'directus_files');
+	if (accountability === null && !emitEvents) {
+		// Quiet: the values converted for the database by Directus's PayloadService, then one UPDATE.
+		const payloads = new context.services.PayloadService('directus_files', { knex: context.database, schema: writing, accountability: null });
+		const [processed] = (await payloads.processValues('update', [values])) as Record<string, unknown>[];
+		await context.database('directus_files').where({ id }).update(processed!);
+		return;
+	}
+	const items = new context.services.ItemsService('directus_files', { knex: context.database, schema: writing, accountability });
 	await items.updateOne(id, values, { emitEvents, skipTracking: accountability === null, autoPurgeCache: false });
 }
 
