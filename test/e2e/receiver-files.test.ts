@@ -169,6 +169,16 @@ describe('files through the receiver', () => {
 		expect(settled.last.files).toMatchObject({ transferred: 0, skipped: 3, checksummed: 0 });
 	});
 
+	it('with trackActivity a file sent through the receiver leaves its activity rows on the destination, as over REST', async () => {
+		const tracked = await upload(pair.source, randomBytes(20 * KB), { title: 'tracked' });
+		await poster(pair, 20, tracked);
+		const migrate = await run(pair, 'migration-migrate-tables', { collections: ['posters'], trackActivity: true });
+		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 2000)).toBe(true);
+		expect(migrate.last.files).toMatchObject({ transferred: 1, paths: { receiver: 1 } });
+		expect(await count(pair.destination, `/activity?filter[collection][_eq]=directus_files&filter[item][_eq]=${tracked.id}`)).toBeGreaterThan(0);
+		expect(await servedSha256(pair.destination, tracked.id)).toBe(tracked.sha256);
+	});
+
 	it('a file above the destination FILES_MAX_UPLOAD_SIZE fails alone with FILE_TOO_LARGE; the others and the items land', async () => {
 		const small = await upload(pair.source, randomBytes(30 * KB), { title: 'small' });
 		const large = await upload(pair.source, randomBytes(1100 * KB), { title: 'large' });
