@@ -13,6 +13,8 @@
  *   BENCH_ONLY=reruns            only the first copy and the re-runs with nothing changed, at N items
  *   BENCH_ONLY=memory            only the first copies at N and 5 × N, with the source's and the
  *                                destination's heap after GC (writes bench/memory.json)
+ *   BENCH_ONLY=files             only the files section: plain uploads, transfer-files through the
+ *                                receiver and over REST, and a re-run with nothing changed
  *
  * Prints a table and writes bench/results.json.
  */
@@ -227,6 +229,63 @@ async function baselineFiles(pair: Pair): Promise<number> {
 	return megabytes / seconds(startedAt);
 }
 
+/** transfer-files of the files bench_refs references, by `writePath`; the step's report. */
+async function transferFiles(pair: Pair, writePath: 'receiver' | 'rest') {
+	return withFlow(
+		pair.source,
+		[
+			{ key: 'extract', type: 'migration-extract', options: { collections: ['bench_refs'] } },
+			{ key: 'files', type: 'migration-transfer-files', options: { concurrency: CONCURRENCY, writePath } },
+		],
+		async (flow) => {
+			const run = await flow.trigger();
+			if (!run.resolved) throw new Error(`files rejected: ${JSON.stringify(run.last).slice(0, 1500)}`);
+			if (run.all['files'].writePath !== writePath) throw new Error(`files asked for ${writePath} took ${run.all['files'].writePath}`);
+			return run.all['files'];
+		},
+	);
+}
+
+/**
+ * Files: plain uploads of the same bytes (the baseline), and transfer-files into a destination without
+ * them over REST and through the receiver (the step's whole duration, its plan and lease included), in
+ * the order baseline, REST, receiver, receiver, REST, baseline: each figure is the mean of its two
+ * runs, so a load on the machine that rises or falls during the section weighs on all three alike.
+ * Then a re-run through the receiver with nothing changed.
+ */
+async function measureFiles(pair: Pair): Promise<Record<string, number>> {
+	console.log('[bench] files…');
+	const ids = (await pair.source.api<{ id: string }[]>('GET', '/files?limit=-1&fields=id')).map((file) => file.id);
+	const rates: Record<'baseline' | 'rest' | 'receiver', number[]> = { baseline: [], rest: [], receiver: [] };
+	let transferred = 0;
+	for (const step of ['baseline', 'rest', 'receiver', 'receiver', 'rest', 'baseline'] as const) {
+		if (step === 'baseline') {
+			rates.baseline.push(await baselineFiles(pair));
+			continue;
+		}
+		await pair.destination.api('DELETE', '/files', ids).catch(() => {});
+		const files = await transferFiles(pair, step);
+		if (files.files.paths[step] !== files.files.transferred) throw new Error(`files over ${step}: ${JSON.stringify(files.files)}`);
+		rates[step].push(files.files.bytes / 1e6 / (files.durationMs / 1000));
+		transferred = files.files.transferred;
+	}
+	// The last copy went over REST (Directus stamped modified_on): one receiver run compares their bytes
+	// by checksum and puts the source's stamps back, sending no byte; after it, a re-run is a no-op.
+	const settle = await transferFiles(pair, 'receiver');
+	if (settle.files.transferred !== 0) throw new Error(`a receiver run after a REST copy sent bytes: ${JSON.stringify(settle.files)}`);
+	const rerun = await transferFiles(pair, 'receiver');
+	if (rerun.files.transferred !== 0 || rerun.files.checksummed !== 0) throw new Error(`a files re-run sent or compared bytes: ${JSON.stringify(rerun.files)}`);
+	const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+	return {
+		baselineFilesMBPerSecond: mean(rates.baseline),
+		filesMBPerSecond: mean(rates.receiver),
+		filesRestMBPerSecond: mean(rates.rest),
+		filesTransferred: transferred,
+		filesRerunSeconds: rerun.durationMs / 1000,
+		filesAfterRestSeconds: settle.durationMs / 1000,
+	};
+}
+
 async function measureAt(items: number, withBaselines: boolean) {
 	const inspectPort = await freePort();
 	const destinationInspectPort = await freePort();
@@ -320,22 +379,7 @@ async function measureAt(items: number, withBaselines: boolean) {
 		figures['incrementalChangedItems'] = changed;
 		figures['incrementalWrittenItems'] = median(writtenCounts);
 
-		console.log('[bench] files…');
-		figures['baselineFilesMBPerSecond'] = await baselineFiles(pair);
-		const files = await withFlow(
-			pair.source,
-			[
-				{ key: 'extract', type: 'migration-extract', options: { collections: ['bench_refs'] } },
-				{ key: 'files', type: 'migration-transfer-files', options: { concurrency: CONCURRENCY } },
-			],
-			async (flow) => {
-				const run = await flow.trigger();
-				if (!run.resolved) throw new Error(`files rejected: ${JSON.stringify(run.last).slice(0, 1500)}`);
-				return run.all['files'];
-			},
-		);
-		figures['filesMBPerSecond'] = files.files.bytes / 1e6 / (files.durationMs / 1000);
-		figures['filesTransferred'] = files.files.transferred;
+		Object.assign(figures, await measureFiles(pair));
 		return figures;
 	} finally {
 		await pair.stop();
@@ -431,6 +475,24 @@ if (ONLY === 'reruns') {
 	console.log(`| auto re-run, nothing changed | ${at['noOpAutoRerunSeconds']!.toFixed(2)} s = ${(at['noOpAutoRerunSeconds']! / at['firstCopySeconds']!).toFixed(3)} × first copy |`);
 	process.exit(0);
 }
+if (ONLY === 'files') {
+	const pair = await startPair();
+	try {
+		console.log(`\n[bench] seeding ${FILES} files…`);
+		await seed(pair, 10, FILES);
+		const at = await measureFiles(pair);
+		const ratio = (rate: number | undefined) => (rate! / at['baselineFilesMBPerSecond']!).toFixed(2);
+		console.log(`\n| measure (${FILES} files of ${FILE_BYTES / 1024} KB, concurrency ${CONCURRENCY}) | result |\n|---|---|`);
+		console.log(`| files: plain uploads (baseline) | ${at['baselineFilesMBPerSecond']!.toFixed(1)} MB/s |`);
+		console.log(`| files: transfer-files through the receiver | ${at['filesMBPerSecond']!.toFixed(1)} MB/s = ${ratio(at['filesMBPerSecond'])} × baseline |`);
+		console.log(`| files: transfer-files over REST | ${at['filesRestMBPerSecond']!.toFixed(1)} MB/s = ${ratio(at['filesRestMBPerSecond'])} × baseline |`);
+		console.log(`| files: first receiver run after a REST copy (bytes compared by sha256, stamps put back) | ${at['filesAfterRestSeconds']!.toFixed(2)} s |`);
+		console.log(`| files: re-run through the receiver, nothing changed | ${at['filesRerunSeconds']!.toFixed(2)} s |`);
+	} finally {
+		await pair.stop();
+	}
+	process.exit(0);
+}
 if (ONLY === 'receiver') {
 	const at = await measureAt(N, true);
 	const ratio = (rate: number | null | undefined) => (rate ? (rate / at['baselineItemsPerSecond']!).toFixed(2) : '–');
@@ -512,6 +574,9 @@ const results = {
 	baselineFilesMBPerSecond: round(at['baselineFilesMBPerSecond'], 1),
 	filesMBPerSecond: round(at['filesMBPerSecond'], 1),
 	filesRatioToBaseline: round(at['filesMBPerSecond']! / at['baselineFilesMBPerSecond']!),
+	filesRestMBPerSecond: round(at['filesRestMBPerSecond'], 1),
+	filesRestRatioToBaseline: round(at['filesRestMBPerSecond']! / at['baselineFilesMBPerSecond']!),
+	filesRerunSeconds: round(at['filesRerunSeconds']),
 	sourcePeakMemoryMB: { [N]: mb(at['sourcePeakMemoryBytes']), [5 * N]: mb(atFive['sourcePeakMemoryBytes']) },
 	sourceMemoryAtStartMB: { [N]: mb(at['sourceMemoryAtStartBytes']), [5 * N]: mb(atFive['sourceMemoryAtStartBytes']) },
 	...heapFigures(at, atFive),
@@ -542,7 +607,9 @@ const rows: [string, string][] = [
 	['verify through the receiver, nothing changed (target ≥ 20,000 items/s)', `${results.verifyItemsPerSecond} items/s = ${results.verifyRatioToRestRead} × plain REST read`],
 	['verify over REST (writePath "rest"), nothing changed', `${results.verifyRestItemsPerSecond} items/s = ${results.verifyRestRatioToRestRead} × plain REST read`],
 	['files: plain uploads (baseline)', `${results.baselineFilesMBPerSecond} MB/s`],
-	['files: transfer-files', `${results.filesMBPerSecond} MB/s = ${results.filesRatioToBaseline} × baseline (${results.filesTransferred} files)`],
+	['files: transfer-files through the receiver', `${results.filesMBPerSecond} MB/s = ${results.filesRatioToBaseline} × baseline (${results.filesTransferred} files)`],
+	['files: transfer-files over REST (writePath "rest")', `${results.filesRestMBPerSecond} MB/s = ${results.filesRestRatioToBaseline} × baseline`],
+	['files: re-run through the receiver, nothing changed', `${results.filesRerunSeconds} s`],
 	...heapRows(results),
 	[`source peak RSS at ${N} / ${5 * N} items`, `${results.sourcePeakMemoryMB[N]} MB / ${results.sourcePeakMemoryMB[5 * N]} MB`],
 	[`first copy at ${5 * N} items`, `${results.firstCopyItemsPerSecondAt5N} items/s`],

@@ -3,6 +3,7 @@ import { failureFromResponse } from '../../src/lib/destination/failures.js';
 import { MigrationError } from '../../src/lib/errors.js';
 import { encodeUploadMetadata, patchEnd, uploadIdFromLocation, usesResumableUpload } from '../../src/lib/files/resumable.js';
 import { fileFailureCode, isFileRefusal } from '../../src/lib/files/transfer.js';
+import { maxUploadBytes } from '../../src/lib/receiver/files.js';
 
 const MB = 1024 * 1024;
 
@@ -54,5 +55,24 @@ describe('a file that fails alone', () => {
 		const type = await answer(400, { errors: [{ message: 'File is of invalid content type', extensions: { code: 'INVALID_PAYLOAD' } }] });
 		expect(fileFailureCode(type)).toBe('FILE_REFUSED');
 		expect(isFileRefusal(await answer(401, { errors: [{ message: 'Invalid token' }] }))).toBe(false);
+	});
+});
+
+describe('files through the receiver', () => {
+	it("takes the receiver's own per-file code for a refused file", async () => {
+		const answer = (status: number, code: string) =>
+			failureFromResponse(new Response(JSON.stringify({ errors: [{ message: 'no', extensions: { code } }] }), { status }), 'POST /migration-receiver/files/x');
+		expect(fileFailureCode(await answer(422, 'METADATA_REFUSED'))).toBe('METADATA_REFUSED');
+		expect(fileFailureCode(await answer(413, 'FILE_TOO_LARGE'))).toBe('FILE_TOO_LARGE');
+		expect(fileFailureCode(await answer(422, 'FILE_REFUSED'))).toBe('FILE_REFUSED');
+	});
+
+	it("reads the destination's FILES_MAX_UPLOAD_SIZE as Directus does (bytes units), and no limit when unset or unreadable", () => {
+		expect(maxUploadBytes({ FILES_MAX_UPLOAD_SIZE: '8MB' })).toBe(8 * MB);
+		expect(maxUploadBytes({ FILES_MAX_UPLOAD_SIZE: '1.5 kb' })).toBe(1536);
+		expect(maxUploadBytes({ FILES_MAX_UPLOAD_SIZE: 1000 })).toBe(1000);
+		expect(maxUploadBytes({ FILES_MAX_UPLOAD_SIZE: '1000' })).toBe(1000);
+		expect(maxUploadBytes({})).toBeNull();
+		expect(maxUploadBytes({ FILES_MAX_UPLOAD_SIZE: 'lots' })).toBeNull();
 	});
 });

@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { handleSystemRows } from '../../lib/receiver/system-route.js';
+import { handleFileUpload, handleFilesChecksums, handleFilesMetadata } from '../../lib/receiver/file-routes.js';
 import { handleChecksums, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
 
 /**
@@ -16,5 +17,8 @@ export default defineEndpoint({
 		router.post('/checksums/:collection', handleChecksums(context));
 		router.post('/passwords', handlePasswords(context));
 		router.post('/finish', handleFinish(context));
+		router.post('/files/:id', handleFileUpload(context));
+		router.post('/files-metadata', handleFilesMetadata(context));
+		router.post('/files-checksums', handleFilesChecksums(context));
 	},
 });

@@ -158,6 +158,7 @@ export class ContentMigration {
 		} finally {
 			// A run that ends early still names the files that failed before.
 			this.report.failures.files.push(...transfer.failures);
+			this.report.warnings.push(...nulledLinkWarnings(transfer.guard.nulled));
 		}
 	}
 

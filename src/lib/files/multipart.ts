@@ -47,6 +47,15 @@ export function byteStream(open: () => Promise<Readable>): ReadableStream<Uint8A
 	return webStream(bytes());
 }
 
+/** `head` then the bytes of a source stream opened when the destination starts reading (a receiver file upload). */
+export function prefixedStream(head: Uint8Array, open: () => Promise<Readable>): ReadableStream<Uint8Array> {
+	async function* bytes(): AsyncGenerator<Uint8Array> {
+		yield head;
+		for await (const chunk of await open()) yield asBytes(chunk);
+	}
+	return webStream(bytes());
+}
+
 /** A chunk of a Node stream as bytes, without copying a Buffer. */
 function asBytes(chunk: string | Buffer): Uint8Array {
 	return typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);

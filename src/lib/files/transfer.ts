@@ -12,7 +12,21 @@ import { SourceItems } from '../items/source-reader.js';
 import { modelCollection, type CollectionModel } from '../plan/collection-model.js';
 import { sleep } from '../destination/retry.js';
 import { MigrationError, toMigrationError } from '../errors.js';
-import { byteStream, multipartContentType, multipartStream, newBoundary } from './multipart.js';
+import { byteStream, multipartContentType, multipartStream, newBoundary, prefixedStream } from './multipart.js';
+import { createHash } from 'node:crypto';
+import { valuesEqual } from '../compare/normalize.js';
+import type { WritePath } from '../write/write-path.js';
+import {
+	FILE_METADATA_BYTES_HEADER,
+	MAX_CHECKSUM_FILES,
+	MAX_RECEIVER_ROWS,
+	RECEIVER_FILE_MEDIA_TYPE,
+	RECEIVER_ID,
+	RECEIVER_MEDIA_TYPE,
+	type FileChecksums,
+	type FileReceipt,
+	type FileUploadMetadata,
+} from '../receiver/protocol.js';
 import { DEFAULT_PATCH_BYTES, readResumableSupport, uploadResumable, usesResumableUpload, type ResumableSupport } from './resumable.js';
 
 /** File fields kept on the destination as on the source (bytes aside). */
@@ -45,6 +59,13 @@ export interface FileTally {
 	bytes: number;
 	/** Files sent through the destination's resumable uploads (TUS), and how many of them resumed after a lost connection. */
 	resumable: { sent: number; resumed: number };
+	/**
+	 * Which way the bytes of each transferred file went: through the destination's receiver, or its REST
+	 * API (every file on a destination without the receiver; through the receiver, the files sent by TUS).
+	 */
+	paths: { receiver: number; rest: number };
+	/** Files of equal size and another modified_on whose bytes were compared by sha256 (through the receiver only). */
+	checksummed: number;
 	folders: { created: number; updated: number; unchanged: number };
 }
 
@@ -63,6 +84,15 @@ export type FileFailureCode =
 	| 'FILE_REFUSED'
 	| 'METADATA_REFUSED'
 	| 'FOLDER_REFUSED';
+
+const FILE_FAILURE_CODES: readonly unknown[] = [
+	'FILE_TOO_LARGE',
+	'SOURCE_FILE_UNREADABLE',
+	'DESTINATION_STORAGE_ERROR',
+	'FILE_REFUSED',
+	'METADATA_REFUSED',
+	'FOLDER_REFUSED',
+] satisfies FileFailureCode[];
 
 export interface FileFailure {
 	id: string;
@@ -83,6 +113,10 @@ export function isFileRefusal(error: unknown): boolean {
 
 /** The code of a file the destination refused (see FileFailureCode). */
 export function fileFailureCode(error: MigrationError): FileFailureCode {
+	// The receiver answers with the per-file code itself.
+	const codes = error.details?.['directusCodes'];
+	const named = Array.isArray(codes) ? codes.find((code): code is FileFailureCode => FILE_FAILURE_CODES.includes(code)) : undefined;
+	if (named) return named;
 	if (error.code === 'PAYLOAD_TOO_LARGE') return 'FILE_TOO_LARGE';
 	const services = error.details?.['directusServices'];
 	if ((Array.isArray(services) && services.includes('files')) || (error.status !== undefined && error.status >= 500)) return 'DESTINATION_STORAGE_ERROR';
@@ -107,12 +141,15 @@ export class FileTransfer {
 		failed: 0,
 		bytes: 0,
 		resumable: { sent: 0, resumed: 0 },
+		paths: { receiver: 0, rest: 0 },
+		checksummed: 0,
 		folders: { created: 0, updated: 0, unchanged: 0 },
 	};
 	readonly failures: FileFailure[] = [];
 	private readonly filesModel: CollectionModel;
 	private readonly folderModel: CollectionModel;
-	private readonly guard: LinkGuard;
+	/** Links of the files (uploaded_by…) to rows the destination lacks are set to null: the report warns of each. */
+	readonly guard: LinkGuard;
 	private readonly files: DestinationItems;
 	private readonly assets: InstanceType<MigrationContext['services']['AssetsService']>;
 
@@ -176,15 +213,24 @@ export class FileTransfer {
 		for (const failure of failures) boundedPush(this.failures, { id: String(failure.key), code: 'FOLDER_REFUSED', reason: `folder: ${failure.reason}` });
 	}
 
+	/** Whether this run's files go through the destination's receiver (bytes and exact metadata in one request). */
+	private get viaReceiver(): boolean {
+		return this.client.writePath.kind === 'receiver';
+	}
+
 	/** Transfers one batch of file ids. */
 	async transferBatch(ids: string[]): Promise<void> {
 		const metadata = FILE_METADATA_FIELDS.filter((field) => this.filesModel.fields.includes(field));
-		const sourceRows = await this.readSourceFiles(ids, ['id', 'filesize', 'filename_disk', 'modified_on', ...metadata]);
+		// Through the receiver modified_on is kept exactly as well (over REST Directus stamps it).
+		const kept = this.viaReceiver && this.filesModel.fields.includes('modified_on') ? [...metadata, 'modified_on'] : metadata;
+		const sourceRows = await this.readSourceFiles(ids, [...new Set(['id', 'filesize', 'filename_disk', 'storage', 'modified_on', ...metadata])]);
 		await this.guard.apply(this.filesModel, sourceRows);
-		const compared = ['id', ...metadata];
+		const compared = ['id', ...kept];
 		const existing = await this.files.readByKeys(ids, ['filesize', 'modified_on', ...compared]);
 
-		const toSend = sourceRows.filter((row) => !holdsSameBytes(row, existing.get(String(row['id'])), this.client.clockOffsetMs));
+		const toSend = this.viaReceiver
+			? await this.changedBytes(sourceRows, existing)
+			: sourceRows.filter((row) => !holdsSameBytes(row, existing.get(String(row['id'])), this.client.clockOffsetMs));
 		this.tally.skipped += sourceRows.length - toSend.length;
 		if (!this.write) {
 			this.tally.transferred += toSend.length;
@@ -192,13 +238,15 @@ export class FileTransfer {
 			return;
 		}
 		const limit = pLimit(this.concurrency);
-		await Promise.all(toSend.map((row) => limit(() => this.transferOne(row, existing.has(String(row['id']))))));
+		const paths = await Promise.all(toSend.map((row) => limit(() => this.transferOne(row, existing.get(String(row['id'])), kept))));
 
-		// Directus recomputes some metadata on upload (uploaded_on, image metadata): bring it in line.
-		const after = toSend.length > 0 ? await this.files.readByKeys(ids, compared) : existing;
-		const wanted = sourceRows.map((row) => Object.fromEntries(compared.map((field) => [field, row[field]])));
+		// A file sent through the receiver arrived with its metadata exactly. Over REST Directus recomputes
+		// some metadata on upload (uploaded_on, image metadata): bring it in line.
+		const exact = new Set(toSend.filter((_, index) => paths[index] === 'receiver').map((row) => String(row['id'])));
+		const after = paths.includes('rest') ? await this.files.readByKeys(ids, compared) : existing;
+		const wanted = sourceRows.filter((row) => !exact.has(String(row['id']))).map((row) => Object.fromEntries(compared.map((field) => [field, row[field]])));
 		const diff = diffRows(wanted, after, 'id', compared, this.filesModel.types);
-		const failures = await this.files.update(diff.toUpdate);
+		const failures = await this.updateMetadata(diff.toUpdate, after);
 		// `updated` counts files whose metadata alone changed: the completion of a file sent just now is part of its transfer.
 		const sent = new Set(toSend.map((row) => String(row['id'])));
 		const refused = new Set(failures.map((failure) => String(failure.key)));
@@ -208,39 +256,156 @@ export class FileTransfer {
 	}
 
 	/**
-	 * One file's bytes; a refusal is recorded with its code and the other files go on, a failure of
-	 * the destination itself (gone, the token refused) ends the run.
+	 * The files whose bytes the destination lacks, through the receiver, where modified_on is copied
+	 * exactly: a file it lacks or holds with another size is sent; one of the same size and the same
+	 * modified_on is the copy of the source's current bytes (Directus stamps modified_on whenever a file's
+	 * bytes are replaced) and is skipped without reading a byte; only a file of the same size whose
+	 * modified_on differs (its metadata or its bytes changed, or it was copied over REST) has its bytes
+	 * compared, by a sha256 the destination computes from its storage and one computed here.
 	 */
-	private async transferOne(row: Row, replace: boolean): Promise<void> {
+	private async changedBytes(sourceRows: Row[], existing: Map<string, Row>): Promise<Row[]> {
+		const toSend: Row[] = [];
+		const undecided: Row[] = [];
+		for (const row of sourceRows) {
+			const there = existing.get(String(row['id']));
+			if (!there || String(there['filesize']) !== String(row['filesize'])) toSend.push(row);
+			else if (!valuesEqual(row['modified_on'], there['modified_on'], 'timestamp')) undecided.push(row);
+		}
+		if (undecided.length === 0) return toSend;
+		this.tally.checksummed += undecided.length;
+		const theirs = await this.destinationChecksums(undecided.map((row) => String(row['id'])));
+		const limit = pLimit(this.concurrency);
+		const ours = await Promise.all(undecided.map((row) => limit(() => this.sourceChecksum(String(row['id'])))));
+		undecided.forEach((row, index) => {
+			// An unreadable source file is sent: its transfer fails it with SOURCE_FILE_UNREADABLE.
+			if (ours[index] === null || theirs[String(row['id'])] !== ours[index]) toSend.push(row);
+		});
+		return toSend;
+	}
+
+	private async destinationChecksums(ids: string[]): Promise<FileChecksums> {
+		const result: FileChecksums = {};
+		for (let start = 0; start < ids.length; start += MAX_CHECKSUM_FILES) {
+			const part = ids.slice(start, start + MAX_CHECKSUM_FILES);
+			Object.assign(
+				result,
+				await this.client.send<FileChecksums>({
+					method: 'POST',
+					path: `/${RECEIVER_ID}/files-checksums`,
+					headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+					body: () => JSON.stringify({ ids: part }),
+					lostAnswer: 'repeat',
+				}),
+			);
+		}
+		return result;
+	}
+
+	/** The sha256 of the source's stored bytes, streamed; null when the source cannot read them. */
+	private async sourceChecksum(id: string): Promise<string | null> {
+		try {
+			const hash = createHash('sha256');
+			for await (const chunk of await this.openSource(id)) hash.update(chunk as Buffer);
+			return hash.digest('hex');
+		} catch {
+			return null;
+		}
+	}
+
+	/** Metadata updates: through the receiver exactly as on the source (no stamp, no activity), else over REST. */
+	private async updateMetadata(rows: Row[], before: Map<string, Row>): Promise<RowFailure[]> {
+		if (rows.length === 0) return [];
+		if (!this.viaReceiver) return this.files.update(rows);
+		const path = this.client.writePath as Extract<WritePath, { kind: 'receiver' }>;
+		const failures: RowFailure[] = [];
+		for (let start = 0; start < rows.length; start += MAX_RECEIVER_ROWS) {
+			const part = rows.slice(start, start + MAX_RECEIVER_ROWS);
+			// Journaled ahead (migration-rollback); a file the destination refuses keeps what it held: nothing to undo.
+			await this.client.journal?.updated('directus_files', 'id', before, part);
+			const result = await this.client.send<{ written: number; refused: { key: string; reason: string }[] }>({
+				method: 'POST',
+				path: `/${RECEIVER_ID}/files-metadata`,
+				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+				body: () => JSON.stringify({ files: part, trackActivity: path.trackActivity, emitEvents: path.emitEvents }),
+				// The same values on the same ids: writing them twice leaves what writing them once does.
+				lostAnswer: 'repeat',
+			});
+			failures.push(...result.refused);
+		}
+		return failures;
+	}
+
+	/**
+	 * One file's bytes; a refusal is recorded with its code and the other files go on, a failure of
+	 * the destination itself (gone, the token refused) ends the run. Returns the path the bytes took
+	 * (null: the file failed).
+	 */
+	private async transferOne(row: Row, there: Row | undefined, kept: string[]): Promise<'receiver' | 'rest' | null> {
 		const id = String(row['id']);
+		const replace = there !== undefined;
 		try {
 			// Checks the bytes exist in the source's storage without opening them: a missing file fails
 			// this file, not the run.
 			await this.assets.getAsset(id, undefined, undefined, true);
 		} catch (error) {
 			this.fail(id, 'SOURCE_FILE_UNREADABLE', `the source cannot read the file: ${(error as Error).message}`);
-			return;
+			return null;
 		}
 		const size = Number(row['filesize'] ?? 0);
+		let path: 'receiver' | 'rest' = 'rest';
 		// Journaled ahead of the upload (migration-rollback): a file the run dies sending is still known.
 		if (!replace) await this.client.journal?.created('directus_files', 'id', [{ id: row['id'], filesize: row['filesize'] }]);
 		try {
 			if (usesResumableUpload(size, this.resumableAboveBytes, await this.readResumableSupport())) await this.uploadResumable(row, replace);
-			else await this.upload(row, replace);
-			this.tally.transferred++;
-			this.tally.bytes += size;
+			else if (this.viaReceiver) {
+				path = 'receiver';
+				// The replaced file's metadata is written with its bytes: journaled ahead, like any update.
+				if (replace) await this.client.journal?.updated('directus_files', 'id', new Map([[id, there]]), [Object.fromEntries(['id', ...kept].map((field) => [field, row[field]]))]);
+				await this.sendToReceiver(row, kept);
+			} else await this.upload(row, replace);
+			this.sent(path, size);
+			return path;
 		} catch (error) {
 			if (!isFileRefusal(error)) throw error;
 			// A create whose answer was lost may have stored it already (a replacement's old bytes may
 			// have the same size: they say nothing).
-			if (!replace && (await this.storedSize(row)) === String(row['filesize'])) {
-				this.tally.transferred++;
-				this.tally.bytes += size;
-				return;
+			if (path === 'rest' && !replace && (await this.storedSize(row)) === String(row['filesize'])) {
+				this.sent(path, size);
+				return path;
 			}
 			const failure = toMigrationError(error);
 			this.fail(id, fileFailureCode(failure), failure.message);
+			return null;
 		}
+	}
+
+	private sent(path: 'receiver' | 'rest', size: number): void {
+		this.tally.transferred++;
+		this.tally.bytes += size;
+		this.tally.paths[path]++;
+	}
+
+	/**
+	 * One file through the receiver: its metadata (the fields kept exactly) then its bytes, streamed
+	 * from the source storage in one request. The same id sent again replaces the file, so a lost
+	 * answer or a 503 is simply sent again (a fresh stream of the bytes every attempt).
+	 */
+	private async sendToReceiver(row: Row, kept: string[]): Promise<void> {
+		const id = String(row['id']);
+		const path = this.client.writePath as Extract<WritePath, { kind: 'receiver' }>;
+		const file: Row = { id, filename_download: String(row['filename_download'] ?? row['filename_disk'] ?? id) };
+		for (const field of [...kept, 'storage']) if (row[field] !== undefined && field !== 'filename_download') file[field] = row[field];
+		const metadata = Buffer.from(
+			JSON.stringify({ file: file as FileUploadMetadata['file'], filesize: Number(row['filesize'] ?? 0), trackActivity: path.trackActivity, emitEvents: path.emitEvents } satisfies FileUploadMetadata),
+			'utf8',
+		);
+		await this.client.send<FileReceipt>({
+			method: 'POST',
+			path: `/${RECEIVER_ID}/files/${encodeURIComponent(id)}`,
+			headers: { 'Content-Type': RECEIVER_FILE_MEDIA_TYPE, [FILE_METADATA_BYTES_HEADER]: String(metadata.length) },
+			body: () => prefixedStream(metadata, () => this.openSource(id)),
+			lostAnswer: 'repeat',
+		});
 	}
 
 	private fail(id: string, code: FileFailureCode, reason: string): void {

@@ -90,3 +90,78 @@ export interface ReceiverRefusal {
  * MAX_PAYLOAD_SIZE) leaves them alone, and the receiver reads them under its own cap.
  */
 export const RECEIVER_MEDIA_TYPE = 'application/x-directus-migration';
+
+/**
+ * POST /migration-receiver/files/:id — one file, bytes and metadata in one request. The body is the
+ * file's metadata as UTF-8 JSON (`fileUploadMetadata`), exactly `FILE_METADATA_BYTES_HEADER` bytes
+ * long, followed by the file's bytes, streamed: the receiver reads the JSON first, validates it, then
+ * streams the rest into the destination's storage (FILES_MAX_UPLOAD_SIZE bounds it: 413). Sending the
+ * same id again replaces the file's bytes and metadata: a retry never duplicates.
+ */
+export const RECEIVER_FILE_MEDIA_TYPE = 'application/x-directus-migration-file';
+export const FILE_METADATA_BYTES_HEADER = 'x-migration-metadata-bytes';
+/** Largest metadata JSON a file may carry (EXIF/IPTC included). */
+export const MAX_FILE_METADATA_BYTES = 1024 * 1024;
+/** Most ids one files-checksums request may name (each one's bytes are read on the destination). */
+export const MAX_CHECKSUM_FILES = 200;
+
+const id = z.guid();
+const count = z.union([z.number().int().min(0), z.string().regex(/^\d+$/).transform(Number)]);
+const text = z.string().nullable().optional();
+const integer = count.nullable().optional();
+const stamp = z.string().max(64).nullable().optional();
+
+/** A file's row as the source holds it: every field the receiver keeps exactly (bytes aside). */
+export const fileRow = z.strictObject({
+	id,
+	filename_download: z.string().min(1).max(255),
+	type: z.string().max(255).nullable().optional(),
+	storage: z.string().min(1).max(64).optional(),
+	folder: id.nullable().optional(),
+	title: text,
+	description: text,
+	tags: z.array(z.string()).nullable().optional(),
+	metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+	location: text,
+	focal_point_x: z.number().int().nullable().optional(),
+	focal_point_y: z.number().int().nullable().optional(),
+	width: integer,
+	height: integer,
+	duration: integer,
+	charset: text,
+	embed: text,
+	uploaded_on: stamp,
+	uploaded_by: id.nullable().optional(),
+	created_on: stamp,
+	modified_on: stamp,
+});
+export type FileRow = z.output<typeof fileRow>;
+
+const quietness = {
+	/** Activity (and revision) rows for the file on the destination (default: none). */
+	trackActivity: z.boolean().default(false),
+	/** files.upload / items.* hooks and Flows on the destination (default: none). */
+	emitEvents: z.boolean().default(false),
+};
+
+/** The JSON that opens a POST /files/:id body. `filesize` is the size the source announces. */
+export const fileUploadMetadata = z.strictObject({ file: fileRow, filesize: count, ...quietness });
+export type FileUploadMetadata = z.input<typeof fileUploadMetadata>;
+
+/** What POST /files/:id answers: the stored size and the sha256 of the bytes as they arrived. */
+export interface FileReceipt {
+	id: string;
+	filesize: number;
+	sha256: string;
+	replaced: boolean;
+}
+
+/** POST /migration-receiver/files-metadata — metadata alone (the bytes are already there), exactly as sent. */
+export const filesMetadataBody = z.strictObject({
+	files: z.array(fileRow.partial({ filename_download: true })).min(1).max(MAX_RECEIVER_ROWS),
+	...quietness,
+});
+
+/** POST /migration-receiver/files-checksums — the sha256 of the stored bytes of these files (null: no such file). */
+export const filesChecksumsBody = z.strictObject({ ids: z.array(id).min(1).max(MAX_CHECKSUM_FILES) });
+export type FileChecksums = Record<string, string | null>;

@@ -27,13 +27,13 @@ export interface Request {
 	on(event: string, listener: (...args: any[]) => void): void;
 	[Symbol.asyncIterator]?: () => AsyncIterator<Buffer>;
 }
-interface Response {
+export interface Response {
 	status(code: number): Response;
 	json(body: unknown): void;
 }
 export type Handler = (req: Request, res: Response) => Promise<void>;
 
-function refuse(res: Response, status: number, code: string, message: string, refused?: { key: unknown; reason: string }[]): void {
+export function refuse(res: Response, status: number, code: string, message: string, refused?: { key: unknown; reason: string }[]): void {
 	res.status(status).json({ errors: [{ message, extensions: { code, ...(refused ? { refused: refused.slice(0, 100) } : {}) } }] });
 }
 

@@ -1,0 +1,53 @@
+import { FILE_METADATA_BYTES_HEADER, filesChecksumsBody, filesMetadataBody } from './protocol.js';
+import { adminRoute, maxBodyBytes, readBody, type EndpointContext, type Handler, type Request, type Response } from './routes.js';
+import { FileRefusal, receiveFile, receiveFilesMetadata, storedChecksums } from './files.js';
+
+/** The receiver's routes for files (registered beside the others in the endpoint). */
+
+/** A storage failure answers like Directus's own (503, service `files`): the source retries it, then fails the file alone. */
+function withStorageRefusal(run: (req: Request, res: Response) => Promise<void>): (req: Request, res: Response) => Promise<void> {
+	return async (req, res) => {
+		try {
+			await run(req, res);
+		} catch (error) {
+			if (!(error instanceof FileRefusal) || !error.service) throw error;
+			res.status(error.status).json({ errors: [{ message: error.message, extensions: { code: error.code, service: error.service } }] });
+		}
+	};
+}
+
+/** POST /files/:id — one file's metadata then its bytes, in one streamed body (see protocol.ts). */
+export function handleFileUpload(context: EndpointContext): Handler {
+	return adminRoute(
+		withStorageRefusal(async (req, res) => {
+			const declared = Number(req.headers['content-length']);
+			const receipt = await receiveFile(
+				context,
+				{
+					id: String(req.params['id']),
+					body: req as unknown as AsyncIterable<Buffer>,
+					metadataBytes: Number(req.headers[FILE_METADATA_BYTES_HEADER]),
+					contentLength: Number.isFinite(declared) ? declared : undefined,
+				},
+				req.accountability ?? null,
+			);
+			res.json({ data: receipt });
+		}),
+	);
+}
+
+/** POST /files-metadata — metadata of files whose bytes are already there, exactly as sent. */
+export function handleFilesMetadata(context: EndpointContext): Handler {
+	return adminRoute(async (req, res) => {
+		const body = await readBody(req, filesMetadataBody, maxBodyBytes(context.env));
+		res.json({ data: await receiveFilesMetadata(context, body, req.accountability ?? null) });
+	});
+}
+
+/** POST /files-checksums — the sha256 of stored bytes, computed on the destination. */
+export function handleFilesChecksums(context: EndpointContext): Handler {
+	return adminRoute(async (req, res) => {
+		const body = await readBody(req, filesChecksumsBody, maxBodyBytes(context.env));
+		res.json({ data: await storedChecksums(context, body.ids) });
+	});
+}

@@ -1,0 +1,254 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withFlow } from '../harness/flows.ts';
+import type { DirectusInstance } from '../harness/instance.ts';
+import { servedSha256 } from '../harness/large-file.ts';
+import { startPair, type Pair } from '../harness/pair.ts';
+import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
+
+/**
+ * Files through the receiver: each file's bytes and metadata in one streamed request, kept exactly
+ * (id, folder, stamps, uploader); a re-run sends nothing; changed bytes of the same size are found by
+ * a checksum the destination computes; a refused file fails alone. A destination without the bundle
+ * takes files over REST, and the report says which way they went.
+ */
+const FIELDS = [
+	'id',
+	'folder',
+	'storage',
+	'filename_download',
+	'title',
+	'description',
+	'tags',
+	'metadata',
+	'location',
+	'focal_point_x',
+	'focal_point_y',
+	'type',
+	'width',
+	'height',
+	'duration',
+	'filesize',
+	'uploaded_on',
+	'uploaded_by',
+	'created_on',
+	'modified_on',
+].join(',');
+const FILE_MEDIA_TYPE = 'application/x-directus-migration-file';
+const KB = 1024;
+
+interface Uploaded {
+	id: string;
+	sha256: string;
+	size: number;
+}
+
+const run = (pair: Pair, type: string, options: Record<string, unknown> = {}) => withFlow(pair.source, [{ key: 'step', type, options }], (flow) => flow.trigger());
+const transfer = (pair: Pair) => run(pair, 'migration-migrate-tables', { collections: ['posters'] });
+const fileRows = (instance: DirectusInstance, ids: string[]) =>
+	instance.api<Record<string, unknown>[]>('GET', `/files?limit=-1&sort=id&fields=${FIELDS}&filter[id][_in]=${ids.join(',')}`);
+/** The source's rows as the destination should hold them: uploaded_by kept for a user it has (the author), else null (with a warning). */
+async function expectedRows(pair: Pair, ids: string[], authorId: string) {
+	return (await fileRows(pair.source, ids)).map((row) => ({ ...row, uploaded_by: row['uploaded_by'] === authorId ? authorId : null }));
+}
+const count = async (instance: DirectusInstance, path: string) => Number((await instance.api<{ count: number | string }[]>('GET', `${path}${path.includes('?') ? '&' : '?'}aggregate[count]=*`))[0]!.count);
+
+/** Uploads bytes through Directus (as a user does); `replace` puts new bytes into an existing file. */
+async function upload(instance: DirectusInstance, bytes: Buffer, fields: Record<string, string>, options: { token?: string; replace?: string } = {}): Promise<Uploaded> {
+	const form = new FormData();
+	for (const [name, value] of Object.entries(fields)) form.append(name, value);
+	form.append('file', new Blob([new Uint8Array(bytes)], { type: 'application/octet-stream' }), `${fields['title'] ?? 'file'}.bin`);
+	const response = await fetch(`${instance.url}/files${options.replace ? `/${options.replace}` : ''}?fields=id`, {
+		method: options.replace ? 'PATCH' : 'POST',
+		headers: { Authorization: `Bearer ${options.token ?? instance.token}` },
+		body: form,
+	});
+	if (!response.ok) throw new Error(`upload: ${response.status} ${await response.text()}`);
+	const { data } = (await response.json()) as { data: { id: string } };
+	return { id: data.id, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+}
+
+async function poster(pair: Pair, id: number, file: Uploaded): Promise<void> {
+	await pair.source.api('POST', '/items/posters', { id, name: `poster ${id}`, image: file.id });
+}
+
+async function createPosters(pair: Pair): Promise<void> {
+	await createCollection(pair.source, 'posters', [integerKey, stringField('name')]);
+	await pair.source.api('POST', '/fields/posters', { field: 'image', type: 'uuid', meta: { interface: 'file', special: ['file'] }, schema: {} });
+	await pair.source.api('POST', '/relations', { collection: 'posters', field: 'image', related_collection: 'directus_files', schema: { on_delete: 'SET NULL' } });
+	const schema = await run(pair, 'migration-schema-sync', { dryRun: false });
+	expect(schema.resolved, JSON.stringify(schema.last).slice(0, 1500)).toBe(true);
+}
+
+/** One file's body for the receiver: metadata JSON then the bytes. */
+function fileBody(metadata: unknown, bytes: Buffer): { body: Buffer; metadataBytes: number } {
+	const head = Buffer.from(JSON.stringify(metadata), 'utf8');
+	return { body: Buffer.concat([head, bytes]), metadataBytes: head.length };
+}
+
+async function sendFile(instance: DirectusInstance, id: string, metadata: unknown, bytes: Buffer, token: string | null = instance.token) {
+	const { body, metadataBytes } = fileBody(metadata, bytes);
+	const response = await fetch(`${instance.url}/migration-receiver/files/${id}`, {
+		method: 'POST',
+		headers: { 'Content-Type': FILE_MEDIA_TYPE, 'x-migration-metadata-bytes': String(metadataBytes), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+		body: new Uint8Array(body),
+	});
+	const json = (await response.json().catch(() => null)) as { errors?: { extensions?: { code?: string } }[] } | null;
+	return { status: response.status, code: json?.errors?.[0]?.extensions?.code };
+}
+
+describe('files through the receiver', () => {
+	let pair: Pair;
+	let author: { id: string; token: string };
+	let folder: string;
+	let files: Uploaded[];
+
+	beforeAll(async () => {
+		pair = await startPair({ destinationEnv: { FILES_MAX_UPLOAD_SIZE: '1MB' } });
+		// The same user on both sides: their uploads keep uploaded_by.
+		author = { id: randomUUID(), token: `author-${randomUUID()}` };
+		for (const instance of [pair.source, pair.destination]) {
+			const me = await instance.api<{ role: string }>('GET', '/users/me?fields=role');
+			await instance.api('POST', '/users', { id: author.id, email: 'author@example.com', role: me.role, ...(instance === pair.source ? { token: author.token } : {}) });
+		}
+		await createPosters(pair);
+		folder = (await pair.source.api<{ id: string }>('POST', '/folders', { name: 'Posters' })).id;
+		files = [
+			await upload(pair.source, randomBytes(40 * KB), { title: 'first', folder }, { token: author.token }),
+			await upload(pair.source, randomBytes(60 * KB), { title: 'second' }),
+			await upload(pair.source, randomBytes(80 * KB), { title: 'third', folder }),
+		];
+		await pair.source.api('PATCH', `/files/${files[0]!.id}`, {
+			description: 'A poster',
+			tags: ['red', 'big'],
+			location: 'Lisbon',
+			focal_point_x: 12,
+			focal_point_y: 34,
+			metadata: { camera: { make: 'Test', iso: 100 } },
+		});
+		for (const [index, file] of files.entries()) await poster(pair, index + 1, file);
+		// Stamps made "now" on the destination would differ from the source's by at least this.
+		await new Promise((resolve) => setTimeout(resolve, 1_100));
+	});
+	afterAll(async () => {
+		await pair?.stop();
+	});
+
+	it('a copy keeps every field of each file exactly (id, folder, stamps, uploader) and its bytes, with no activity row', async () => {
+		const migrate = await transfer(pair);
+		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 2000)).toBe(true);
+		expect(migrate.last.writePath).toBe('receiver');
+		expect(migrate.last.files).toMatchObject({ transferred: 3, failed: 0, paths: { receiver: 3, rest: 0 } });
+		const ids = files.map((file) => file.id);
+		const source = await fileRows(pair.source, ids);
+		expect(source.find((row) => row['id'] === files[0]!.id)).toMatchObject({ folder, uploaded_by: author.id, tags: ['red', 'big'], focal_point_x: 12 });
+		expect(await fileRows(pair.destination, ids)).toEqual(await expectedRows(pair, ids, author.id));
+		expect(migrate.last.warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'MISSING_LINK_TARGET' })]));
+		for (const file of files) expect(await servedSha256(pair.destination, file.id)).toBe(file.sha256);
+		expect(await count(pair.destination, '/activity?filter[collection][_eq]=directus_files')).toBe(0);
+	});
+
+	it('a re-run with nothing changed sends no byte and computes no checksum', async () => {
+		const again = await transfer(pair);
+		expect(again.resolved, JSON.stringify(again.last).slice(0, 2000)).toBe(true);
+		expect(again.last.files).toMatchObject({ transferred: 0, skipped: 3, updated: 0, bytes: 0, checksummed: 0, paths: { receiver: 0, rest: 0 } });
+	});
+
+	it('bytes replaced on the source by others of the same size are sent again; a title changed alone sends no byte', async () => {
+		const replaced = await upload(pair.source, randomBytes(files[1]!.size), { title: 'second' }, { replace: files[1]!.id });
+		await pair.source.api('PATCH', `/files/${files[2]!.id}`, { title: 'third, renamed' });
+		const again = await transfer(pair);
+		expect(again.resolved, JSON.stringify(again.last).slice(0, 2000)).toBe(true);
+		expect(again.last.files).toMatchObject({ transferred: 1, updated: 1, skipped: 2, checksummed: 2, bytes: files[1]!.size, paths: { receiver: 1 } });
+		expect(await servedSha256(pair.destination, files[1]!.id)).toBe(replaced.sha256);
+		expect(await servedSha256(pair.destination, files[2]!.id)).toBe(files[2]!.sha256);
+		const ids = files.map((file) => file.id);
+		expect(await fileRows(pair.destination, ids)).toEqual(await expectedRows(pair, ids, author.id));
+
+		const settled = await transfer(pair);
+		expect(settled.last.files).toMatchObject({ transferred: 0, skipped: 3, checksummed: 0 });
+	});
+
+	it('with trackActivity a file sent through the receiver leaves its activity rows on the destination, as over REST', async () => {
+		const tracked = await upload(pair.source, randomBytes(20 * KB), { title: 'tracked' });
+		await poster(pair, 20, tracked);
+		const migrate = await run(pair, 'migration-migrate-tables', { collections: ['posters'], trackActivity: true });
+		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 2000)).toBe(true);
+		expect(migrate.last.files).toMatchObject({ transferred: 1, paths: { receiver: 1 } });
+		expect(await count(pair.destination, `/activity?filter[collection][_eq]=directus_files&filter[item][_eq]=${tracked.id}`)).toBeGreaterThan(0);
+		expect(await servedSha256(pair.destination, tracked.id)).toBe(tracked.sha256);
+	});
+
+	it('a file above the destination FILES_MAX_UPLOAD_SIZE fails alone with FILE_TOO_LARGE; the others and the items land', async () => {
+		const small = await upload(pair.source, randomBytes(30 * KB), { title: 'small' });
+		const large = await upload(pair.source, randomBytes(1100 * KB), { title: 'large' });
+		await poster(pair, 10, small);
+		await poster(pair, 11, large);
+		const migrate = await transfer(pair);
+		expect(migrate.resolved).toBe(false);
+		expect(migrate.last).toMatchObject({ code: 'FILES_FAILED', files: { transferred: 1, failed: 1 } });
+		expect(migrate.last.failures.files).toEqual([expect.objectContaining({ id: large.id, code: 'FILE_TOO_LARGE' })]);
+		expect(migrate.last.collections.posters).toMatchObject({ created: 2, failed: 0 });
+		expect(await servedSha256(pair.destination, small.id)).toBe(small.sha256);
+		expect(await fileRows(pair.destination, [large.id])).toEqual([]);
+	});
+
+	it('its file routes refuse no token (401), a non-admin (403), bad metadata and an oversized file with a code, writing nothing', async () => {
+		const editorToken = `editor-${randomUUID()}`;
+		await pair.destination.api('POST', '/users', { email: 'editor@example.com', token: editorToken });
+		const files0 = await count(pair.destination, '/files');
+		const id = randomUUID();
+		const good = { file: { id, filename_download: 'x.bin', type: 'application/octet-stream' }, filesize: 3 };
+		const bytes = Buffer.from('abc');
+		expect(await sendFile(pair.destination, id, good, bytes, null)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+		expect(await sendFile(pair.destination, id, good, bytes, editorToken)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+		expect(await sendFile(pair.destination, id, { ...good, file: { ...good.file, sneaky: 1 } }, bytes)).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+		expect(await sendFile(pair.destination, id, { ...good, file: { ...good.file, id: 'not-an-id' } }, bytes)).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+		expect(await sendFile(pair.destination, id, { ...good, file: { ...good.file, tags: 'not a list' } }, bytes)).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+		expect(await sendFile(pair.destination, id, { ...good, file: { ...good.file, id: randomUUID() } }, bytes)).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+		expect(await sendFile(pair.destination, id, { ...good, filesize: 2 * 1024 * KB }, bytes)).toMatchObject({ status: 413, code: 'FILE_TOO_LARGE' });
+		expect(await sendFile(pair.destination, id, good, randomBytes(1100 * KB))).toMatchObject({ status: 413, code: 'FILE_TOO_LARGE' });
+		const checksums = await fetch(`${pair.destination.url}/migration-receiver/files-checksums`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/x-directus-migration', Authorization: `Bearer ${editorToken}` },
+			body: JSON.stringify({ ids: [id] }),
+		});
+		expect(checksums.status).toBe(403);
+		expect(await count(pair.destination, '/files')).toBe(files0);
+
+		// The same request by an admin writes the file; sent again it replaces it (one file, not two).
+		expect(await sendFile(pair.destination, id, good, bytes)).toMatchObject({ status: 200 });
+		expect(await sendFile(pair.destination, id, good, Buffer.from('xyz'))).toMatchObject({ status: 200 });
+		expect(await count(pair.destination, '/files')).toBe(files0 + 1);
+		expect(await servedSha256(pair.destination, id)).toBe(createHash('sha256').update('xyz').digest('hex'));
+	});
+});
+
+describe('files to a destination without the bundle (a mixed pair)', () => {
+	let pair: Pair;
+
+	beforeAll(async () => {
+		pair = await startPair({ destinationBundle: false });
+		await createPosters(pair);
+	});
+	afterAll(async () => {
+		await pair?.stop();
+	});
+
+	it('go over REST, and the report says so', async () => {
+		const file = await upload(pair.source, randomBytes(50 * KB), { title: 'rest' });
+		await poster(pair, 1, file);
+		const migrate = await withFlow(
+			pair.source,
+			[
+				{ key: 'extract', type: 'migration-extract', options: { collections: ['posters'] } },
+				{ key: 'files', type: 'migration-transfer-files' },
+			],
+			(flow) => flow.trigger(),
+		);
+		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 2000)).toBe(true);
+		expect(migrate.last.writePath).toBe('rest');
+		expect(migrate.last.files).toMatchObject({ transferred: 1, failed: 0, paths: { receiver: 0, rest: 1 } });
+		expect(await servedSha256(pair.destination, file.id)).toBe(file.sha256);
+	});
+});
