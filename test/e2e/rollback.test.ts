@@ -59,7 +59,7 @@ describe('migration-rollback of a run whose Directus died', () => {
 		await addRows('things', 1, 600);
 		const first = await flowRun('migration-migrate-tables', { collections: ['things'] });
 		expect(first.resolved, JSON.stringify(first.last).slice(0, 1500)).toBe(true);
-		// The killed run updates the first 100 rows (they come first) and creates 1,400.
+		// The killed run updates the first 100 rows and creates 1,400; it is killed once it has done the updates and some creates.
 		await pair.source.api('PATCH', '/items/things', { keys: Array.from({ length: 100 }, (_, index) => index + 1), data: { name: 'Renamed' } });
 		await addRows('things', 601, 1400);
 		const before = await rowsOf(pair.destination, 'things');
@@ -67,12 +67,13 @@ describe('migration-rollback of a run whose Directus died', () => {
 
 		const flow = await createFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options: { collections: ['things'], batchSize: 50, requestsPerSecond: 8, leaseSeconds: 8 } }]);
 		const killed = flow.trigger().catch((error: Error) => error);
-		await until('the run created rows', async () => ((await count(pair.destination, 'things')) > 700 ? true : undefined));
+		const renamed = async () => (await rowsOf(pair.destination, 'things')).filter((row) => row.name === 'Renamed').length;
+		await until('the run updated and created rows', async () => ((await count(pair.destination, 'things')) > 700 && (await renamed()) === 100 ? true : undefined));
 		await pair.source.crash();
 		expect(await killed).toBeInstanceOf(Error);
 		const halfWay = await count(pair.destination, 'things');
 		expect(halfWay).toBeLessThan(2000);
-		expect((await rowsOf(pair.destination, 'things')).filter((row) => row.name === 'Renamed')).toHaveLength(100);
+		expect(await renamed()).toBe(100);
 
 		await pair.source.startProcess();
 		await flow.remove();

@@ -66,7 +66,7 @@ describe('a write whose answer is lost', () => {
 
 		// The first lost answer is the run's lease (a translation row it creates first), the next two are rows it copies.
 		proxy.faults = { loseAnswerOf: { method: 'POST', path: /^\/(translations|presets)(\?|$)/, times: 3 } };
-		const system = await run('migration-system', { destinationUrl: proxy.url, dryRun: false, scope: ['translations', 'presets', 'flows'] });
+		const system = await run('migration-system', { destinationUrl: proxy.url, dryRun: false, scope: ['translations', 'presets', 'flows'], writePath: 'rest' });
 		await pair.source.api('DELETE', `/flows/${job.id}`);
 		expect(system.resolved, JSON.stringify(system.last).slice(0, 2000)).toBe(true);
 		expect(proxy.counts.answersLost).toBe(3);
@@ -166,8 +166,9 @@ describe('files', () => {
 	it('a refused metadata update is counted as a failed file and the run rejects with FILES_FAILED', async () => {
 		const [doc] = await pair.source.api<{ attachment: string }[]>('GET', '/items/docs?fields=attachment&limit=1');
 		await pair.source.api('PATCH', `/files/${doc!.attachment}`, { description: 'Described on the source' });
+		// Over REST (through the receiver, metadata is written by its files-metadata route: receiver-files.test.ts).
 		proxy.faults = { failOf: { method: 'PATCH', path: /^\/files\?/, status: 400, times: 5 } };
-		const refused = await run('migration-migrate-tables', { destinationUrl: proxy.url, collections: ['docs'] });
+		const refused = await run('migration-migrate-tables', { destinationUrl: proxy.url, collections: ['docs'], writePath: 'rest' });
 		expect(refused.resolved).toBe(false);
 		expect(refused.last).toMatchObject({ code: 'FILES_FAILED', files: { failed: 1 } });
 		expect(refused.last.failures.files).toEqual([expect.objectContaining({ id: doc!.attachment })]);

@@ -149,7 +149,9 @@ export class ItemUpserter {
 				if (byChecksums) {
 					const { missing, differing } = await unequalRows(items, chunk, model.primaryKey, compared, model.types);
 					tally.unchanged += chunk.length - missing.length - differing.length;
-					candidates = [...missing, ...differing];
+					// In the source's key order, as without checksums.
+					const unequal = new Set([...missing, ...differing]);
+					candidates = chunk.filter((row) => unequal.has(row));
 					absent = new Set(missing.map((row) => String(row[model.primaryKey])));
 				}
 				for (let start = 0; start < candidates.length; start += batchSize) {
