@@ -93,15 +93,16 @@ export function checkBatch(schema: SchemaOverview, collection: string, body: Req
 	}
 	if (refused.length === 0) return;
 	const unknownField = refused.some(({ reason }) => reason.includes('is not a field of'));
-	throw new ReceiverRefusal(
-		400,
-		unknownField ? 'UNKNOWN_FIELD' : 'INVALID_PAYLOAD',
-		`${refused.length} row(s) of ${collection} refused, nothing of the batch was written: ${refused
-			.slice(0, 5)
-			.map((row) => `${String(row.key)}: ${row.reason}`)
-			.join('; ')}`,
-		refused,
-	);
+	throw batchRefusal(unknownField ? 'UNKNOWN_FIELD' : 'INVALID_PAYLOAD', collection, refused);
+}
+
+/** A batch refused before anything was written (400), naming its first refused rows and listing all. */
+export function batchRefusal(code: string, collection: string, refused: { key: unknown; reason: string }[]): ReceiverRefusal {
+	const named = refused
+		.slice(0, 5)
+		.map((row) => `${String(row.key)}: ${row.reason}`)
+		.join('; ');
+	return new ReceiverRefusal(400, code, `${refused.length} row(s) of ${collection} refused, nothing of the batch was written: ${named}`, refused);
 }
 
 /**

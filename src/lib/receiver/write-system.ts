@@ -2,7 +2,7 @@ import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { KINDS } from '../system/kinds.js';
 import { SETTINGS_KEPT_ON_DESTINATION } from '../system/settings.js';
-import { ReceiverRefusal, schemaWritingAsSent, typeProblem, withoutSecrets } from './write-items.js';
+import { batchRefusal, ReceiverRefusal, schemaWritingAsSent, typeProblem, withoutSecrets } from './write-items.js';
 
 /**
  * The destination side of migration-system's writes: a batch of one system collection, in one
@@ -87,15 +87,7 @@ export function checkSystemBatch(schema: SchemaOverview, collection: string, bod
 	}
 	if (refused.length === 0) return;
 	const notAllowed = refused.some(({ reason }) => reason.includes('is not a field migration-system writes'));
-	throw new ReceiverRefusal(
-		400,
-		notAllowed ? 'FIELD_NOT_ALLOWED' : 'INVALID_PAYLOAD',
-		`${refused.length} row(s) of ${collection} refused, nothing of the batch was written: ${refused
-			.slice(0, 5)
-			.map((row) => `${String(row.key)}: ${row.reason}`)
-			.join('; ')}`,
-		refused,
-	);
+	throw batchRefusal(notAllowed ? 'FIELD_NOT_ALLOWED' : 'INVALID_PAYLOAD', collection, refused);
 }
 
 export interface SystemReceiverContext {
