@@ -28,9 +28,11 @@ export async function createFlow(
 		trigger?: { type: string; options: Record<string, unknown> };
 	} = {},
 ) {
+	// Created inactive and activated once its operations are linked: a schedule trigger firing in
+	// between would otherwise record a run of no operation.
 	const flow = await instance.api<{ id: string }>('POST', '/flows', {
 		name: options.name ?? `test ${operations.map((operation) => operation.type).join(' → ')}`,
-		status: 'active',
+		status: 'inactive',
 		trigger: options.trigger?.type ?? 'webhook',
 		accountability: options.accountability === undefined ? 'all' : options.accountability,
 		options: options.trigger?.options ?? { method: 'POST', async: false, return: '$all' },
@@ -49,7 +51,7 @@ export async function createFlow(
 		});
 		next = created.id;
 	}
-	await instance.api('PATCH', `/flows/${flow.id}`, { operation: next });
+	await instance.api('PATCH', `/flows/${flow.id}`, { operation: next, status: 'active' });
 
 	return {
 		id: flow.id,
