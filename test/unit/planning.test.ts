@@ -5,7 +5,7 @@ import { findPlan } from '../../src/lib/plan/plan.js';
 import { assertWritable, changedSince } from '../../src/lib/plan/select.js';
 import type { PlannedCollection } from '../../src/lib/plan/plan.js';
 import { diffRows } from '../../src/lib/items/diff-rows.js';
-import { splitBySize } from '../../src/lib/items/destination-items.js';
+import { splitBySize } from '../../src/lib/write/write-in-parts.js';
 import { valuesEqual } from '../../src/lib/items/values-equal.js';
 import { parentsFirst } from '../../src/lib/files/transfer.js';
 

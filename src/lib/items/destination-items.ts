@@ -7,7 +7,7 @@ import type { ChunkChecksums } from '../verify/chunk.js';
 import type { Row } from './diff-rows.js';
 import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 import { sendRows } from '../write/send-rows.js';
-import { splitBySize, writeInParts } from '../write/write-in-parts.js';
+import { writeInParts } from '../write/write-in-parts.js';
 
 export interface RowFailure {
 	key: unknown;
@@ -351,4 +351,3 @@ export class DestinationItems {
 
 export { isRowRefusal };
 
-export { splitBySize };

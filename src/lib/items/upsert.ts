@@ -132,13 +132,10 @@ export class ItemUpserter {
 		const exactStamps = this.client.writePath.kind === 'receiver';
 		const compared = comparedFields(model, { compareAuthorship: this.settings.preserveAuthorship, exactStamps }).compared.filter((field) => !deferred.includes(field));
 		const restored = this.settings.preserveAuthorship && !exactStamps ? [...stamps.dateCreated, ...stamps.userCreated] : [];
-		// Through the receiver, each chunk is first compared by checksums on both sides: rows equal
-		// there are counted unchanged without crossing the network, the others are read and written.
-		const byChecksums = this.client.writePath.kind === 'receiver' && !model.singleton && !model.collection.startsWith('directus_');
-		const { batchSize } = this.settings;
+		const byChecksums = this.comparesByChecksums(model);
 		let done = 0;
 
-		await this.forEachBatch(model, planned, model.fields, byChecksums ? Math.max(batchSize, CHECKSUM_CHUNK) : batchSize, async (chunk) => {
+		await this.forEachBatch(model, planned, model.fields, this.readSize(byChecksums), async (chunk) => {
 			if (model.singleton) {
 				await this.guard.apply(model, chunk);
 				for (const row of chunk) for (const field of deferred) delete row[field];
@@ -154,8 +151,7 @@ export class ItemUpserter {
 					candidates = chunk.filter((row) => unequal.has(row));
 					absent = new Set(missing.map((row) => String(row[model.primaryKey])));
 				}
-				for (let start = 0; start < candidates.length; start += batchSize) {
-					const rows = candidates.slice(start, start + batchSize);
+				for (const rows of this.writeBatches(candidates)) {
 					await this.guard.apply(model, rows);
 					for (const row of rows) for (const field of deferred) delete row[field];
 					// Rows the checksums found missing need no read: the destination lacks them.
@@ -210,13 +206,11 @@ export class ItemUpserter {
 		const tally = this.tallies[planned.collection]!;
 		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
 		const fields = [model.primaryKey, ...deferred];
-		const byChecksums = this.client.writePath.kind === 'receiver' && !model.collection.startsWith('directus_');
-		const { batchSize } = this.settings;
-		await this.forEachBatch(model, planned, fields, byChecksums ? Math.max(batchSize, CHECKSUM_CHUNK) : batchSize, async (chunk) => {
+		const byChecksums = this.comparesByChecksums(model);
+		await this.forEachBatch(model, planned, fields, this.readSize(byChecksums), async (chunk) => {
 			// Through the receiver, only rows whose links differ (by checksums) are read; rows missing there are not written.
 			const candidates = byChecksums ? (await unequalRows(items, chunk, model.primaryKey, fields, model.types)).differing : chunk;
-			for (let start = 0; start < candidates.length; start += batchSize) {
-				const rows = candidates.slice(start, start + batchSize);
+			for (const rows of this.writeBatches(candidates)) {
 				await this.guard.apply(model, rows);
 				const existing = await items.readByKeys(rows.map((row) => row[model.primaryKey]), deferred);
 				const present = rows.filter((row) => existing.has(String(row[model.primaryKey])));
@@ -226,6 +220,26 @@ export class ItemUpserter {
 				tally.failed += failures.length;
 			}
 		});
+	}
+
+	/**
+	 * Through the receiver, a user collection's rows are first compared in chunks by checksums on both
+	 * sides (see unequalRows): rows equal there are counted unchanged without crossing the network, the
+	 * others are read and written. A singleton's key may differ between the instances: it is compared by reading it.
+	 */
+	private comparesByChecksums(model: CollectionModel): boolean {
+		return this.client.writePath.kind === 'receiver' && !model.singleton && !model.collection.startsWith('directus_');
+	}
+
+	/** Source rows read at once: a checksum chunk when comparing by checksums, else one write batch. */
+	private readSize(byChecksums: boolean): number {
+		return byChecksums ? Math.max(this.settings.batchSize, CHECKSUM_CHUNK) : this.settings.batchSize;
+	}
+
+	/** The rows of a chunk cut into write batches, in order. */
+	private *writeBatches(rows: Row[]): Generator<Row[]> {
+		const { batchSize } = this.settings;
+		for (let start = 0; start < rows.length; start += batchSize) yield rows.slice(start, start + batchSize);
 	}
 
 	/** Runs `work` on every source batch of `size` rows, `concurrency` batches at a time, reading ahead while writing. */
