@@ -35,6 +35,12 @@ async function leaseRows(): Promise<LeaseRecord[]> {
 	return rows.map((row) => JSON.parse(row.value) as LeaseRecord);
 }
 
+/** How many activity rows the destination holds of directus_translations (where the lease lives). */
+async function leaseActivity(): Promise<number> {
+	const rows = await pair.destination.api<{ count: number | string }[]>('GET', '/activity?filter[collection][_eq]=directus_translations&aggregate[count]=*');
+	return Number(rows[0]!.count);
+}
+
 /** Waits until some run holds the destination's lease. */
 async function leaseTaken(): Promise<LeaseRecord> {
 	const deadline = Date.now() + 60_000;
@@ -110,6 +116,41 @@ describe('the destination lease', () => {
 		await (winners[0] as DestinationLease).release();
 		// Older generations are removed by each new holder: one row is left, released.
 		expect((await leaseRows()).map((row) => row.releasedAt !== null)).toEqual([true]);
+	});
+
+	it('runs racing through the receiver and over REST exclude each other (one holder, one set of rows), and the receiver takes, renews and gives back the lease in one request each, with no activity row', async () => {
+		const destination = await resolveDestination({ destinationUrl: pair.destination.url, destinationToken: pair.destination.token, retries: 5, requestsPerSecond: 0, timeoutSeconds: 60 }, { IMPORT_IP_DENY_LIST: LOCAL_DESTINATION_DENY_LIST });
+		const clients = Array.from({ length: 8 }, (_, index) => {
+			const client = new DestinationClient(destination);
+			if (index % 2 === 0) client.writePath = { kind: 'receiver', trackActivity: false, emitEvents: false };
+			return client;
+		});
+		const logger = { info: () => {}, warn: () => {} };
+		const outcomes = await Promise.allSettled(
+			clients.map((client, index) => DestinationLease.take(client, { whenBusy: 'fail', waitSeconds: 0, leaseSeconds: 30 }, { operation: `racer-${index}`, source: 'test' }, logger)),
+		);
+		const winners = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [{ lease: outcome.value as DestinationLease, index }] : []));
+		expect(winners).toHaveLength(1);
+		for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason.payload).toMatchObject({ code: 'ALREADY_RUNNING' });
+		const holder = (await leaseRows()).find((row) => row.releasedAt === null)!;
+		expect(holder.operation).toBe(`racer-${winners[0]!.index}`);
+
+		// One holder through the receiver: take, confirm (a renewal) and release are one request each.
+		await winners[0]!.lease.release();
+		const client = new DestinationClient(destination);
+		client.writePath = { kind: 'receiver', trackActivity: false, emitEvents: false };
+		const before = client.stats.requests;
+		const activityBefore = await leaseActivity();
+		const lease = (await DestinationLease.take(client, { whenBusy: 'fail', waitSeconds: 0, leaseSeconds: 30 }, { operation: 'receiver-holder', source: 'test' }, logger)) as DestinationLease;
+		await lease.confirm();
+		await lease.release();
+		expect(client.stats.requests - before).toBe(3);
+		const rows = await leaseRows();
+		expect(rows).toHaveLength(1);
+		expect(rows[0]).toMatchObject({ operation: 'receiver-holder', releasedAt: expect.any(String) });
+		expect(Date.parse(rows[0]!.renewedAt)).toBeGreaterThanOrEqual(Date.parse(rows[0]!.since));
+		// Over REST Directus tracks each write of the lease's rows; the receiver's steps add none.
+		expect(await leaseActivity()).toBe(activityBefore);
 	});
 
 	it('two Flows started together with whenBusy fail: one migrates, the other fails ALREADY_RUNNING naming the holder', async () => {

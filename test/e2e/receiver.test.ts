@@ -230,6 +230,22 @@ describe('through the receiver (the bundle on both sides)', () => {
 		}
 	});
 
+	it('updatedAfter auto asks the receiver which keys it lacks, one request for up to 10,000 keys, and writes back rows deleted there that the date filter cannot see', async () => {
+		// Rows brought in with an old date_updated (an import): older than any marker.
+		await pair.source.api('POST', '/items/notes?fields=id', Array.from({ length: 30 }, (_, index) => ({ id: 5001 + index, title: `Imported ${index}`, date_updated: OLD_DATE })));
+		const first = await run(pair, 'migration-migrate-tables', { collections: ['notes'], updatedAfter: 'auto' });
+		expect(first.resolved, JSON.stringify(first.last).slice(0, 1500)).toBe(true);
+		await pair.destination.api('DELETE', '/items/notes', [5010, 5011, 5012]);
+		const logStart = readFileSync(pair.destination.logFile, 'utf8').length;
+		const again = await run(pair, 'migration-migrate-tables', { collections: ['notes'], updatedAfter: 'auto' });
+		expect(again.resolved, JSON.stringify(again.last).slice(0, 1500)).toBe(true);
+		expect(again.last.collections.notes).toMatchObject({ created: 3, failed: 0 });
+		expect(again.last.missingPickedUp).toEqual({ notes: 3 });
+		const lookups = readFileSync(pair.destination.logFile, 'utf8').slice(logStart).split('\n').filter((line) => line.includes('"url":"/migration-receiver/absent/notes'));
+		expect(lookups).toHaveLength(1);
+		expect(await rows(pair.destination, 'id,title')).toEqual(await rows(pair.source, 'id,title'));
+	});
+
 	describe('its routes', () => {
 		const before = () => count(pair.destination, '/items/notes');
 
@@ -240,6 +256,9 @@ describe('through the receiver (the bundle on both sides)', () => {
 			const batch = { action: 'create', rows: [{ id: 91000, title: 'intruder' }] };
 			expect(await receiverCall(pair.destination, '/items/notes', batch, null)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
 			expect(await receiverCall(pair.destination, '/items/notes', batch, editorToken)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+			expect(await receiverCall(pair.destination, '/absent/notes', { keys: [1] }, editorToken)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+			expect(await receiverCall(pair.destination, '/lease', { action: 'release', run: randomUUID(), generation: 1 }, editorToken)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+			expect(await receiverCall(pair.destination, '/lease', { action: 'release', run: randomUUID(), generation: 1 }, null)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
 			const info = await fetch(`${pair.destination.url}/migration-receiver/`, { headers: { Authorization: `Bearer ${editorToken}` } });
 			expect(info.status).toBe(403);
 			expect(await before()).toBe(rows0);
@@ -262,6 +281,11 @@ describe('through the receiver (the bundle on both sides)', () => {
 			expect(await receiverCall(pair.destination, '/items/notes', '{"action": "create", "rows": [')).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
 			const big = { action: 'create', rows: Array.from({ length: 900 }, (_, index) => ({ id: 93000 + index, title: 'x'.repeat(3000) })) };
 			expect(await receiverCall(pair.destination, '/items/notes', big)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+			expect(await receiverCall(pair.destination, '/absent/nothing_here', { keys: [1] })).toMatchObject({ status: 404, code: 'UNKNOWN_COLLECTION' });
+			expect(await receiverCall(pair.destination, '/absent/directus_users', { keys: [randomUUID()] })).toMatchObject({ status: 404, code: 'UNKNOWN_COLLECTION' });
+			expect(await receiverCall(pair.destination, '/absent/notes', { keys: [{ id: 1 }] })).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+			expect(await receiverCall(pair.destination, '/absent/notes', { keys: Array.from({ length: 10_001 }, (_, index) => index) })).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+			expect(await receiverCall(pair.destination, '/lease', { action: 'take', run: 'not-a-uuid', operation: 'x', source: 'y', leaseSeconds: 10 })).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
 			const many = { action: 'create', rows: Array.from({ length: 1001 }, (_, index) => ({ id: 94000 + index })) };
 			expect(await receiverCall(pair.destination, '/items/notes', many)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
 			expect(await before()).toBe(rows0);

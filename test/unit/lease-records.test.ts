@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { attemptLease, releaseLease, renewLease, type LeaseRows } from '../../src/lib/lease/lease.js';
 import { isLeaseKey, leaseKey, leaseRecords, leaseRowId, leaseState, type LeaseRecord } from '../../src/lib/lease/records.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
@@ -61,5 +62,54 @@ describe('lease records', () => {
 
 	it('a lease row holds no token, only who runs what since when', () => {
 		expect(Object.keys(record(1)).sort()).toEqual(['expiresAt', 'generation', 'operation', 'releasedAt', 'renewedAt', 'run', 'since', 'source', 'version']);
+	});
+});
+
+/** The lease's rows in memory, with a unique primary key like the destination's table. */
+function memoryRows(now = NOW) {
+	const rows = new Map<string, string>();
+	const store: LeaseRows = {
+		now: () => now,
+		read: async () => [...rows].map(([id, value]) => ({ id, value })),
+		create: async (entry) => {
+			const id = leaseRowId(entry.generation);
+			if (rows.has(id)) return false;
+			rows.set(id, JSON.stringify(entry));
+			return true;
+		},
+		remove: async (ids) => ids.forEach((id) => rows.delete(id)),
+		write: async (entry) => void rows.set(leaseRowId(entry.generation), JSON.stringify(entry)),
+	};
+	return { store, records: () => leaseRecords([...rows].map(([id, value]) => ({ id, value }))) };
+}
+
+describe('the lease rules (the same over REST and in the receiver)', () => {
+	const request = (run: string) => ({ run, operation: 'migration-migrate-tables', source: 'https://source.example.com', leaseSeconds: 120 });
+
+	it('a run asking again after its answer was lost is told it holds the lease; another run is told who does', async () => {
+		const { store } = memoryRows();
+		const first = await attemptLease(store, request('a'));
+		expect(first).toMatchObject({ taken: { generation: 1, run: 'a' }, expired: null });
+		expect(await attemptLease(store, request('a'))).toMatchObject({ taken: { generation: 1, run: 'a' } });
+		expect(await attemptLease(store, request('b'))).toMatchObject({ busy: { generation: 1, run: 'a' } });
+	});
+
+	it('a renewal moves the expiry of the holder only; once another run took the lease over, it says so (null)', async () => {
+		const { store, records } = memoryRows();
+		await attemptLease(store, request('a'));
+		const renewed = await renewLease(store, { generation: 1, run: 'a' }, 600);
+		expect(renewed?.expiresAt).toBe(new Date(NOW + 600_000).toISOString());
+		await store.write(record(2, { run: 'b', expiresAt: new Date(NOW + 60_000).toISOString() }));
+		expect(await renewLease(store, { generation: 1, run: 'a' }, 600)).toBeNull();
+		expect(records()[0]).toMatchObject({ generation: 2, run: 'b' });
+	});
+
+	it('giving the lease back marks its row released, and the next run takes the next generation and removes the older one', async () => {
+		const { store, records } = memoryRows();
+		await attemptLease(store, request('a'));
+		expect(await releaseLease(store, { generation: 1, run: 'a' })).toBe(new Date(NOW).toISOString());
+		expect(records()[0]?.releasedAt).toBe(new Date(NOW).toISOString());
+		expect(await attemptLease(store, request('b'))).toMatchObject({ taken: { generation: 2, run: 'b' } });
+		expect(records().map((entry) => entry.generation)).toEqual([2]);
 	});
 });

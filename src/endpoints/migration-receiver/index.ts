@@ -1,7 +1,8 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
+import { handleLease } from '../../lib/receiver/lease-route.js';
 import { handleSystemRows } from '../../lib/receiver/system-route.js';
 import { handleFileUpload, handleFilesChecksums, handleFilesMetadata } from '../../lib/receiver/file-routes.js';
-import { handleChecksums, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
+import { handleAbsentKeys, handleChecksums, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
 
 /**
  * The destination side of the migration (install the same bundle on the destination): admin-only
@@ -15,8 +16,10 @@ export default defineEndpoint({
 		router.post('/system/:collection', handleSystemRows(context));
 		router.post('/hashes/:collection', handleHashes(context));
 		router.post('/checksums/:collection', handleChecksums(context));
+		router.post('/absent/:collection', handleAbsentKeys(context));
 		router.post('/passwords', handlePasswords(context));
 		router.post('/finish', handleFinish(context));
+		router.post('/lease', handleLease(context));
 		router.post('/files/:id', handleFileUpload(context));
 		router.post('/files-metadata', handleFilesMetadata(context));
 		router.post('/files-checksums', handleFilesChecksums(context));

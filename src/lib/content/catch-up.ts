@@ -6,7 +6,7 @@ import { and, SourceItems } from '../items/source-reader.js';
 import type { MigrationContext } from '../operation.js';
 import type { CollectionModel } from '../plan/collection-model.js';
 import { unequalRows } from '../items/checksum-compare.js';
-import { MAX_RECEIVER_ROWS } from '../receiver/protocol.js';
+import { MAX_RECEIVER_KEYS } from '../receiver/protocol.js';
 
 /**
  * The source of an `updatedAfter: "auto"` run. A date filter alone misses rows whose dates are older
@@ -25,6 +25,8 @@ export class CatchUpSource extends SourceItems {
 	readonly pickedUp: Record<string, number> = {};
 	private readonly client: DestinationClient;
 	private readonly catchUp: Set<string>;
+	/** Whether the destination's receiver has the absent-keys route (an earlier version has not). */
+	private receiverLooksUpKeys = true;
 
 	constructor(context: MigrationContext, schema: SchemaOverview, client: DestinationClient, catchUp: Iterable<string>) {
 		super(context, schema);
@@ -46,10 +48,10 @@ export class CatchUpSource extends SourceItems {
 		const key = model.primaryKey;
 		const destination = new DestinationItems(this.client, collection, key);
 		const keyIn = (keys: unknown[]) => ({ [key]: { _in: keys } }) as Filter;
-		// Through the receiver, a page's keys are compared by one checksum (of the keys alone), so a page
-		// of keys can be as long as a request may name; over REST, the destination's keys are read.
-		const byChecksums = this.client.writePath.kind === 'receiver';
-		const pageSize = byChecksums ? Math.max(batchSize, MAX_RECEIVER_ROWS) : batchSize;
+		// Through the receiver, the destination looks a page's keys up itself, so a page can be as long
+		// as a request may name; over REST, the destination's keys are read.
+		const throughReceiver = this.client.writePath.kind === 'receiver';
+		const pageSize = throughReceiver ? Math.max(batchSize, MAX_RECEIVER_KEYS) : batchSize;
 		let cursor: unknown;
 		for (;;) {
 			const keys = await this.keyPage(model, cursor, pageSize);
@@ -58,9 +60,12 @@ export class CatchUpSource extends SourceItems {
 			// No row matched the date filter when the run was planned: none to look for page by page (a row
 			// changed since is newer than the marker this run leaves, and the next run takes it).
 			if (expected !== 0) {
-				for await (const changed of super.batches(model, and(filter, keyIn(keys)), fields, keys.length, keys.length)) rows.push(...changed);
+				// The page is every key after the cursor up to its last one, in the table's own order: a range
+				// names it without listing its keys.
+				const page = { _and: [...(cursor === undefined ? [] : [{ [key]: { _gt: cursor } }]), { [key]: { _lte: keys[keys.length - 1] } }] } as Filter;
+				for await (const changed of super.batches(model, and(filter, page), fields, batchSize)) rows.push(...changed);
 			}
-			const absent = await this.absentKeys(destination, model, keys, byChecksums);
+			const absent = await this.absentKeys(destination, model, keys, throughReceiver);
 			const chosen = new Set(rows.map((row) => String(row[key])));
 			const missing = absent.filter((value) => !chosen.has(String(value)));
 			if (missing.length > 0) {
@@ -77,9 +82,22 @@ export class CatchUpSource extends SourceItems {
 	}
 
 	/** The keys of `keys` the destination lacks. */
-	private async absentKeys(destination: DestinationItems, model: CollectionModel, keys: unknown[], byChecksums: boolean): Promise<unknown[]> {
+	private async absentKeys(destination: DestinationItems, model: CollectionModel, keys: unknown[], throughReceiver: boolean): Promise<unknown[]> {
 		const key = model.primaryKey;
-		if (byChecksums) {
+		if (throughReceiver && this.receiverLooksUpKeys) {
+			const absent: unknown[] = [];
+			for (let start = 0; start < keys.length; start += MAX_RECEIVER_KEYS) {
+				const found = await destination.absentKeys(keys.slice(start, start + MAX_RECEIVER_KEYS));
+				if (found === null) {
+					this.receiverLooksUpKeys = false;
+					return this.absentKeys(destination, model, keys, throughReceiver);
+				}
+				absent.push(...found);
+			}
+			return absent;
+		}
+		if (throughReceiver) {
+			// A receiver of an earlier version: checksums of the keys alone, a chunk at a time.
 			const { missing } = await unequalRows(destination, keys.map((value) => ({ [key]: value })), key, [key], model.types);
 			return missing.map((row) => row[key]);
 		}

@@ -4,7 +4,7 @@ import { resolveDestination, type DestinationOptions } from '../options/destinat
 import { assertAdminDestination } from '../destination/preflight.js';
 import { MigrationError, toMigrationError } from '../errors.js';
 import { countReferencedFiles, referencedFileIds } from '../files/referenced.js';
-import { FileTransfer, readFoldersToSync } from '../files/transfer.js';
+import { FileTransfer, readFoldersToSync, type FileTally } from '../files/transfer.js';
 import { DestinationLease, underLease, type LeaseOptions, type SkippedRun } from '../lease/lease.js';
 import { SourceItems } from '../items/source-reader.js';
 import { modelCollection } from '../plan/collection-model.js';
@@ -49,6 +49,8 @@ export class ContentMigration {
 	/** How a writing run takes the destination's lease; the lease while it is held. */
 	readonly leaseOptions: LeaseOptions;
 	private lease: DestinationLease | null = null;
+	/** The sync marker: read by the plan, moved at the end (under the lease: no other run moves it in between). */
+	private readonly marker: SyncMarker;
 
 	private readonly writePathOptions: WritePathOptions;
 
@@ -62,6 +64,7 @@ export class ContentMigration {
 	) {
 		this.context = context;
 		this.client = client;
+		this.marker = new SyncMarker(client, sourceIdOf(context.env));
 		this.writePathOptions = writePath;
 		this.leaseOptions = leaseOptions;
 		this.report = {
@@ -95,7 +98,7 @@ export class ContentMigration {
 	async extract(selection: Selection, batchSize: number): Promise<MigrationPlan> {
 		this.phase = 'plan';
 		const { plan, warnings } = await planMigration(this.schema, this.source, this.client, selection, {
-			sourceId: sourceIdOf(this.context.env),
+			marker: this.marker,
 			batchSize,
 		});
 		this.report.warnings.push(...warnings);
@@ -224,7 +227,7 @@ export class ContentMigration {
 			rows: counts.created + counts.updated,
 			counts,
 			system: false,
-		});
+		}, filesWritten(this.report.files));
 		if (warning) this.report.warnings.push(warning);
 	}
 
@@ -271,7 +274,7 @@ export class ContentMigration {
 		}
 		if (this.report.dryRun) return;
 		await this.lease?.confirm();
-		await new SyncMarker(this.client, sourceIdOf(this.context.env)).advance(complete, plan.createdAt);
+		await this.marker.advance(complete, plan.createdAt);
 	}
 
 	/** Where the run stands, read by the run recorder for live progress (from the report's live tallies). */
@@ -368,4 +371,9 @@ export async function runContentSteps(migration: ContentMigration, steps: () => 
 		return migration.finish(error);
 	}
 	return migration.finish();
+}
+
+/** Files and folders a run created or changed on the destination. */
+function filesWritten(files: FileTally | null): number {
+	return files ? files.transferred + files.updated + files.folders.created + files.folders.updated : 0;
 }

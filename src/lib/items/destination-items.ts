@@ -137,6 +137,27 @@ export class DestinationItems {
 		return answer;
 	}
 
+	/**
+	 * The keys of `keys` the destination lacks, asked of its receiver (its keys looked up, no row read);
+	 * null when the receiver is of an earlier version without that route.
+	 */
+	async absentKeys(keys: unknown[]): Promise<unknown[] | null> {
+		try {
+			const answer = await this.client.send<{ absent: unknown[] }>({
+				method: 'POST',
+				path: `/${RECEIVER_ID}/absent/${encodeURIComponent(this.collection)}`,
+				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+				body: () => JSON.stringify({ keys }),
+				lostAnswer: 'repeat',
+			});
+			return answer.absent;
+		} catch (error) {
+			const codes = error instanceof MigrationError ? error.details?.['directusCodes'] : undefined;
+			if (error instanceof MigrationError && error.code === 'NOT_FOUND' && Array.isArray(codes) && codes.includes('ROUTE_NOT_FOUND')) return null;
+			throw error;
+		}
+	}
+
 	/** How many destination rows match `filter` (all rows when null). */
 	async count(filter: Filter | null = null): Promise<number> {
 		const params: Record<string, unknown> = { aggregate: { count: '*' } };

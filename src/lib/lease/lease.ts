@@ -3,6 +3,7 @@ import type { DestinationClient } from '../destination/client.js';
 import { sleep } from '../destination/retry.js';
 import { MigrationError } from '../errors.js';
 import { Rejection } from '../operation.js';
+import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 import { holderOf, LEASE_KEY_PREFIX, LEASE_LANGUAGE, leaseKey, leaseRecords, leaseRowId, leaseState, type LeaseHolder, type LeaseRecord, type LeaseRow } from './records.js';
 
 export type WhenBusy = 'wait' | 'skip' | 'fail';
@@ -84,6 +85,7 @@ export async function underLease<R>(
 export class DestinationLease {
 	readonly report: LeaseReport;
 	private readonly client: DestinationClient;
+	private readonly transport: LeaseTransport;
 	private readonly options: LeaseOptions;
 	private readonly logger: Logger;
 	private record: LeaseRecord;
@@ -91,8 +93,9 @@ export class DestinationLease {
 	private chain: Promise<void> = Promise.resolve();
 	private lostLease = false;
 
-	private constructor(client: DestinationClient, options: LeaseOptions, logger: Logger, record: LeaseRecord, report: LeaseReport) {
+	private constructor(client: DestinationClient, transport: LeaseTransport, options: LeaseOptions, logger: Logger, record: LeaseRecord, report: LeaseReport) {
 		this.client = client;
+		this.transport = transport;
 		this.options = options;
 		this.logger = logger;
 		this.record = record;
@@ -103,12 +106,13 @@ export class DestinationLease {
 
 	/** The lease, or (`whenBusy: skip`) what the skipped run resolves with; ALREADY_RUNNING when it may not wait longer. */
 	static async take(client: DestinationClient, options: LeaseOptions, holder: Holder, logger: Logger): Promise<DestinationLease | SkippedRun> {
+		const transport = leaseTransport(client);
 		const run = randomUUID();
 		const started = Date.now();
 		const deadline = started + (options.whenBusy === 'wait' ? options.waitSeconds * 1000 : 0);
 		let announced = false;
 		for (;;) {
-			const outcome = await attempt(client, options, holder, run);
+			const outcome = await transport.attempt({ ...holder, run, leaseSeconds: options.leaseSeconds });
 			const waitedMs = Date.now() - started;
 			if ('taken' in outcome) {
 				const { taken, expired } = outcome;
@@ -117,7 +121,7 @@ export class DestinationLease {
 					report.expiredHolder = holderOf(expired);
 					logger.warn(`[migration] lease on ${client.host}: took over the expired lease of ${expired.operation} from ${expired.source} (held since ${expired.since}, expired ${expired.expiresAt})`);
 				}
-				return new DestinationLease(client, options, logger, taken, report);
+				return new DestinationLease(client, transport, options, logger, taken, report);
 			}
 			const heldBy = holderOf(outcome.busy);
 			const lease: LeaseReport = { acquiredAt: null, releasedAt: null, waitedMs, tookOverExpired: false };
@@ -173,14 +177,14 @@ export class DestinationLease {
 	}
 
 	private async giveBack(): Promise<string> {
-		const now = new Date(destinationNow(this.client)).toISOString();
-		await this.write({ ...this.record, releasedAt: now });
-		return now;
+		const releasedAt = await this.transport.release(this.record);
+		this.record = { ...this.record, releasedAt };
+		return releasedAt;
 	}
 
 	private releaseLater(): void {
 		const retry = setTimeout(() => {
-			if (destinationNow(this.client) >= Date.parse(this.record.expiresAt)) return;
+			if (this.transport.now() >= Date.parse(this.record.expiresAt)) return;
 			this.giveBack().then(
 				() => this.logger.info(`[migration] lease on ${this.client.host}: released`),
 				() => this.releaseLater(),
@@ -193,36 +197,22 @@ export class DestinationLease {
 		return this.serial(async () => {
 			if (this.lostLease) return;
 			try {
-				const top = leaseRecords(await readLeaseRows(this.client))[0];
-				if (!top || top.generation !== this.record.generation || top.run !== this.record.run) {
+				const renewed = await this.transport.renew(this.record, this.options.leaseSeconds);
+				if (!renewed) {
 					this.lostLease = true;
 					clearInterval(this.timer);
 					this.logger.warn(`[migration] lease on ${this.client.host}: lost (taken over after it expired)`);
 					return;
 				}
-				const now = destinationNow(this.client);
-				await this.write({ ...this.record, renewedAt: new Date(now).toISOString(), expiresAt: new Date(now + this.options.leaseSeconds * 1000).toISOString() });
+				this.record = renewed;
 			} catch (error) {
 				this.logger.warn(`[migration] lease on ${this.client.host}: renewal failed (${(error as Error).message})`);
-				if (destinationNow(this.client) >= Date.parse(this.record.expiresAt)) {
+				if (this.transport.now() >= Date.parse(this.record.expiresAt)) {
 					this.lostLease = true;
 					clearInterval(this.timer);
 				}
 			}
 		});
-	}
-
-	/** One PATCH of this run's own row: the same values again change nothing, so a lost answer repeats. */
-	private async write(record: LeaseRecord): Promise<void> {
-		await this.client.send({
-			method: 'PATCH',
-			budget: 'none',
-			path: `/translations/${leaseRowId(record.generation)}`,
-			params: { fields: 'id' },
-			body: () => JSON.stringify({ value: JSON.stringify(record) }),
-			lostAnswer: 'repeat',
-		});
-		this.record = record;
 	}
 
 	private serial(step: () => Promise<void>): Promise<void> {
@@ -231,45 +221,171 @@ export class DestinationLease {
 	}
 }
 
-type Attempt = { taken: LeaseRecord; expired: LeaseRecord | null } | { busy: LeaseRecord };
+export type Attempt = { taken: LeaseRecord; expired: LeaseRecord | null } | { busy: LeaseRecord };
+
+/** Who asks for the lease, and for how long. */
+export interface LeaseRequest extends Holder {
+	/** The run asking (a random id drawn once per run): asking again after a lost answer finds its own row. */
+	run: string;
+	leaseSeconds: number;
+}
+
+/**
+ * The lease's rows and the destination's clock, wherever they are reached from: over REST from the
+ * source (restLeaseRows), or inside the destination by its receiver's lease route (its own services).
+ * The lease's rules (attemptLease, renewLease, releaseLease) are the same code either way, so runs
+ * taking the lease both ways exclude each other.
+ */
+export interface LeaseRows {
+	now(): number;
+	read(): Promise<LeaseRow[]>;
+	/** Creates a generation's row; false when another run created that generation first. */
+	create(record: LeaseRecord): Promise<boolean>;
+	remove(ids: string[]): Promise<void>;
+	/** Writes this run's own row again (the same values again change nothing: safe to repeat). */
+	write(record: LeaseRecord): Promise<void>;
+}
 
 /**
  * One try at the lease: read who holds it; when nobody does, create the next generation's row under
  * its fixed key. A unique-key conflict means another run created it first. After creating it, a
  * higher generation (a run that read the rows before ours existed and then won a later one) means we
  * lost after all: our row goes and the other run holds the lease. Then older generations are removed.
+ * The run already holding it (its answer was lost, and it asks again) is told it holds it.
  */
-async function attempt(client: DestinationClient, options: LeaseOptions, holder: Holder, run: string): Promise<Attempt> {
+export async function attemptLease(rows: LeaseRows, request: LeaseRequest): Promise<Attempt> {
+	const { run } = request;
 	for (let race = 1; ; race++) {
-		const state = leaseState(leaseRecords(await readLeaseRows(client)), destinationNow(client));
-		if (!state.free) return { busy: state.holder };
-		const now = destinationNow(client);
+		const state = leaseState(leaseRecords(await rows.read()), rows.now());
+		if (!state.free) return state.holder.run === run ? { taken: state.holder, expired: null } : { busy: state.holder };
+		const now = rows.now();
 		const record: LeaseRecord = {
 			version: 1,
 			generation: state.generation,
 			run,
-			operation: holder.operation,
-			source: holder.source,
+			operation: request.operation,
+			source: request.source,
 			since: new Date(now).toISOString(),
 			renewedAt: new Date(now).toISOString(),
-			expiresAt: new Date(now + options.leaseSeconds * 1000).toISOString(),
+			expiresAt: new Date(now + request.leaseSeconds * 1000).toISOString(),
 			releasedAt: null,
 		};
-		const created = await createRow(client, record);
-		const records = leaseRecords(await readLeaseRows(client));
+		const created = await rows.create(record);
+		const records = leaseRecords(await rows.read());
 		const mine = records.find((entry) => entry.generation === record.generation);
 		const higher = records.find((entry) => entry.generation > record.generation);
 		if (created && mine?.run === run && !higher) {
 			const older = records.filter((entry) => entry.generation < record.generation).map((entry) => leaseRowId(entry.generation));
-			if (older.length > 0) await deleteRows(client, older).catch(() => undefined);
+			if (older.length > 0) await rows.remove(older).catch(() => undefined);
 			return { taken: record, expired: state.expired };
 		}
-		if (mine?.run === run) await deleteRows(client, [leaseRowId(record.generation)]);
+		if (mine?.run === run) await rows.remove([leaseRowId(record.generation)]);
 		if (race >= MAX_RACES) {
 			if (records[0]) return { busy: records[0] };
-			throw new MigrationError('DESTINATION_ERROR', `The lease on ${client.host} could not be taken: its rows keep changing.`);
+			throw new MigrationError('DESTINATION_ERROR', 'The lease could not be taken: its rows keep changing.');
 		}
 	}
+}
+
+/** Renews `record` for `leaseSeconds` from now; null when another run took the lease over since. */
+export async function renewLease(rows: LeaseRows, record: Pick<LeaseRecord, 'generation' | 'run'>, leaseSeconds: number): Promise<LeaseRecord | null> {
+	const records = leaseRecords(await rows.read());
+	const top = records[0];
+	if (!top || top.generation !== record.generation || top.run !== record.run) return null;
+	const now = rows.now();
+	const renewed = { ...top, renewedAt: new Date(now).toISOString(), expiresAt: new Date(now + leaseSeconds * 1000).toISOString() };
+	await rows.write(renewed);
+	return renewed;
+}
+
+/** Gives `record`'s generation back (its row says when); returns that time. A row no longer there is left alone. */
+export async function releaseLease(rows: LeaseRows, record: Pick<LeaseRecord, 'generation' | 'run'>): Promise<string> {
+	const now = new Date(rows.now()).toISOString();
+	const held = leaseRecords(await rows.read()).find((entry) => entry.generation === record.generation && entry.run === record.run);
+	if (held && held.releasedAt === null) await rows.write({ ...held, releasedAt: now });
+	return held?.releasedAt ?? now;
+}
+
+/** How this run reaches the lease: each of its steps is one request through the receiver, a few over REST. */
+interface LeaseTransport {
+	now(): number;
+	attempt(request: LeaseRequest): Promise<Attempt>;
+	renew(record: LeaseRecord, leaseSeconds: number): Promise<LeaseRecord | null>;
+	release(record: LeaseRecord): Promise<string>;
+}
+
+function leaseTransport(client: DestinationClient): LeaseTransport {
+	const rest = restTransport(client);
+	if (client.writePath.kind !== 'receiver') return rest;
+	// A receiver of an earlier version has no lease route: the lease is then taken over REST (the same rows).
+	let viaRest = false;
+	const viaReceiver = async <T>(body: Record<string, unknown>, otherwise: () => Promise<T>): Promise<T> => {
+		if (viaRest) return otherwise();
+		try {
+			return await client.send<T>({
+				method: 'POST',
+				budget: 'none',
+				path: `/${RECEIVER_ID}/lease`,
+				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+				body: () => JSON.stringify(body),
+				lostAnswer: 'repeat',
+			});
+		} catch (error) {
+			const codes = error instanceof MigrationError ? error.details?.['directusCodes'] : undefined;
+			if (!(error instanceof MigrationError && error.code === 'NOT_FOUND' && Array.isArray(codes) && codes.includes('ROUTE_NOT_FOUND'))) throw error;
+			viaRest = true;
+			return otherwise();
+		}
+	};
+	return {
+		now: rest.now,
+		attempt: (request) => viaReceiver({ action: 'take', ...request }, () => rest.attempt(request)),
+		renew: async (record, leaseSeconds) => {
+			const answer = await viaReceiver<{ record: LeaseRecord | null }>({ action: 'renew', generation: record.generation, run: record.run, leaseSeconds }, async () => ({
+				record: await rest.renew(record, leaseSeconds),
+			}));
+			return answer.record;
+		},
+		release: async (record) => {
+			const answer = await viaReceiver<{ releasedAt: string }>({ action: 'release', generation: record.generation, run: record.run }, async () => ({ releasedAt: await rest.release(record) }));
+			return answer.releasedAt;
+		},
+	};
+}
+
+function restTransport(client: DestinationClient): LeaseTransport {
+	const rows = restLeaseRows(client);
+	return {
+		now: () => rows.now(),
+		attempt: (request) => attemptLease(rows, request),
+		renew: (record, leaseSeconds) => renewLease(rows, record, leaseSeconds),
+		// This run's own record, given back as it is: one write.
+		release: async (record) => {
+			const releasedAt = new Date(rows.now()).toISOString();
+			await rows.write({ ...record, releasedAt });
+			return releasedAt;
+		},
+	};
+}
+
+/** The lease's rows over the destination's REST API (`/translations`). */
+function restLeaseRows(client: DestinationClient): LeaseRows {
+	return {
+		now: () => destinationNow(client),
+		read: () => readLeaseRows(client),
+		create: (record) => createRow(client, record),
+		remove: (ids) => deleteRows(client, ids),
+		write: async (record) => {
+			await client.send({
+				method: 'PATCH',
+				budget: 'none',
+				path: `/translations/${leaseRowId(record.generation)}`,
+				params: { fields: 'id' },
+				body: () => JSON.stringify({ value: JSON.stringify(record) }),
+				lostAnswer: 'repeat',
+			});
+		},
+	};
 }
 
 /** Creates a generation's row; false when another run created that generation first. */
@@ -299,13 +415,12 @@ async function deleteRows(client: DestinationClient, ids: string[]): Promise<voi
 }
 
 export async function readLeaseRows(client: DestinationClient): Promise<LeaseRow[]> {
-	const rows = await client.send<LeaseRow[] | null>({
-		method: 'GET',
-		budget: 'none',
-		path: '/translations',
-		params: { fields: 'id,value', limit: -1, filter: { key: { _starts_with: LEASE_KEY_PREFIX } } },
-	});
-	return rows ?? [];
+	return readLeaseRowsWith((query) => client.send<LeaseRow[] | null>({ method: 'GET', budget: 'none', path: '/translations', params: query }));
+}
+
+/** The lease's rows, by one query (over REST, or in the receiver by Directus's service). */
+export async function readLeaseRowsWith(read: (query: Record<string, unknown>) => Promise<LeaseRow[] | null>): Promise<LeaseRow[]> {
+	return (await read({ fields: ['id', 'value'], limit: -1, filter: { key: { _starts_with: LEASE_KEY_PREFIX } } })) ?? [];
 }
 
 /** The destination's clock (its Date headers), so that runs from sources with different clocks agree on expiry. */

@@ -87,7 +87,7 @@ export async function planMigration(
 	source: SourceItems,
 	client: DestinationClient,
 	selection: Selection,
-	options: { sourceId: string; batchSize: number },
+	options: { marker: SyncMarker; batchSize: number },
 ): Promise<{ plan: MigrationPlan; warnings: Warning[] }> {
 	const createdAt = new Date().toISOString();
 	const selected = validateSelection(schema, selection);
@@ -95,7 +95,7 @@ export async function planMigration(
 	const models = new Map(selected.map((collection) => [collection, modelCollection(schema, collection)]));
 	const picksItems = selection.keys.length > 0 || selection.filter !== undefined;
 	const auto = selection.updatedAfter === 'auto';
-	const watermarks = auto ? await new SyncMarker(client, options.sourceId).watermarks() : {};
+	const watermarks = auto ? await options.marker.watermarks() : {};
 
 	const planned = new Map<string, PlannedCollection>();
 	for (const [collection, model] of models) {

@@ -1,5 +1,5 @@
 import { FILE_METADATA_BYTES_HEADER, filesChecksumsBody, filesMetadataBody } from './protocol.js';
-import { adminRoute, maxBodyBytes, readBody, type EndpointContext, type Handler, type Request, type Response } from './routes.js';
+import { adminRoute, maxBodyBytes, readBody, schemaOf, type EndpointContext, type Handler, type Request, type Response } from './routes.js';
 import { FileRefusal, receiveFile, receiveFilesMetadata, storedChecksums } from './files.js';
 
 /** The receiver's routes for files (registered beside the others in the endpoint). */
@@ -23,6 +23,7 @@ export function handleFileUpload(context: EndpointContext): Handler {
 			const declared = Number(req.headers['content-length']);
 			const receipt = await receiveFile(
 				context,
+				await schemaOf(req, context),
 				{
 					id: String(req.params['id']),
 					body: req as unknown as AsyncIterable<Buffer>,
@@ -40,7 +41,7 @@ export function handleFileUpload(context: EndpointContext): Handler {
 export function handleFilesMetadata(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, filesMetadataBody, maxBodyBytes(context.env));
-		res.json({ data: await receiveFilesMetadata(context, body, req.accountability ?? null) });
+		res.json({ data: await receiveFilesMetadata(context, await schemaOf(req, context), body, req.accountability ?? null) });
 	});
 }
 
@@ -48,6 +49,6 @@ export function handleFilesMetadata(context: EndpointContext): Handler {
 export function handleFilesChecksums(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, filesChecksumsBody, maxBodyBytes(context.env));
-		res.json({ data: await storedChecksums(context, body.ids) });
+		res.json({ data: await storedChecksums(context, await schemaOf(req, context), body.ids) });
 	});
 }

@@ -132,6 +132,7 @@ async function oneAtATime<T>(id: string, work: () => Promise<T>): Promise<T> {
  */
 export async function receiveFile(
 	context: EndpointContext,
+	schema: SchemaOverview,
 	request: { id: string; body: AsyncIterable<Buffer>; metadataBytes: number; contentLength: number | undefined },
 	accountability: Accountability | null,
 ): Promise<FileReceipt> {
@@ -151,18 +152,18 @@ export async function receiveFile(
 		throw new FileRefusal(413, 'FILE_TOO_LARGE', `The file (${body.filesize} bytes) is over the destination's FILES_MAX_UPLOAD_SIZE (${limit} bytes).`);
 	}
 
-	return oneAtATime(file.id, () => storeFile(context, file, body, rest, limit, accountability));
+	return oneAtATime(file.id, () => storeFile(context, schema, file, body, rest, limit, accountability));
 }
 
 async function storeFile(
 	context: EndpointContext,
+	schema: SchemaOverview,
 	file: FileRow,
 	body: { trackActivity: boolean; emitEvents: boolean },
 	rest: AsyncIterable<Buffer>,
 	limit: number | null,
 	accountability: Accountability | null,
 ): Promise<FileReceipt> {
-	const schema = await context.getSchema({ database: context.database });
 	const acting = body.trackActivity ? accountability : null;
 	const existing = await context.database.select('id').from('directus_files').where({ id: file.id }).first();
 	const hash = createHash('sha256');
@@ -255,10 +256,10 @@ export async function writeExactMetadata(
 /** Metadata alone, file by file: a refused file is named with its reason, the others are written. */
 export async function receiveFilesMetadata(
 	context: EndpointContext,
+	schema: SchemaOverview,
 	body: { files: Partial<FileRow>[]; trackActivity: boolean; emitEvents: boolean },
 	accountability: Accountability | null,
 ): Promise<{ written: number; refused: { key: string; reason: string }[] }> {
-	const schema = await context.getSchema({ database: context.database });
 	const ids = body.files.map((file) => String(file.id));
 	const present = new Set((await context.database.select('id').from('directus_files').whereIn('id', ids)).map((row: { id: unknown }) => String(row.id)));
 	const refused: { key: string; reason: string }[] = [];
@@ -283,8 +284,7 @@ export async function receiveFilesMetadata(
  * the file's size and modified_on are those it was computed for); null for a file the destination lacks
  * or whose bytes it cannot read.
  */
-export async function storedChecksums(context: EndpointContext, ids: string[]): Promise<FileChecksums> {
-	const schema = await context.getSchema({ database: context.database });
+export async function storedChecksums(context: EndpointContext, schema: SchemaOverview, ids: string[]): Promise<FileChecksums> {
 	const rows: { id: string; filesize: unknown; modified_on: unknown }[] = await context.database
 		.select('id', 'filesize', 'modified_on')
 		.from('directus_files')

@@ -42,6 +42,26 @@ export const checksumsBody = z.strictObject({
 	checksum: z.string().max(128),
 });
 
+/** Most keys one absent-keys request may name (413 past it): keys alone are small. */
+export const MAX_RECEIVER_KEYS = 10_000;
+
+/** POST /migration-receiver/absent/:collection — which of these primary keys the destination lacks. */
+export const absentKeysBody = z.strictObject({
+	keys: z.array(z.union([z.string().max(255), z.number()])).min(1),
+});
+
+const leaseSeconds = z.number().int().min(1).max(7 * 24 * 3600);
+
+/**
+ * POST /migration-receiver/lease — the destination's lease, one step per request: take it (one try),
+ * renew it, give it back. The same rows and rules as over REST (src/lib/lease/lease.ts).
+ */
+export const leaseBody = z.discriminatedUnion('action', [
+	z.strictObject({ action: z.literal('take'), run: z.uuid(), operation: z.string().min(1).max(64), source: z.string().max(255), leaseSeconds }),
+	z.strictObject({ action: z.literal('renew'), run: z.uuid(), generation: z.number().int().min(1), leaseSeconds }),
+	z.strictObject({ action: z.literal('release'), run: z.uuid(), generation: z.number().int().min(1) }),
+]);
+
 /** Directus stores passwords as argon2 hashes; nothing else is accepted as one. */
 export const PASSWORD_HASH = /^\$argon2(id|i|d)\$[A-Za-z0-9$=,+/.-]{20,400}$/;
 

@@ -1,10 +1,11 @@
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
-import { checksumsBody, finishBody, hashesReadBody, passwordsBody, itemsWriteBody, MAX_RECEIVER_BODY_BYTES, MAX_RECEIVER_ROWS, RECEIVER_ID, type ReceiverInfo } from './protocol.js';
+import { absentKeysBody, checksumsBody, finishBody, hashesReadBody, passwordsBody, itemsWriteBody, MAX_RECEIVER_BODY_BYTES, MAX_RECEIVER_ROWS, RECEIVER_ID, type ReceiverInfo } from './protocol.js';
 import { bundleVersion } from './version.js';
 import { readStoredHashes, ReceiverRefusal, writeBatch } from './write-items.js';
 import { destinationChecksums } from './checksums.js';
+import { destinationAbsentKeys } from './absent-keys.js';
 import { writePasswordHashes } from './passwords.js';
 import { recordRun } from './run-audit.js';
 
@@ -132,6 +133,15 @@ export function handleChecksums(context: EndpointContext): Handler {
 		const body = await readBody(req, checksumsBody, maxBodyBytes(context.env));
 		const schema = await schemaOf(req, context);
 		res.json({ data: await destinationChecksums(context, schema, String(req.params['collection']), body) });
+	});
+}
+
+/** The keys of a chunk the destination lacks (updatedAfter "auto" looks for rows never received this way). */
+export function handleAbsentKeys(context: EndpointContext): Handler {
+	return adminRoute(async (req, res) => {
+		const body = await readBody(req, absentKeysBody, maxBodyBytes(context.env));
+		const schema = await schemaOf(req, context);
+		res.json({ data: { absent: await destinationAbsentKeys(context.database, schema, String(req.params['collection']), body.keys) } });
 	});
 }
 

@@ -9,7 +9,7 @@ import type { MigrationContext } from '../operation.js';
 import { Rejection } from '../operation.js';
 import { resolveDestination, type DestinationOptions } from '../options/destination.js';
 import { planMigration } from '../plan/select.js';
-import { sourceIdOf } from '../sync-marker.js';
+import { SyncMarker, sourceIdOf } from '../sync-marker.js';
 import type { RunRecorder } from '../runs/recorder.js';
 import { outOfSyncMessage, type VerifyReport } from './report.js';
 import { verifyScope, type VerifySettings } from './verify.js';
@@ -59,7 +59,7 @@ export async function runVerify(
 		const schema = await context.getSchema({ database: context.database });
 		const source = new SourceItems(context, schema);
 		const { plan } = await planMigration(schema, source, client, { ...options, includeRelated: false, includeFiles: options.includeFiles }, {
-			sourceId: sourceIdOf(context.env),
+			marker: new SyncMarker(client, sourceIdOf(context.env)),
 			batchSize: options.batchSize,
 		});
 		const outcome = await verifyScope({ context, schema, source, client }, plan.collections, options);

@@ -20,10 +20,14 @@ export interface RunSummary {
 /**
  * The end of a run that wrote through the receiver: the destination's caches are purged once (the
  * batches left them alone) and the run leaves its one audit row there. A failure is a warning: the
- * data is written. Nothing to do for a run over REST (Directus's API purged and audited as it wrote).
+ * data is written. Nothing to do for a run over REST (Directus's API purged and audited as it wrote),
+ * nor for a run that changed nothing on the destination (a cron Flow's re-run with nothing new): no
+ * cache to purge, and no audit row every tick. `filesWritten`: files and folders it created or changed.
  */
-export async function finishReceiverRun(client: DestinationClient, summary: RunSummary): Promise<Warning | null> {
+export async function finishReceiverRun(client: DestinationClient, summary: RunSummary, filesWritten = 0): Promise<Warning | null> {
 	if (client.writePath.kind !== 'receiver') return null;
+	const written = Object.entries(summary.counts).reduce((total, [name, count]) => total + (name === 'failed' ? 0 : count), summary.rows + filesWritten);
+	if (written === 0) return null;
 	const run = randomUUID();
 	try {
 		await client.send({
