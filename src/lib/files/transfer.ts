@@ -69,6 +69,9 @@ export interface FileTally {
 	folders: { created: number; updated: number; unchanged: number };
 }
 
+/** A source file's bytes: what opens them, or why the source cannot read them. */
+type SourceBytes = { open: () => Promise<Readable> } | { unreadable: string };
+
 /**
  * Why one file failed (the run goes on with the others and rejects FILES_FAILED at the end):
  * - `FILE_TOO_LARGE`: above the destination's FILES_MAX_UPLOAD_SIZE (413);
@@ -237,8 +240,16 @@ export class FileTransfer {
 			this.tally.bytes += toSend.reduce((sum, row) => sum + Number(row['filesize'] ?? 0), 0);
 			return;
 		}
+		// Journaled ahead of the uploads (migration-rollback), the batch's new files in one entry list: a
+		// file the run dies sending is still known (one that then fails is harmless to undo: it is not there).
+		const created = toSend.filter((row) => !existing.has(String(row['id'])));
+		if (created.length > 0) await this.client.journal?.created('directus_files', 'id', created.map((row) => ({ id: row['id'], filesize: row['filesize'] })));
+		// Each file's source bytes are looked up (its row, its storage) ahead of its upload, while earlier
+		// uploads keep the destination busy: the lookups leave the uploads' path.
+		const lookup = pLimit(this.concurrency);
+		const opened = new Map(toSend.map((row) => [String(row['id']), lookup(() => this.sourceBytes(String(row['id'])))]));
 		const limit = pLimit(this.concurrency);
-		const paths = await Promise.all(toSend.map((row) => limit(() => this.transferOne(row, existing.get(String(row['id'])), kept))));
+		const paths = await Promise.all(toSend.map((row) => limit(() => this.transferOne(row, existing.get(String(row['id'])), kept, opened.get(String(row['id']))!))));
 
 		// A file sent through the receiver arrived with its metadata exactly. Over REST Directus recomputes
 		// some metadata on upload (uploaded_on, image metadata): bring it in line.
@@ -340,29 +351,25 @@ export class FileTransfer {
 	 * the destination itself (gone, the token refused) ends the run. Returns the path the bytes took
 	 * (null: the file failed).
 	 */
-	private async transferOne(row: Row, there: Row | undefined, kept: string[]): Promise<'receiver' | 'rest' | null> {
+	private async transferOne(row: Row, there: Row | undefined, kept: string[], bytes: Promise<SourceBytes>): Promise<'receiver' | 'rest' | null> {
 		const id = String(row['id']);
 		const replace = there !== undefined;
-		try {
-			// Checks the bytes exist in the source's storage without opening them: a missing file fails
-			// this file, not the run.
-			await this.assets.getAsset(id, undefined, undefined, true);
-		} catch (error) {
-			this.fail(id, 'SOURCE_FILE_UNREADABLE', `the source cannot read the file: ${(error as Error).message}`);
+		const source = await bytes;
+		if ('unreadable' in source) {
+			this.fail(id, 'SOURCE_FILE_UNREADABLE', `the source cannot read the file: ${source.unreadable}`);
 			return null;
 		}
+		const { open } = source;
 		const size = Number(row['filesize'] ?? 0);
 		let path: 'receiver' | 'rest' = 'rest';
-		// Journaled ahead of the upload (migration-rollback): a file the run dies sending is still known.
-		if (!replace) await this.client.journal?.created('directus_files', 'id', [{ id: row['id'], filesize: row['filesize'] }]);
 		try {
 			if (usesResumableUpload(size, this.resumableAboveBytes, await this.readResumableSupport())) await this.uploadResumable(row, replace);
 			else if (this.viaReceiver) {
 				path = 'receiver';
 				// The replaced file's metadata is written with its bytes: journaled ahead, like any update.
 				if (replace) await this.client.journal?.updated('directus_files', 'id', new Map([[id, there]]), [Object.fromEntries(['id', ...kept].map((field) => [field, row[field]]))]);
-				await this.sendToReceiver(row, kept);
-			} else await this.upload(row, replace);
+				await this.sendToReceiver(row, kept, open);
+			} else await this.upload(row, replace, undefined, open);
 			this.sent(path, size);
 			return path;
 		} catch (error) {
@@ -379,6 +386,20 @@ export class FileTransfer {
 		}
 	}
 
+	/**
+	 * Whether the source's storage holds a file's bytes, checked without opening them (a missing file
+	 * fails this file, not the run), and what opens them, afresh for every attempt.
+	 */
+	private async sourceBytes(id: string): Promise<SourceBytes> {
+		try {
+			const asset = await this.assets.getAsset(id, undefined, undefined, true);
+			const stream = asset.stream as unknown as () => Promise<Readable>;
+			return { open: () => stream() };
+		} catch (error) {
+			return { unreadable: (error as Error).message };
+		}
+	}
+
 	private sent(path: 'receiver' | 'rest', size: number): void {
 		this.tally.transferred++;
 		this.tally.bytes += size;
@@ -390,7 +411,7 @@ export class FileTransfer {
 	 * from the source storage in one request. The same id sent again replaces the file, so a lost
 	 * answer or a 503 is simply sent again (a fresh stream of the bytes every attempt).
 	 */
-	private async sendToReceiver(row: Row, kept: string[]): Promise<void> {
+	private async sendToReceiver(row: Row, kept: string[], open: () => Promise<Readable>): Promise<void> {
 		const id = String(row['id']);
 		const path = this.client.writePath as Extract<WritePath, { kind: 'receiver' }>;
 		const file: Row = { id, filename_download: String(row['filename_download'] ?? row['filename_disk'] ?? id) };
@@ -403,7 +424,7 @@ export class FileTransfer {
 			method: 'POST',
 			path: `/${RECEIVER_ID}/files/${encodeURIComponent(id)}`,
 			headers: { 'Content-Type': RECEIVER_FILE_MEDIA_TYPE, [FILE_METADATA_BYTES_HEADER]: String(metadata.length) },
-			body: () => prefixedStream(metadata, () => this.openSource(id)),
+			body: () => prefixedStream(metadata, open),
 			lostAnswer: 'repeat',
 		});
 	}
@@ -443,9 +464,9 @@ export class FileTransfer {
 	 * once the bytes are stored: it was created), a row left by the broken upload (its bytes are
 	 * replaced), or nothing (created again). A replacement is simply sent again.
 	 */
-	private async upload(row: Row, replace: boolean, source?: { size: number; open: () => Promise<Readable>; type: string }): Promise<void> {
+	private async upload(row: Row, replace: boolean, source?: { size: number; open: () => Promise<Readable>; type: string }, opener?: () => Promise<Readable>): Promise<void> {
 		const size = String(source?.size ?? row['filesize']);
-		const open = source?.open ?? (() => this.openSource(String(row['id'])));
+		const open = source?.open ?? opener ?? (() => this.openSource(String(row['id'])));
 		for (let attempt = 0; ; attempt++) {
 			try {
 				await this.sendMultipart(row, replace, open, source?.type);
