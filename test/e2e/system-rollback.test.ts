@@ -117,4 +117,18 @@ describe('migration-rollback of a migration-system run', () => {
 		expect(await systemState(pair.destination)).toEqual(before);
 		expect((await pair.source.api('GET', `/migration-runs/${run.last.runId}`)).rolledBackBy).toBe(forced.last.runId);
 	});
+
+	it('undoes a run that wrote over REST as well: the destination is as it was before it', async () => {
+		const before = await systemState(pair.destination);
+		const run = await flowRun('migration-system', { dryRun: false, scope: ['users', 'settings'], writePath: 'rest' });
+		expect(run.resolved, JSON.stringify(run.last).slice(0, 2000)).toBe(true);
+		expect(run.last.writePath).toBe('rest');
+		expect(await systemState(pair.destination)).not.toEqual(before);
+
+		const undone = await flowRun('migration-rollback', { dryRun: false });
+		expect(undone.resolved, JSON.stringify(undone.last).slice(0, 2000)).toBe(true);
+		expect(undone.last).toMatchObject({ ok: true, forced: 0, rolledBack: { runId: run.last.runId, operation: 'migration-system' } });
+		expect(undone.last.warnings).toBeUndefined();
+		expect(await systemState(pair.destination)).toEqual(before);
+	});
 });
