@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeOf, decideUndo } from '../../src/lib/rollback/undo-decision.ts';
 import { planSchemaUndo } from '../../src/lib/rollback/schema.ts';
+import { systemRollbackWarnings } from '../../src/lib/rollback/system.ts';
+import type { RunRecord } from '../../src/lib/runs/store.ts';
 import { linesBackwards } from '../../src/lib/runs/backwards.ts';
 import { progressOf } from '../../src/lib/runs/progress.ts';
 import type { JournalEntry } from '../../src/lib/runs/journal.ts';
@@ -110,5 +112,33 @@ describe('undoing a schema run', () => {
 		expect(apply.fields).toEqual([gadgetField]);
 		expect(outcome).toMatchObject({ conflicts: [{ change: 'things.colour' }], unchanged: 1, forced: 0 });
 		expect(planSchemaUndo(undo, now, true).apply.fields).toEqual([edited, gadgetField]);
+	});
+});
+
+describe('undoing a system run', () => {
+	const record = (operation: string, report: Record<string, unknown> | null): RunRecord => ({
+		id: 7,
+		operation,
+		trigger: { kind: 'manual' } as unknown as RunRecord['trigger'],
+		destination: { host: 'destination.example.com' },
+		startedAt: '2026-11-22T20:00:00.000Z',
+		endedAt: '2026-11-22T20:01:00.000Z',
+		outcome: 'done' as RunRecord['outcome'],
+		report,
+		journal: { file: 'file', entries: 3 },
+		rolledBackBy: null,
+		progress: null,
+	});
+
+	it('says how many copied passwords and installed extensions a rollback cannot give back, never a value', () => {
+		const warnings = systemRollbackWarnings(record('migration-system', { passwords: { copied: 2, skipped: 0 }, scopes: { users: { created: 1 }, extensions: { created: 1 } } }));
+		expect(warnings.map((warning) => warning.code)).toEqual(['DATA_NOT_RESTORED', 'EXTENSIONS_NOT_UNINSTALLED']);
+		expect(warnings[0]!.message).toContain('2 user password(s)');
+	});
+
+	it('warns of nothing when the run copied no password and installed no extension, or is not a system run', () => {
+		expect(systemRollbackWarnings(record('migration-system', { passwords: null, scopes: { users: { created: 1 } } }))).toEqual([]);
+		expect(systemRollbackWarnings(record('migration-system', null))).toEqual([]);
+		expect(systemRollbackWarnings(record('migration-upsert-items', { passwords: { copied: 2 } }))).toEqual([]);
 	});
 });

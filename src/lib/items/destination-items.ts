@@ -8,6 +8,7 @@ import type { Row } from './diff-rows.js';
 import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 import { sendRows } from '../write/send-rows.js';
 import { writeInParts } from '../write/write-in-parts.js';
+import { KINDS } from '../system/kinds.js';
 
 export interface RowFailure {
 	key: unknown;
@@ -19,13 +20,11 @@ function isLimitRefusal(error: unknown, size: number): boolean {
 	return error instanceof MigrationError && error.code === 'DESTINATION_REJECTED' && error.status === 400 && size > 1;
 }
 
-/** REST paths of system collections; user collections live under /items/<collection>. */
+/** REST paths of system collections (those migration-system writes, files, settings); user collections live under /items/<collection>. */
 const SYSTEM_PATHS: Record<string, string> = {
-	directus_users: '/users',
+	...Object.fromEntries(Object.values(KINDS).map((kind) => [kind.collection, kind.path])),
 	directus_files: '/files',
-	directus_folders: '/folders',
-	directus_roles: '/roles',
-	directus_policies: '/policies',
+	directus_settings: '/settings',
 };
 
 export function itemsPath(collection: string): string {
@@ -54,11 +53,10 @@ export class DestinationItems {
 	async readByKeys(keys: unknown[], fields: string[]): Promise<Map<string, Row>> {
 		const rows = new Map<string, Row>();
 		await this.inPages(keys, async (chunk) => {
-			const found = await this.client.send<Row[] | null>({
-				method: 'SEARCH',
-				path: this.path,
-				body: () => JSON.stringify({ keys: chunk, query: { fields: [...new Set([this.primaryKey, ...fields])], limit: chunk.length } }),
-			});
+			const query = { fields: [...new Set([this.primaryKey, ...fields])], limit: chunk.length };
+			// The system endpoints (/roles, /users, …) ignore `keys` in a SEARCH body: they take a filter.
+			const body = this.path.startsWith('/items/') ? { keys: chunk, query } : { query: { ...query, filter: { [this.primaryKey]: { _in: chunk } } } };
+			const found = await this.client.send<Row[] | null>({ method: 'SEARCH', path: this.path, body: () => JSON.stringify(body) });
 			for (const row of found ?? []) rows.set(String(row[this.primaryKey]), row);
 		});
 		return rows;

@@ -46,7 +46,8 @@ const BATCH = 200;
  * gets back the value before its first update, rows deleted are created again parents first. Writes
  * of one kind to one collection are undone in batches: each batch reads the destination rows, decides
  * per row (decideUndo), then writes. Memory holds one batch. With `write` false (a dry run) nothing is
- * written and the outcome says what would be.
+ * written and the outcome says what would be. System rows (a migration-system run's journal) are read
+ * and written at their REST paths (`/roles`, `/users`, `/settings`, … see itemsPath).
  */
 export async function undoJournal(
 	entries: AsyncIterable<JournalEntry>,

@@ -20,7 +20,7 @@ export async function findRunToUndo(database: Knex, env: Record<string, unknown>
 		if (record.outcome === 'running') {
 			throw new MigrationError('INVALID_OPTIONS', `run: migration run ${runId} is still running (a run silent for MIGRATION_RUN_SILENCE_SECONDS counts as interrupted, and can be rolled back then).`);
 		}
-		if (!record.journal) throw new MigrationError('NOT_FOUND', `run: migration run ${runId} (${record.operation}) kept no journal of its changes: it wrote no items or files, or it is not a content migration.`);
+		if (!record.journal) throw new MigrationError('NOT_FOUND', `run: migration run ${runId} (${record.operation}) kept no journal of its changes: it wrote nothing, or it ran before its operation kept one.`);
 		return { target: record, notUndone: [] };
 	}
 	const records = (await store.list(1000)).filter((record) => record.destination.host === host && record.outcome !== 'running' && record.rolledBackBy === null);
@@ -32,9 +32,16 @@ export async function findRunToUndo(database: Knex, env: Record<string, unknown>
 		}
 	}
 	if (index < 0) throw new MigrationError('NOT_FOUND', `There is no migration run to ${host} to roll back (none with a journal that was not rolled back yet).`);
-	// Newer runs that changed the destination without a journal (schema applies, system runs) stay as they are: the report says so.
-	const notUndone = records.slice(0, index).filter((record) => JOURNAL_LESS_WRITERS.has(record.operation));
+	// Newer runs that changed the destination without a journal (a schema apply whose journal could not be
+	// kept, a system run of a version that kept none) stay as they are: the report says so.
+	const notUndone = records.slice(0, index).filter((record) => JOURNAL_LESS_WRITERS.has(record.operation) && !wroteNothing(record));
 	return { target: records[index]!, notUndone };
+}
+
+/** A system run whose report counts no row created or updated changed nothing (its journal, empty, was not kept). */
+function wroteNothing(record: RunRecord): boolean {
+	const scopes = record.operation === 'migration-system' ? (record.report?.['scopes'] as Record<string, { created?: number; updated?: number }> | undefined) : undefined;
+	return scopes !== undefined && Object.values(scopes).every((scope) => !scope.created && !scope.updated);
 }
 
 /** Whether a run kept a journal with something in it (a run that died before its first write kept an empty one). */
@@ -44,8 +51,9 @@ async function hasJournal(database: Knex, record: RunRecord): Promise<boolean> {
 }
 
 /**
- * Writing operations whose runs may change the destination without a journal: system runs, and a
- * schema run whose journal could not be kept (see the README's rollback limits).
+ * Writing operations whose runs may change the destination without a journal: a schema run whose
+ * journal could not be kept, a system run of a version before system runs kept one (see the README's
+ * rollback limits).
  */
 const JOURNAL_LESS_WRITERS = new Set(['migration-schema-sync', 'migration-system']);
 

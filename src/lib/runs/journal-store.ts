@@ -10,7 +10,8 @@ import type { JournalEntry } from './journal.js';
  */
 /** The table of run records and journals (see store.ts for why a system table). */
 export const PRESETS_TABLE = 'directus_presets';
-const JOURNAL_COLLECTION = 'directus_migration_journal';
+/** The presets' `collection` of journal rows (never a real collection). */
+export const JOURNAL_COLLECTION = 'directus_migration_journal';
 const KIND = 'migration-journal';
 
 function parseEntries(value: unknown): JournalEntry[] {

@@ -4,7 +4,8 @@ import type { JournalChunks } from './journal-store.js';
 
 /**
  * What a writing run changed on the destination, so that migration-rollback can undo it. The write
- * methods of DestinationItems report every write here (through `client.journal`) before they send it:
+ * methods of DestinationItems, and migration-system's writeRows and settings write, report every
+ * write here (through `client.journal`) before they send it:
  * the keys and values of rows created, the previous and new values of the fields updated (never of
  * unchanged rows), the rows deleted. Values are what the destination's REST API returns, so hashed fields (masked there,
  * and never copied) never leave it.

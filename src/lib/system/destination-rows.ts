@@ -67,8 +67,8 @@ export async function writeRows(
 	if (rows.length === 0) return { written: [], failed: [] };
 	// With newIds the destination picks the ids; the source id still names the row in the report.
 	const bodyOf = (row: Row) => (options.newIds ? Object.fromEntries(Object.entries(row).filter(([field]) => field !== 'id')) : row);
-	const send = (part: Row[]) =>
-		sendRows(client, {
+	const send = async (part: Row[]) => {
+		await sendRows(client, {
 			collection: collectionAt(path),
 			action: method === 'POST' ? 'create' : 'update',
 			rows: part.map(bodyOf),
@@ -77,14 +77,58 @@ export async function writeRows(
 			// An update repeated leaves what it left once; a create whose answer was lost is looked up first.
 			lostAnswer: method === 'PATCH' ? 'repeat' : { recover: () => wereCreated(client, path, part, options) },
 		});
+		// Rows created under ids the destination picks are journaled once they have them (see journalWrite).
+		if (client.journal && options.newIds) await journalCreatedElsewhere(client, path, part, options.matchBy);
+	};
 	let failed: ItemFailure[];
 	try {
+		await journalWrite(client, method, path, rows, options);
 		failed = await writeInParts(rows, send, (row, error) => failureOf(row['id'] as Id, error));
 	} catch (error) {
 		throw toMigrationError(error, 'DESTINATION_ERROR');
 	}
 	const refused = new Set(failed.map((failure) => String(failure.key)));
 	return { written: rows.filter((row) => !refused.has(String(row['id']))).map((row) => row['id'] as Id), failed };
+}
+
+/**
+ * Journals a write for migration-rollback (when the run keeps a journal: `client.journal`), ahead of
+ * it: the rows to create under their own ids, and for an update the destination's values of exactly
+ * the fields written, read just before. Rows created under ids the destination picks (`newIds`) have
+ * no key yet: they are journaled right after each part is written, under the ids the destination
+ * gave them (looked up by their natural key, which no destination row held before). The journal gets
+ * only fields migration-system moves: never a password, a token or another secret.
+ */
+async function journalWrite(client: DestinationClient, method: 'POST' | 'PATCH', path: string, rows: Row[], options: { newIds?: boolean }): Promise<void> {
+	const journal = client.journal;
+	if (!journal || options.newIds) return;
+	const collection = collectionAt(path);
+	if (method === 'POST') {
+		await journal.created(collection, 'id', rows);
+		return;
+	}
+	for (let start = 0; start < rows.length; start += 200) {
+		const part = rows.slice(start, start + 200);
+		const fields = [...new Set(part.flatMap((row) => Object.keys(row)))].filter((field) => field !== 'id');
+		const before = await readDestinationRows(client, path, part.map((row) => row['id'] as Id), fields);
+		const byId = new Map(before.map((row) => [String(row['id']), row]));
+		await journal.updated(collection, 'id', byId, part.filter((row) => byId.has(String(row['id']))));
+	}
+}
+
+/** Journals rows just created under ids the destination picked, found by their natural key. */
+async function journalCreatedElsewhere(client: DestinationClient, path: string, rows: Row[], matchBy: readonly string[] | undefined): Promise<void> {
+	if (!matchBy || rows.length === 0) return;
+	const held = await searchDestination(client, path, { filter: naturalKeyFilter(matchBy, rows), fields: ['id', ...matchBy] });
+	const keyOf = (row: Row) => JSON.stringify(matchBy.map((field) => row[field] ?? null));
+	const sent = new Map(rows.map((row) => [keyOf(row), row]));
+	const created = held.flatMap((row) => {
+		const body = sent.get(keyOf(row));
+		if (!body) return [];
+		const { id: _sourceId, ...values } = body;
+		return [{ ...values, id: row['id'] }];
+	});
+	await client.journal!.created(collectionAt(path), 'id', created);
 }
 
 /**

@@ -3,6 +3,8 @@ import type { DestinationClient } from '../destination/client.js';
 import { boundedPush, type Warning } from '../report.js';
 import { findAdminIdentity, IdMapping, type AdminIdentity } from './admin-identity.js';
 import { RUNS_COLLECTION } from '../runs/store.js';
+import { JOURNAL_COLLECTION } from '../runs/journal-store.js';
+import { MIGRATIONS_FOLDER } from '../runs/library.js';
 import { kindsForRun, SCOPE_KINDS, SYNC_MARKER_BOOKMARK_PREFIX, type Row, type SystemKind } from './kinds.js';
 import { DestinationPresence } from './presence.js';
 import type { SystemScope } from './scopes.js';
@@ -54,7 +56,8 @@ export async function migrateSystem(
 
 /**
  * Rows that stay on the source: the Flow that runs the migration (copying it would copy a run half
- * done), the source's own sync markers and run records (presets that describe its runs into another instance), and
+ * done), the source's own sync markers, run records and run journals (presets that describe its runs into another instance), its
+ * Migrations folder (journal and artifact files), and
  * the lease other runs hold on the source as their destination (copied, it would block the destination).
  */
 function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row) => string | null {
@@ -64,6 +67,11 @@ function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row
 			return 'a sync marker of this instance’s own migrations is not copied';
 		}
 		if (kind.collection === 'directus_presets' && row['collection'] === RUNS_COLLECTION) return 'a record of this instance’s own migration runs is not copied';
+		if (kind.collection === 'directus_presets' && row['collection'] === JOURNAL_COLLECTION) return 'a journal of this instance’s own migration runs is not copied';
+		// Its subfolders (the bundle makes none) are skipped too: their parent is not on the destination.
+		if (kind.collection === 'directus_folders' && row['name'] === MIGRATIONS_FOLDER && (row['parent'] ?? null) === null) {
+			return 'the folder of this instance’s own run journals and artifacts is not copied';
+		}
 		if (kind.collection === 'directus_translations' && isLeaseKey(row['key'])) {
 			return 'the lease of this instance as a migration destination is not copied';
 		}

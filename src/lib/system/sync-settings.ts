@@ -37,6 +37,13 @@ export async function syncSettings(run: SystemRun): Promise<void> {
 			receiverRoute: 'system',
 			lostAnswer: 'repeat',
 		});
+	// Journaled ahead, with the destination's values of the fields written as read above, under the
+	// singleton's own id; settings the destination never saved have their id only once written.
+	const journal = async (key: unknown) => {
+		await run.client.journal?.updated('directus_settings', 'id', new Map([[String(key), destination]]), [{ id: key, ...plan.changes }]);
+	};
+	const savedBefore = destination['id'] !== undefined && destination['id'] !== null;
+	if (savedBefore) await journal(destination['id']);
 	try {
 		await write(plan.changes);
 	} catch (error) {
@@ -53,5 +60,9 @@ export async function syncSettings(run: SystemRun): Promise<void> {
 		}
 		for (const failure of refused) run.tally.fail({ scope: 'settings', collection: 'directus_settings', ...failure });
 		if (refused.length === Object.keys(plan.changes).length) run.tally.withdraw('settings', 'directus_settings', 'settings', 'updated');
+	}
+	if (!savedBefore && run.client.journal) {
+		const saved = await run.client.send<Row>({ method: 'GET', path: '/settings', params: { fields: 'id' } });
+		if (saved?.['id'] !== undefined && saved['id'] !== null) await journal(saved['id']);
 	}
 }

@@ -5,6 +5,7 @@ import { resolveDestination } from '../../lib/options/destination.js';
 import { undoJournal, type RollbackOutcome } from '../../lib/rollback/rollback.js';
 import { journalBackwards } from '../../lib/runs/journal-file.js';
 import { readSchemaJournal, schemaRollbackWarnings, undoSchema } from '../../lib/rollback/schema.js';
+import { systemRollbackWarnings } from '../../lib/rollback/system.js';
 import { findRunToUndo, markRolledBack, newerRunsWarnings } from '../../lib/rollback/target.js';
 import { underLease, type DestinationLease } from '../../lib/lease/lease.js';
 import { sourceIdOf } from '../../lib/sync-marker.js';
@@ -49,7 +50,7 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 			forced: outcome.forced + (schemaUndone?.forced ?? 0),
 			failures: outcome.failures,
 			requests: client.stats,
-			...withWarnings([...(schemaUndone ? schemaRollbackWarnings(schemaUndone) : []), ...newerRunsWarnings(notUndone, client.host)]),
+			...withWarnings([...(schemaUndone ? schemaRollbackWarnings(schemaUndone) : []), ...systemRollbackWarnings(target), ...newerRunsWarnings(notUndone, client.host)]),
 			...(lease ? { lease: lease.report } : {}),
 		};
 		if (options.dryRun) return report;

@@ -19,7 +19,8 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 	const scopes = resolveSystemScopes(options.scope, context.env);
 	const client = new DestinationClient(destination);
 	if (!options.dryRun) {
-		await run.begin({ host: destination.host });
+		// The run keeps what it writes (rows created, fields updated with their values before) for migration-rollback.
+		client.journal = await run.begin({ host: destination.host, journal: true });
 		run.watch(() => ({ phase: 'system', collection: null, rows: { done: 0, total: 0 }, files: { done: 0, total: 0 }, warnings: 0, failures: 0 }));
 	}
 	const runningFlowId = (context as { flow?: { id?: string } }).flow?.id ?? null;
