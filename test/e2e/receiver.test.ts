@@ -244,6 +244,26 @@ describe('through the receiver (the bundle on both sides)', () => {
 		const lookups = readFileSync(pair.destination.logFile, 'utf8').slice(logStart).split('\n').filter((line) => line.includes('"url":"/migration-receiver/absent/notes'));
 		expect(lookups).toHaveLength(1);
 		expect(await rows(pair.destination, 'id,title')).toEqual(await rows(pair.source, 'id,title'));
+
+		// A tick with nothing new writes nothing to the destination: no finish (no audit row, no cache
+		// purge) and the marker left where it is; only the lease's own take and release. (The marker is
+		// set past the notes' dates first: those of the rows seeded a moment ago are within its 60 s margin.)
+		const [marker] = await pair.destination.api<{ id: number; layout_options: any }[]>('GET', '/presets?filter[bookmark][_starts_with]=Migration sync marker&fields=id,layout_options');
+		marker!.layout_options.migrationSync.watermarks.notes = new Date().toISOString();
+		await pair.destination.api('PATCH', `/presets/${marker!.id}`, { layout_options: marker!.layout_options });
+		const quietStart = readFileSync(pair.destination.logFile, 'utf8').length;
+		const quiet = await run(pair, 'migration-migrate-tables', { collections: ['notes'], updatedAfter: 'auto' });
+		expect(quiet.resolved, JSON.stringify(quiet.last).slice(0, 1500)).toBe(true);
+		expect(quiet.last.collections.notes).toMatchObject({ created: 0, updated: 0, failed: 0 });
+		const writes = readFileSync(pair.destination.logFile, 'utf8')
+			.slice(quietStart)
+			.split('\n')
+			.filter((line) => /"method":"(POST|PATCH|DELETE)"/.test(line))
+			.map((line) => /"url":"([^"?]*)/.exec(line)?.[1]);
+		expect(writes.filter((url) => url !== '/migration-receiver/lease' && url !== '/migration-receiver/absent/notes')).toEqual([]);
+		expect(writes.filter((url) => url === '/migration-receiver/lease')).toHaveLength(2);
+		const after = await pair.destination.api<{ layout_options: any }>('GET', `/presets/${marker!.id}?fields=layout_options`);
+		expect(after.layout_options.migrationSync.watermarks.notes).toBe(marker!.layout_options.migrationSync.watermarks.notes);
 	});
 
 	describe('its routes', () => {

@@ -84,8 +84,17 @@ export class ContentMigration {
 	}
 
 	async open(): Promise<this> {
-		await assertAdminDestination(this.client);
-		const choice = chooseWritePath(this.writePathOptions, await detectReceiver(this.client));
+		// The receiver answers admins only: when it answers, the token is an admin's. Otherwise the admin
+		// check says what is wrong (not Directus, token refused, not an admin) before the receiver is asked again.
+		let receiver = await detectReceiver(this.client).catch((error: unknown) => {
+			if (error instanceof MigrationError && (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN')) return undefined;
+			throw error;
+		});
+		if (!receiver) {
+			await assertAdminDestination(this.client);
+			if (receiver === undefined) receiver = await detectReceiver(this.client);
+		}
+		const choice = chooseWritePath(this.writePathOptions, receiver);
 		this.client.writePath = choice.path;
 		this.report.writePath = choice.path.kind;
 		this.report.warnings.push(...choice.warnings);
@@ -273,8 +282,13 @@ export class ContentMigration {
 			}
 		}
 		if (this.report.dryRun) return;
+		// A marker already set where this run found nothing changed and wrote nothing stays as it is: every
+		// row changed since it is still ahead of it (a marker only needs to move for the rows a run took).
+		// A cron Flow's ticks with nothing new then write nothing to the destination.
+		const moved = complete.filter((collection) => !unchangedSince(plan, collection, upserter));
+		if (moved.length === 0) return;
 		await this.lease?.confirm();
-		await this.marker.advance(complete, plan.createdAt);
+		await this.marker.advance(moved, plan.createdAt);
 	}
 
 	/** Where the run stands, read by the run recorder for live progress (from the report's live tallies). */
@@ -376,4 +390,11 @@ export async function runContentSteps(migration: ContentMigration, steps: () => 
 /** Files and folders a run created or changed on the destination. */
 function filesWritten(files: FileTally | null): number {
 	return files ? files.transferred + files.updated + files.folders.created + files.folders.updated : 0;
+}
+
+/** Whether `auto` found no row of `collection` changed since its marker, and the run wrote none. */
+function unchangedSince(plan: MigrationPlan, collection: string, upserter: ItemUpserter): boolean {
+	const planned = plan.collections.find((entry) => entry.collection === collection);
+	const tally = upserter.tallies[collection];
+	return planned?.since != null && planned.items === 0 && tally !== undefined && tally.created + tally.updated + tally.deleted === 0;
 }
