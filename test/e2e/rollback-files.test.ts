@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFlow } from '../harness/flows.ts';
 import type { DirectusInstance } from '../harness/instance.ts';
-import { servedSha256 } from '../harness/large-file.ts';
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateStoredFile, residentRiseWhile, servedSha256 } from '../harness/large-file.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
 import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
 
@@ -14,6 +16,11 @@ import { createCollection, integerKey, stringField } from '../harness/schema-fix
  */
 const FIELDS = ['id', 'title', 'description', 'filename_download', 'type', 'filesize', 'folder', 'tags', 'location', 'width', 'height'].join(',');
 const KB = 1024;
+const MB = 1024 * KB;
+/** Many times the bound below (as in large-files.test.ts). */
+const LARGE_FILE_BYTES = 256 * MB;
+/** What the source may gain in resident memory while a large file's bytes are kept or given back. */
+const MEMORY_RISE_BOUND = 64 * MB;
 
 interface Uploaded {
 	id: string;
@@ -50,7 +57,7 @@ async function setUp(pair: Pair): Promise<void> {
 	expect(schema.resolved, JSON.stringify(schema.last).slice(0, 1500)).toBe(true);
 }
 
-function rollbackOfReplacedBytes(name: string, pairOptions: Parameters<typeof startPair>[0], path: 'receiver' | 'rest') {
+function rollbackOfReplacedBytes(name: string, pairOptions: Parameters<typeof startPair>[0], path: 'receiver' | 'rest', large: boolean) {
 	describe(name, () => {
 		let pair: Pair;
 		beforeAll(async () => {
@@ -136,9 +143,31 @@ function rollbackOfReplacedBytes(name: string, pairOptions: Parameters<typeof st
 			expect(await keptCopies(pair, replacing.last.runId)).toEqual([]);
 			expect(await pair.source.api('GET', `/folders?filter[name][_eq]=${encodeURIComponent(folder)}`)).toEqual([]);
 		});
+
+		it.skipIf(!large)('a large file replaced and given back streams both ways: the source memory stays within the bound', async () => {
+			const original = await generateStoredFile(pair.source, 'large', LARGE_FILE_BYTES);
+			await pair.source.api('POST', '/items/posters', { id: 4, name: 'four', image: original.id });
+			expect((await migrate(pair)).resolved).toBe(true);
+			// Other bytes (another size) put straight into the source's storage under the same file.
+			const next = await generateStoredFile(pair.source, 'next', LARGE_FILE_BYTES + MB);
+			renameSync(join(pair.source.dir, 'uploads', `${next.id}.bin`), join(pair.source.dir, 'uploads', `${original.id}.bin`));
+			await pair.source.api('PATCH', `/files/${original.id}`, { filesize: next.size });
+
+			const replacing = await residentRiseWhile(pair.source, () => migrate(pair));
+			expect(replacing.result.resolved, JSON.stringify(replacing.result.last).slice(0, 1500)).toBe(true);
+			expect(replacing.result.last.files).toMatchObject({ transferred: 1, failed: 0 });
+			expect(replacing.riseBytes, `the source's resident memory rose by ${(replacing.riseBytes / MB).toFixed(1)} MB`).toBeLessThanOrEqual(MEMORY_RISE_BOUND);
+			expect(await servedSha256(pair.destination, original.id)).toBe(next.sha256);
+
+			const undoing = await residentRiseWhile(pair.source, () => run(pair, 'migration-rollback', { dryRun: false }));
+			expect(undoing.result.resolved, JSON.stringify(undoing.result.last).slice(0, 1500)).toBe(true);
+			expect(undoing.result.last).toMatchObject({ rolledBack: { runId: replacing.result.last.runId }, files: { bytesRestored: 1 } });
+			expect(undoing.riseBytes, `the source's resident memory rose by ${(undoing.riseBytes / MB).toFixed(1)} MB`).toBeLessThanOrEqual(MEMORY_RISE_BOUND);
+			expect(await servedSha256(pair.destination, original.id)).toBe(original.sha256);
+		});
 	});
 }
 
 // Two finished records kept: the prune test below sees a run's copies go with its record.
-rollbackOfReplacedBytes('migration-rollback of files replaced through the receiver', { sourceEnv: { MIGRATION_RUNS_KEEP: '2' } }, 'receiver');
-rollbackOfReplacedBytes('migration-rollback of files replaced over REST (a destination without the bundle)', { sourceEnv: { MIGRATION_RUNS_KEEP: '2' }, destinationBundle: false }, 'rest');
+rollbackOfReplacedBytes('migration-rollback of files replaced through the receiver', { sourceEnv: { MIGRATION_RUNS_KEEP: '2' } }, 'receiver', true);
+rollbackOfReplacedBytes('migration-rollback of files replaced over REST (a destination without the bundle)', { sourceEnv: { MIGRATION_RUNS_KEEP: '2' }, destinationBundle: false }, 'rest', false);
