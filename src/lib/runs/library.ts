@@ -23,8 +23,8 @@ async function migrationsFolder(context: MigrationContext): Promise<string> {
 }
 
 /** Saves a file into the Migrations folder of the source's library; returns its id. */
-export async function saveToLibrary(context: MigrationContext, file: { name: string; title: string; type: string; stream: Readable }): Promise<string> {
-	const folder = await migrationsFolder(context);
+export async function saveToLibrary(context: MigrationContext, file: { name: string; title: string; type: string; stream: Readable; folder?: string }): Promise<string> {
+	const folder = file.folder ?? (await migrationsFolder(context));
 	const schema = await context.getSchema({ database: context.database });
 	const files = new context.services.FilesService({ knex: context.database, schema, accountability: null });
 	const id = await files.uploadOne(file.stream, {
@@ -49,4 +49,24 @@ export async function removeFromLibrary(context: MigrationContext, ids: string[]
 	const schema = await context.getSchema({ database: context.database });
 	const files = new context.services.FilesService({ knex: context.database, schema, accountability: null });
 	await files.deleteMany(ids);
+}
+
+/** A new folder inside the Migrations folder (e.g. a run's kept bytes); returns its id. */
+export async function createLibraryFolder(context: MigrationContext, name: string): Promise<string> {
+	const parent = await migrationsFolder(context);
+	const schema = await context.getSchema({ database: context.database });
+	const folders = new context.services.FoldersService({ knex: context.database, schema, accountability: null });
+	return String(await folders.createOne({ name, parent }));
+}
+
+/** Removes a folder of the Migrations folder and the files in it (their bytes too), a hundred at a time. */
+export async function removeLibraryFolder(context: MigrationContext, folder: string): Promise<void> {
+	for (;;) {
+		const rows = (await context.database('directus_files').where({ folder }).limit(100).select('id')) as { id: string }[];
+		if (rows.length === 0) break;
+		await removeFromLibrary(context, rows.map((row) => String(row.id)));
+	}
+	const schema = await context.getSchema({ database: context.database });
+	const folders = new context.services.FoldersService({ knex: context.database, schema, accountability: null });
+	await folders.deleteOne(folder);
 }
