@@ -96,6 +96,11 @@ function rollbackOfReplacedBytes(name: string, pairOptions: Parameters<typeof st
 			// The bytes replaced are kept in the source's library, one file each.
 			const copies = await keptCopies(pair, replaced.last.runId);
 			expect(copies.map((copy) => copy.title).sort()).toEqual([...ids].map((id) => `Migration run ${replaced.last.runId}: bytes of ${id} before the run`).sort());
+			// migration-system leaves the source's own Migrations folder and its run folders where they are.
+			const folders = await run(pair, 'migration-system', { scope: ['folders'], dryRun: true });
+			expect(folders.resolved, JSON.stringify(folders.last).slice(0, 1500)).toBe(true);
+			const leftOut = folders.last.skipped.filter((entry: { reason: string }) => entry.reason.includes('run journals and artifacts is not copied'));
+			expect(leftOut, JSON.stringify(folders.last.skipped)).toHaveLength(2);
 
 			const dry = await run(pair, 'migration-rollback', {});
 			expect(dry.resolved, JSON.stringify(dry.last).slice(0, 1500)).toBe(true);

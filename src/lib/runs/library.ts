@@ -13,10 +13,16 @@ export function migrationStorage(env: Record<string, unknown>): string {
 	return list.map((entry) => entry.trim()).find(Boolean) ?? 'local';
 }
 
+/** The id of the root folder "Migrations" in the source's library; null before its first use. */
+export async function findMigrationsFolder(database: MigrationContext['database']): Promise<string | null> {
+	const found = await database('directus_folders').where({ name: MIGRATIONS_FOLDER }).whereNull('parent').first('id');
+	return found ? String(found.id) : null;
+}
+
 /** The id of the root folder "Migrations" in the source's library, created the first time. */
 async function migrationsFolder(context: MigrationContext): Promise<string> {
-	const found = await context.database('directus_folders').where({ name: MIGRATIONS_FOLDER }).whereNull('parent').first('id');
-	if (found) return String(found.id);
+	const found = await findMigrationsFolder(context.database);
+	if (found) return found;
 	const schema = await context.getSchema({ database: context.database });
 	const folders = new context.services.FoldersService({ knex: context.database, schema, accountability: null });
 	return String(await folders.createOne({ name: MIGRATIONS_FOLDER, parent: null }));
