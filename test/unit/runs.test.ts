@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changeOf, decideUndo } from '../../src/lib/rollback/undo-decision.ts';
+import { changeOf, decideBytesUndo, decideUndo } from '../../src/lib/rollback/undo-decision.ts';
 import { planSchemaUndo } from '../../src/lib/rollback/schema.ts';
 import { systemRollbackWarnings } from '../../src/lib/rollback/system.ts';
 import type { RunRecord } from '../../src/lib/runs/store.ts';
@@ -52,6 +52,30 @@ describe('rollback decisions', () => {
 		const change = changeOf(entry('delete', 1, { id: 1, title: 'gone' }));
 		expect(decideUndo(change, undefined, {}, new Set(), false)).toEqual({ action: 'create', forced: false });
 		expect(decideUndo(change, { id: 1, title: 'new one' }, {}, new Set(), false)).toMatchObject({ action: 'conflict' });
+	});
+});
+
+describe('undoing replaced bytes', () => {
+	const entry = { before: { id: 'f', title: 'old' }, after: { id: 'f', title: 'new' }, bytes: { copy: 'c', before: { size: 3, sha256: 'OLD' }, after: { size: 4, sha256: 'NEW' } } };
+	const decide = (title: string, sha256: string | null, force = false) => decideBytesUndo(entry, { row: { id: 'f', title }, sha256 }, {}, new Set(), force);
+
+	it('restores bytes and metadata where the file still holds what the run wrote', () => {
+		expect(decide('new', 'NEW')).toEqual({ action: 'restore', bytes: true, forced: false });
+	});
+	it('leaves a file alone whose bytes or metadata changed since, unless forced', () => {
+		expect(decide('new', 'OTHER')).toEqual({ action: 'conflict', fields: ['(the bytes changed since)'] });
+		expect(decide('edited', 'NEW')).toEqual({ action: 'conflict', fields: ['title'] });
+		expect(decide('edited', null, true)).toEqual({ action: 'restore', bytes: true, forced: true });
+		expect(decideBytesUndo(entry, { row: undefined, sha256: null }, {}, new Set(), true)).toMatchObject({ action: 'conflict' });
+	});
+	it('does nothing where the bytes before the run are there (never replaced, or restored already)', () => {
+		expect(decide('old', 'OLD')).toEqual({ action: 'none' });
+		expect(decide('edited', 'OLD')).toEqual({ action: 'none' });
+	});
+	it('bytes the run sent unchanged (metadata only changed) give back the metadata without an upload', () => {
+		const same = { ...entry, bytes: { ...entry.bytes, after: entry.bytes.before } };
+		expect(decideBytesUndo(same, { row: { id: 'f', title: 'new' }, sha256: 'OLD' }, {}, new Set(), false)).toEqual({ action: 'restore', bytes: false, forced: false });
+		expect(decideBytesUndo(same, { row: { id: 'f', title: 'old' }, sha256: 'OLD' }, {}, new Set(), false)).toEqual({ action: 'none' });
 	});
 });
 

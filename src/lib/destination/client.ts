@@ -1,5 +1,7 @@
 import { createDirectus, rest, staticToken, type RestCommand } from '@directus/sdk';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Agent, FormData, fetch as undiciFetch } from 'undici';
 import type { Destination } from '../options/destination.js';
 import type { WriteJournal } from '../runs/journal.js';
@@ -152,6 +154,7 @@ export class DestinationClient {
 	/** How item writes travel (see WritePath): set once per run, after the receiver was looked for. */
 	writePath: WritePath = REST_PATH;
 	private readonly sdk;
+	private readonly fetchBytes: (path: string) => Promise<Response>;
 	private readonly budget: RequestBudget;
 	private readonly retryPolicy: RetryPolicy;
 
@@ -212,6 +215,7 @@ export class DestinationClient {
 			return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 		};
 
+		this.fetchBytes = (path) => destinationFetch(`${destination.url.replace(/\/$/, '')}${path}`, { headers: { Authorization: `Bearer ${destination.token}` } });
 		this.sdk = createDirectus(destination.url, { globals: { fetch: destinationFetch as typeof fetch } })
 			.with(staticToken(destination.token))
 			.with(rest());
@@ -248,6 +252,26 @@ export class DestinationClient {
 			() => this.stats.retries++,
 			lostAnswer,
 		);
+	}
+
+	/**
+	 * The bytes the destination serves at `path` (a file's `/assets/:id`), handed to `consume` as a
+	 * stream as they arrive: never held whole. Getting the answer retries like any read; the bytes are
+	 * read once (a failure while reading them is the caller's).
+	 */
+	async download<T>(path: string, consume: (bytes: Readable) => Promise<T>): Promise<T> {
+		const response = await withRetries(
+			() =>
+				this.budget.limit(async () => {
+					await this.budget.pacer.wait();
+					this.stats.requests++;
+					return this.fetchBytes(path);
+				}),
+			this.retryPolicy,
+			() => this.stats.retries++,
+			'repeat',
+		);
+		return consume(response.body ? Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>) : Readable.from([]));
 	}
 
 	/** A request to any path, for what the SDK has no command for (multipart uploads, streams, TUS). */

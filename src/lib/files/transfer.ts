@@ -149,6 +149,8 @@ export class FileTransfer {
 		folders: { created: 0, updated: 0, unchanged: 0 },
 	};
 	readonly failures: FileFailure[] = [];
+	/** Files whose replaced bytes were kept and journaled (their metadata is journaled with them); one batch at a time. */
+	private readonly replaced = new Set<string>();
 	private readonly filesModel: CollectionModel;
 	private readonly folderModel: CollectionModel;
 	/** Links of the files (uploaded_by…) to rows the destination lacks are set to null: the report warns of each. */
@@ -223,6 +225,7 @@ export class FileTransfer {
 
 	/** Transfers one batch of file ids. */
 	async transferBatch(ids: string[]): Promise<void> {
+		this.replaced.clear();
 		const metadata = FILE_METADATA_FIELDS.filter((field) => this.filesModel.fields.includes(field));
 		// Through the receiver modified_on is kept exactly as well (over REST Directus stamps it).
 		const kept = this.viaReceiver && this.filesModel.fields.includes('modified_on') ? [...metadata, 'modified_on'] : metadata;
@@ -326,13 +329,18 @@ export class FileTransfer {
 	/** Metadata updates: through the receiver exactly as on the source (no stamp, no activity), else over REST. */
 	private async updateMetadata(rows: Row[], before: Map<string, Row>): Promise<RowFailure[]> {
 		if (rows.length === 0) return [];
-		if (!this.viaReceiver) return this.files.update(rows);
+		if (!this.viaReceiver) {
+			// A file whose bytes were replaced has its metadata in its `bytes` entry of the journal already.
+			const ofReplaced = rows.filter((row) => this.replaced.has(String(row['id'])));
+			const others = rows.filter((row) => !this.replaced.has(String(row['id'])));
+			return [...(await this.files.update(others)), ...(await this.files.update(ofReplaced, { journal: false }))];
+		}
 		const path = this.client.writePath as Extract<WritePath, { kind: 'receiver' }>;
 		const failures: RowFailure[] = [];
 		for (let start = 0; start < rows.length; start += MAX_RECEIVER_ROWS) {
 			const part = rows.slice(start, start + MAX_RECEIVER_ROWS);
 			// Journaled ahead (migration-rollback); a file the destination refuses keeps what it held: nothing to undo.
-			await this.client.journal?.updated('directus_files', 'id', before, part);
+			await this.client.journal?.updated('directus_files', 'id', before, part.filter((row) => !this.replaced.has(String(row['id']))));
 			const result = await this.client.send<{ written: number; refused: { key: string; reason: string }[] }>({
 				method: 'POST',
 				path: `/${RECEIVER_ID}/files-metadata`,
@@ -362,12 +370,12 @@ export class FileTransfer {
 		const { open } = source;
 		const size = Number(row['filesize'] ?? 0);
 		let path: 'receiver' | 'rest' = 'rest';
+		// The destination's bytes of a file replaced are kept first (migration-rollback); its new files were journaled with the batch.
+		if (replace && !(await this.keepReplacedBytes(row, there, kept))) return null;
 		try {
 			if (usesResumableUpload(size, this.resumableAboveBytes, await this.readResumableSupport())) await this.uploadResumable(row, replace);
 			else if (this.viaReceiver) {
 				path = 'receiver';
-				// The replaced file's metadata is written with its bytes: journaled ahead, like any update.
-				if (replace) await this.client.journal?.updated('directus_files', 'id', new Map([[id, there]]), [Object.fromEntries(['id', ...kept].map((field) => [field, row[field]]))]);
 				await this.sendToReceiver(row, kept, open);
 			} else await this.upload(row, replace, undefined, open);
 			this.sent(path, size);
@@ -382,6 +390,8 @@ export class FileTransfer {
 			}
 			const failure = toMigrationError(error);
 			this.fail(id, fileFailureCode(failure), failure.message);
+			// Its bytes stayed: metadata written to it now is journaled on its own.
+			this.replaced.delete(id);
 			return null;
 		}
 	}
@@ -397,6 +407,38 @@ export class FileTransfer {
 			return { open: () => stream() };
 		} catch (error) {
 			return { unreadable: (error as Error).message };
+		}
+	}
+
+	/**
+	 * Before a destination file's bytes are replaced (migration-rollback): its current bytes are streamed
+	 * into the source's library and the replacement journaled, with the file's metadata before and after
+	 * (its whole undo: the metadata written with or after the bytes is not journaled again) and the size
+	 * and sha256 of the bytes written (read from the source's storage). Nothing without a journal.
+	 * Returns false when the destination cannot serve its bytes: the file fails, left as it is.
+	 */
+	private async keepReplacedBytes(row: Row, there: Row, kept: string[]): Promise<boolean> {
+		const journal = this.client.journal;
+		if (!journal) return true;
+		const id = String(row['id']);
+		const sha256 = await this.sourceChecksum(id);
+		if (sha256 === null) {
+			this.fail(id, 'SOURCE_FILE_UNREADABLE', 'the source cannot read the file');
+			return false;
+		}
+		const fields = ['id', ...kept];
+		try {
+			await journal.replacingBytes(
+				{ key: id, before: pick(there, fields), after: pick(row, fields), written: { size: Number(row['filesize'] ?? 0), sha256 } },
+				(consume) => this.client.download(`/assets/${encodeURIComponent(id)}`, consume),
+			);
+			this.replaced.add(id);
+			return true;
+		} catch (error) {
+			// The destination answered, but not with the file's bytes (its storage lost them): not replaced.
+			if (!(error instanceof MigrationError) || error.status === undefined) throw error;
+			this.fail(id, 'DESTINATION_STORAGE_ERROR', `the destination's bytes of the file could not be kept for migration-rollback before replacing them: ${error.message}`);
+			return false;
 		}
 	}
 
@@ -531,6 +573,10 @@ export class FileTransfer {
 			throw error;
 		}
 	}
+}
+
+function pick(row: Row, fields: string[]): Row {
+	return Object.fromEntries(fields.map((field) => [field, row[field] ?? null]));
 }
 
 /** Clocks of source and destination are compared with this much slack (the Date header has whole seconds). */

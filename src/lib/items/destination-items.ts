@@ -331,9 +331,11 @@ export class DestinationItems {
 	}
 
 	/** Updates rows (each carries its key and only the fields to change); returns refused rows. */
-	update(rows: Row[]): Promise<RowFailure[]> {
+	update(rows: Row[], options: { journal?: boolean } = {}): Promise<RowFailure[]> {
 		// The same values on the same keys: writing them twice leaves what writing them once does.
-		return this.journaled('update', rows, () => this.writeInParts(rows, (part) => this.sendWrite('update', part, 'repeat')));
+		const write = () => this.writeInParts(rows, (part) => this.sendWrite('update', part, 'repeat'));
+		// `journal: false`: rows whose undo the journal holds already (a replaced file's metadata).
+		return options.journal === false ? write() : this.journaled('update', rows, write);
 	}
 
 	/**

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { Transform, type Readable } from 'node:stream';
 import type { Row } from '../items/diff-rows.js';
 import type { JournalChunks } from './journal-store.js';
 
@@ -16,16 +18,43 @@ export interface WriteJournal {
 	created(collection: string, primaryKey: string, rows: Row[]): Promise<void>;
 	updated(collection: string, primaryKey: string, before: Map<string, Row>, rows: Row[]): Promise<void>;
 	deleted(collection: string, primaryKey: string, rows: Row[]): Promise<void>;
+	/**
+	 * A destination file whose bytes are about to be replaced: its current bytes (`current` hands them
+	 * over as a stream) are kept in the source's library first, then the replacement is journaled with
+	 * the metadata before (`before`) and after (`after`) and the bytes the run writes (`written`).
+	 */
+	replacingBytes(file: { key: string; before: Row; after: Row; written: ByteFacts }, current: <T>(consume: (bytes: Readable) => Promise<T>) => Promise<T>): Promise<void>;
 }
 
-/** One entry of the journal (a line of its file): a write to one row. `b` what the row held before, `a` what the run wrote. */
+/** What identifies a file's bytes: their size and sha256. */
+export interface ByteFacts {
+	size: number;
+	sha256: string;
+}
+
+/** What a `bytes` entry adds: the source library's copy of the bytes replaced, and those bytes and the ones written. */
+export interface ReplacedBytes {
+	copy: string;
+	before: ByteFacts;
+	after: ByteFacts;
+}
+
+/** Keeps a stream of bytes (a destination file's before a run replaces them) in the source's library; returns the kept file's id. */
+export type BytesKeeper = (key: string, bytes: Readable) => Promise<string>;
+
+/**
+ * One entry of the journal (a line of its file): a write to one row. `b` what the row held before, `a`
+ * what the run wrote. A `bytes` entry is a destination file whose bytes the run replaced: `b` and `a`
+ * its metadata (the fields the run keeps), `f` the copy of its bytes before and what identifies both.
+ */
 export interface JournalEntry {
 	c: string;
 	p: string;
 	k: unknown;
-	op: 'create' | 'update' | 'delete';
+	op: 'create' | 'update' | 'delete' | 'bytes';
 	b?: Row;
 	a?: Row;
+	f?: ReplacedBytes;
 }
 
 /**
@@ -38,10 +67,12 @@ export class RunJournal implements WriteJournal {
 	entries = 0;
 	readonly chunks: JournalChunks;
 	private readonly fieldsOf: (collection: string) => string[];
+	private readonly keep: BytesKeeper;
 
-	constructor(chunks: JournalChunks, fieldsOf: (collection: string) => string[]) {
+	constructor(chunks: JournalChunks, fieldsOf: (collection: string) => string[], keep: BytesKeeper) {
 		this.chunks = chunks;
 		this.fieldsOf = fieldsOf;
+		this.keep = keep;
 	}
 
 	rowFields(collection: string): string[] {
@@ -66,6 +97,16 @@ export class RunJournal implements WriteJournal {
 		await this.append(rows.map((row) => ({ c: collection, p: primaryKey, k: row[primaryKey], op: 'delete' as const, b: row })));
 	}
 
+	async replacingBytes(file: { key: string; before: Row; after: Row; written: ByteFacts }, current: <T>(consume: (bytes: Readable) => Promise<T>) => Promise<T>): Promise<void> {
+		const kept = await current(async (bytes) => {
+			const tap = measuring(bytes);
+			const copy = await this.keep(file.key, tap.stream);
+			return { copy, ...tap.facts() };
+		});
+		const { copy, ...before } = kept;
+		await this.append([{ c: 'directus_files', p: 'id', k: file.key, op: 'bytes', b: file.before, a: file.after, f: { copy, before, after: file.written } }]);
+	}
+
 	private async append(entries: JournalEntry[]): Promise<void> {
 		if (entries.length === 0) return;
 		await this.chunks.append(entries);
@@ -75,6 +116,22 @@ export class RunJournal implements WriteJournal {
 
 function pick(row: Row, fields: string[]): Row {
 	return Object.fromEntries(fields.map((field) => [field, row[field] ?? null]));
+}
+
+/** `bytes` passed through, counted and hashed on the way (never held). */
+export function measuring(bytes: Readable): { stream: Readable; facts: () => ByteFacts } {
+	const hash = createHash('sha256');
+	let size = 0;
+	const stream = new Transform({
+		transform(chunk: Buffer, _encoding, done) {
+			hash.update(chunk);
+			size += chunk.length;
+			done(null, chunk);
+		},
+	});
+	bytes.on('error', (error) => stream.destroy(error));
+	bytes.pipe(stream);
+	return { stream, facts: () => ({ size, sha256: hash.digest('hex') }) };
 }
 
 /** A journal's entries, read line by line from its file. */

@@ -13,18 +13,24 @@ export function migrationStorage(env: Record<string, unknown>): string {
 	return list.map((entry) => entry.trim()).find(Boolean) ?? 'local';
 }
 
+/** The id of the root folder "Migrations" in the source's library; null before its first use. */
+export async function findMigrationsFolder(database: MigrationContext['database']): Promise<string | null> {
+	const found = await database('directus_folders').where({ name: MIGRATIONS_FOLDER }).whereNull('parent').first('id');
+	return found ? String(found.id) : null;
+}
+
 /** The id of the root folder "Migrations" in the source's library, created the first time. */
 async function migrationsFolder(context: MigrationContext): Promise<string> {
-	const found = await context.database('directus_folders').where({ name: MIGRATIONS_FOLDER }).whereNull('parent').first('id');
-	if (found) return String(found.id);
+	const found = await findMigrationsFolder(context.database);
+	if (found) return found;
 	const schema = await context.getSchema({ database: context.database });
 	const folders = new context.services.FoldersService({ knex: context.database, schema, accountability: null });
 	return String(await folders.createOne({ name: MIGRATIONS_FOLDER, parent: null }));
 }
 
 /** Saves a file into the Migrations folder of the source's library; returns its id. */
-export async function saveToLibrary(context: MigrationContext, file: { name: string; title: string; type: string; stream: Readable }): Promise<string> {
-	const folder = await migrationsFolder(context);
+export async function saveToLibrary(context: MigrationContext, file: { name: string; title: string; type: string; stream: Readable; folder?: string }): Promise<string> {
+	const folder = file.folder ?? (await migrationsFolder(context));
 	const schema = await context.getSchema({ database: context.database });
 	const files = new context.services.FilesService({ knex: context.database, schema, accountability: null });
 	const id = await files.uploadOne(file.stream, {
@@ -49,4 +55,24 @@ export async function removeFromLibrary(context: MigrationContext, ids: string[]
 	const schema = await context.getSchema({ database: context.database });
 	const files = new context.services.FilesService({ knex: context.database, schema, accountability: null });
 	await files.deleteMany(ids);
+}
+
+/** A new folder inside the Migrations folder (e.g. a run's kept bytes); returns its id. */
+export async function createLibraryFolder(context: MigrationContext, name: string): Promise<string> {
+	const parent = await migrationsFolder(context);
+	const schema = await context.getSchema({ database: context.database });
+	const folders = new context.services.FoldersService({ knex: context.database, schema, accountability: null });
+	return String(await folders.createOne({ name, parent }));
+}
+
+/** Removes a folder of the Migrations folder and the files in it (their bytes too), a hundred at a time. */
+export async function removeLibraryFolder(context: MigrationContext, folder: string): Promise<void> {
+	for (;;) {
+		const rows = (await context.database('directus_files').where({ folder }).limit(100).select('id')) as { id: string }[];
+		if (rows.length === 0) break;
+		await removeFromLibrary(context, rows.map((row) => String(row.id)));
+	}
+	const schema = await context.getSchema({ database: context.database });
+	const folders = new context.services.FoldersService({ knex: context.database, schema, accountability: null });
+	await folders.deleteOne(folder);
 }

@@ -3,7 +3,7 @@ import type { MigrationContext } from '../operation.js';
 import { modelCollection } from '../plan/collection-model.js';
 import { RunJournal, type WriteJournal } from './journal.js';
 import { JournalChunks } from './journal-store.js';
-import { removeFromLibrary, saveToLibrary } from './library.js';
+import { createLibraryFolder, removeFromLibrary, removeLibraryFolder, saveToLibrary } from './library.js';
 import type { JournalEntry } from './journal.js';
 import { journalForwards } from './journal-file.js';
 import { progressOf, type ProgressFacts } from './progress.js';
@@ -43,6 +43,7 @@ export class RunRecorder {
 	/** Save artifacts (the `artifacts` option): counts, files moved, schema applied, into the Migrations folder. */
 	keepArtifacts = false;
 	private readonly attached: { name: string; value: unknown }[] = [];
+	private bytesFolder: Promise<string> | undefined;
 
 	constructor(operation: string, context: MigrationContext) {
 		this.operation = operation;
@@ -85,7 +86,7 @@ export class RunRecorder {
 		if (start.journal && this.id !== null) {
 			const schema = await this.context.getSchema({ database: this.context.database });
 			const fieldsOf = (collection: string) => (schema.collections[collection] ? modelCollection(schema, collection).fields : []);
-			this.journal = new RunJournal(new JournalChunks(this.context.database, this.id, owner), fieldsOf);
+			this.journal = new RunJournal(new JournalChunks(this.context.database, this.id, owner), fieldsOf, (key, bytes) => this.keepBytes(key, bytes));
 		}
 		this.timer = setInterval(() => this.flush(false), MIN_WRITE_MS);
 		this.timer.unref();
@@ -106,6 +107,26 @@ export class RunRecorder {
 		});
 		this.record.journal = { file, entries };
 		await this.store.update(this.id, this.record);
+	}
+
+	/**
+	 * Keeps the destination's bytes of a file the run is about to replace, in a folder of this run inside
+	 * the Migrations folder (created with the first, and recorded at once: a run that dies leaves no
+	 * copy its record does not know of).
+	 */
+	private async keepBytes(key: string, bytes: Readable): Promise<string> {
+		this.bytesFolder ??= createLibraryFolder(this.context, `Run ${this.id} replaced bytes`).then(async (folder) => {
+			this.record!.keptBytes = { folder };
+			await this.store.update(this.id!, this.record!);
+			return folder;
+		});
+		return saveToLibrary(this.context, {
+			name: `run ${this.id} bytes of ${key}`,
+			title: `Migration run ${this.id}: bytes of ${key} before the run`,
+			type: 'application/octet-stream',
+			stream: bytes,
+			folder: await this.bytesFolder,
+		});
 	}
 
 	/** A JSON artifact of the run (e.g. the schema snapshot applied), saved at the end when artifacts are kept. */
@@ -169,6 +190,7 @@ export class RunRecorder {
 			await this.store.update(this.id, this.record);
 			const removed = await this.store.prune(runsToKeep(this.context.env));
 			await removeFromLibrary(this.context, removed.flatMap((record) => [...(record.journal?.file ? [record.journal.file] : []), ...(record.artifacts ?? []).map((artifact) => artifact.file)]));
+			for (const record of removed) if (record.keptBytes) await removeLibraryFolder(this.context, record.keptBytes.folder);
 		} catch (error) {
 			this.context.logger.warn(`[${this.operation}] the run record could not be finished: ${(error as Error).message}`);
 		}

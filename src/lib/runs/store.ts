@@ -59,6 +59,11 @@ export interface RunRecord {
 	 * before it could save them (see journal-store.ts). `entries` is counted when the run ends.
 	 */
 	journal: { file: string | null; entries: number } | null;
+	/**
+	 * The folder (inside the Migrations folder) holding the destination's bytes of the files the run
+	 * replaced, each as it was before the run (for migration-rollback); removed with the record.
+	 */
+	keptBytes?: { folder: string };
 	/** Files of the Migrations folder saved with the `artifacts` option. */
 	artifacts?: { name: string; file: string }[];
 	/** Set once migration-rollback restored the destination to its state before this run. */

@@ -23,7 +23,7 @@ export interface SystemMigration {
 /** Runs the scopes in order; a dry run compares only. Refused rows are counted, never thrown. */
 export async function migrateSystem(
 	scopes: SystemScope[],
-	io: { client: DestinationClient; source: SourceRows; dryRun: boolean; runningFlowId: string | null; activateFlows?: boolean },
+	io: { client: DestinationClient; source: SourceRows; dryRun: boolean; runningFlowId: string | null; activateFlows?: boolean; migrationsFolder?: string | null },
 ): Promise<SystemMigration> {
 	const admin = { source: await sourceAdmin(io.source), destination: await destinationAdmin(io.client) };
 	const run: SystemRun = {
@@ -34,7 +34,7 @@ export async function migrateSystem(
 		tally: new SystemTally(),
 		warnings: [],
 		dryRun: io.dryRun,
-		leaveOut: leaveOutRunningFlow(io.runningFlowId),
+		leaveOut: leaveOutRunningFlow(io.runningFlowId, io.migrationsFolder ?? null),
 		created: {},
 	};
 	for (const scope of scopes) {
@@ -60,7 +60,7 @@ export async function migrateSystem(
  * Migrations folder (journal and artifact files), and
  * the lease other runs hold on the source as their destination (copied, it would block the destination).
  */
-function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row) => string | null {
+function leaveOutRunningFlow(flowId: string | null, migrationsFolder: string | null): (kind: SystemKind, row: Row) => string | null {
 	const reason = 'the Flow running this migration is not copied';
 	return (kind, row) => {
 		if (kind.collection === 'directus_presets' && String(row['bookmark'] ?? '').startsWith(SYNC_MARKER_BOOKMARK_PREFIX)) {
@@ -68,9 +68,12 @@ function leaveOutRunningFlow(flowId: string | null): (kind: SystemKind, row: Row
 		}
 		if (kind.collection === 'directus_presets' && row['collection'] === RUNS_COLLECTION) return 'a record of this instance’s own migration runs is not copied';
 		if (kind.collection === 'directus_presets' && row['collection'] === JOURNAL_COLLECTION) return 'a journal of this instance’s own migration runs is not copied';
-		// Its subfolders (the bundle makes none) are skipped too: their parent is not on the destination.
 		if (kind.collection === 'directus_folders' && row['name'] === MIGRATIONS_FOLDER && (row['parent'] ?? null) === null) {
 			return 'the folder of this instance’s own run journals and artifacts is not copied';
+		}
+		// Its subfolders (the bytes a run replaced, kept for migration-rollback) stay too.
+		if (kind.collection === 'directus_folders' && migrationsFolder !== null && String(row['parent'] ?? '') === migrationsFolder) {
+			return 'a folder of this instance’s own run journals and artifacts is not copied';
 		}
 		if (kind.collection === 'directus_translations' && isLeaseKey(row['key'])) {
 			return 'the lease of this instance as a migration destination is not copied';

@@ -4,6 +4,7 @@ import { defineMigrationOperation, Rejection } from '../../lib/operation.js';
 import { resolveDestination } from '../../lib/options/destination.js';
 import { undoJournal, type RollbackOutcome } from '../../lib/rollback/rollback.js';
 import { journalBackwards } from '../../lib/runs/journal-file.js';
+import { readFromLibrary, removeLibraryFolder } from '../../lib/runs/library.js';
 import { readSchemaJournal, schemaRollbackWarnings, undoSchema } from '../../lib/rollback/schema.js';
 import { systemRollbackWarnings } from '../../lib/rollback/system.js';
 import { findRunToUndo, markRolledBack, newerRunsWarnings } from '../../lib/rollback/target.js';
@@ -25,7 +26,7 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 	return underLease(client, options, { operation: 'migration-rollback', source: sourceIdOf(context.env) }, context.logger, undo);
 
 	async function undo(lease: DestinationLease | null) {
-		const outcome: RollbackOutcome = { collections: {}, conflicts: [], failures: [], forced: 0, done: 0, total: target.journal!.entries };
+		const outcome: RollbackOutcome = { collections: {}, files: { bytesRestored: 0 }, conflicts: [], failures: [], forced: 0, done: 0, total: target.journal!.entries };
 		if (!options.dryRun) {
 			await run.begin({ host: client.host });
 			run.watch(() => ({ phase: 'rollback', collection: null, rows: { done: outcome.done, total: outcome.total }, files: { done: 0, total: 0 }, warnings: 0, failures: outcome.failures.length }));
@@ -33,10 +34,14 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 		const settings = { force: options.force, write: !options.dryRun };
 		// A schema run is undone from its schema pre-image; every other run from its journal of rows.
 		const schemaUndone = target.operation === 'migration-schema-sync' ? await undoSchema(client, await readSchemaJournal(context, target.journal!.file!), settings) : null;
-		if (!schemaUndone) await undoJournal(journalBackwards(context, { id: target.id, journal: target.journal! }), { client, schema }, settings, outcome);
+		if (!schemaUndone) await undoJournal(journalBackwards(context, { id: target.id, journal: target.journal! }), { client, schema, openCopy: (file) => readFromLibrary(context, file) }, settings, outcome);
 		const conflicts = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.conflicts, 0) + (schemaUndone?.conflicts.length ?? 0);
 		const failed = Object.values(outcome.collections).reduce((sum, tally) => sum + tally.failed, 0);
-		if (!options.dryRun && conflicts === 0 && failed === 0) await markRolledBack(context.database, target, run.runId);
+		if (!options.dryRun && conflicts === 0 && failed === 0) {
+			// The bytes the run replaced are back on the destination: their copies go (see the README's rollback section).
+			if (target.keptBytes) await removeLibraryFolder(context, target.keptBytes.folder).catch((error: Error) => context.logger.warn(`[migration-rollback] the kept bytes of run ${target.id} could not be removed: ${error.message}`));
+			await markRolledBack(context.database, { ...target, keptBytes: undefined }, run.runId);
+		}
 
 		const report = {
 			operation: 'migration-rollback',
@@ -45,7 +50,7 @@ export default defineMigrationOperation('migration-rollback', rollbackOptions, a
 			durationMs: Date.now() - startedAt,
 			destination: { host: client.host },
 			rolledBack: { runId: target.id, operation: target.operation, startedAt: target.startedAt, outcome: target.outcome },
-			...(schemaUndone ? { schema: schemaUndone } : { collections: outcome.collections }),
+			...(schemaUndone ? { schema: schemaUndone } : { collections: outcome.collections, files: outcome.files }),
 			conflicts: outcome.conflicts,
 			forced: outcome.forced + (schemaUndone?.forced ?? 0),
 			failures: outcome.failures,

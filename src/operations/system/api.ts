@@ -8,6 +8,7 @@ import { resolveSystemScopes } from '../../lib/system/scopes.js';
 import { SourceRows } from '../../lib/system/source-rows.js';
 import { systemRunSummary } from '../../lib/system/tally.js';
 import { systemOptions } from './options.js';
+import { findMigrationsFolder } from '../../lib/runs/library.js';
 import { chooseWritePath, detectReceiver } from '../../lib/write/write-path.js';
 import { finishReceiverRun } from '../../lib/write/finish-run.js';
 import { assertPasswordsMayTravel, copyPasswordHashes, type PasswordTally } from '../../lib/system/passwords.js';
@@ -40,6 +41,7 @@ export default defineMigrationOperation('migration-system', systemOptions, async
 			dryRun: options.dryRun,
 			runningFlowId,
 			activateFlows: options.activateFlows,
+			migrationsFolder: await findMigrationsFolder(context.database),
 		});
 
 		let passwords: PasswordTally | null = null;
