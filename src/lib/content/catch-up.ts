@@ -2,11 +2,11 @@ import type { Filter, SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import { DestinationItems } from '../items/destination-items.js';
 import type { Row } from '../items/diff-rows.js';
-import { and, SourceItems } from '../items/source-reader.js';
+import { and, keyIsOrdered, SourceItems } from '../items/source-reader.js';
 import type { MigrationContext } from '../operation.js';
 import type { CollectionModel } from '../plan/collection-model.js';
 import { unequalRows } from '../items/checksum-compare.js';
-import { MAX_RECEIVER_KEYS } from '../receiver/protocol.js';
+import { MAX_RECEIVER_KEYS, MAX_RECEIVER_ROWS } from '../receiver/protocol.js';
 
 /**
  * The source of an `updatedAfter: "auto"` run. A date filter alone misses rows whose dates are older
@@ -60,10 +60,13 @@ export class CatchUpSource extends SourceItems {
 			// No row matched the date filter when the run was planned: none to look for page by page (a row
 			// changed since is newer than the marker this run leaves, and the next run takes it).
 			if (expected !== 0) {
-				// The page is every key after the cursor up to its last one, in the table's own order: a range
-				// names it without listing its keys.
-				const page = { _and: [...(cursor === undefined ? [] : [{ [key]: { _gt: cursor } }]), { [key]: { _lte: keys[keys.length - 1] } }] } as Filter;
-				for await (const changed of super.batches(model, and(filter, page), fields, batchSize)) rows.push(...changed);
+				// A page of numeric keys is every key after the cursor up to its last one, in the table's own
+				// order: a range names it without listing them. Other keys (Directus filters a uuid or a
+				// string by equality only) are named, a thousand at a time.
+				const pages = keyIsOrdered(model)
+					? [{ _and: [...(cursor === undefined ? [] : [{ [key]: { _gt: cursor } }]), { [key]: { _lte: keys[keys.length - 1] } }] } as Filter]
+					: chunks(keys, MAX_RECEIVER_ROWS).map(keyIn);
+				for (const page of pages) for await (const changed of super.batches(model, and(filter, page), fields, batchSize)) rows.push(...changed);
 			}
 			const absent = await this.absentKeys(destination, model, keys, throughReceiver);
 			const chosen = new Set(rows.map((row) => String(row[key])));
@@ -104,4 +107,10 @@ export class CatchUpSource extends SourceItems {
 		const present = await destination.readByKeys(keys, []);
 		return keys.filter((value) => !present.has(String(value)));
 	}
+}
+
+function chunks<T>(values: T[], size: number): T[][] {
+	const parts: T[][] = [];
+	for (let start = 0; start < values.length; start += size) parts.push(values.slice(start, start + size));
+	return parts;
 }

@@ -20,7 +20,7 @@ const ORDERED_KEY_TYPES = new Set(['integer', 'bigInteger', 'float', 'decimal'])
  */
 export const FILTERED_KEYS_HELD = 50_000;
 
-function keyIsOrdered(model: CollectionModel): boolean {
+export function keyIsOrdered(model: CollectionModel): boolean {
 	return ORDERED_KEY_TYPES.has(model.types[model.primaryKey] ?? '');
 }
 
