@@ -250,7 +250,12 @@ describe('through the receiver (the bundle on both sides)', () => {
 		// set past the notes' dates first: those of the rows seeded a moment ago are within its 60 s margin.)
 		const [marker] = await pair.destination.api<{ id: number; layout_options: any }[]>('GET', '/presets?filter[bookmark][_starts_with]=Migration sync marker&fields=id,layout_options');
 		marker!.layout_options.migrationSync.watermarks.notes = new Date().toISOString();
+		const patchLine = `"method":"PATCH","url":"/presets/${marker!.id}`;
+		const patches = () => readFileSync(pair.destination.logFile, 'utf8').split(patchLine).length;
+		const patched = patches();
 		await pair.destination.api('PATCH', `/presets/${marker!.id}`, { layout_options: marker!.layout_options });
+		// The server's log reaches its file a moment after the answer: the quiet run's lines start after it.
+		await expect.poll(patches).toBe(patched + 1);
 		const quietStart = readFileSync(pair.destination.logFile, 'utf8').length;
 		const quiet = await run(pair, 'migration-migrate-tables', { collections: ['notes'], updatedAfter: 'auto' });
 		expect(quiet.resolved, JSON.stringify(quiet.last).slice(0, 1500)).toBe(true);

@@ -168,12 +168,11 @@ const quietness = {
 export const fileUploadMetadata = z.strictObject({ file: fileRow, filesize: count, ...quietness });
 export type FileUploadMetadata = z.input<typeof fileUploadMetadata>;
 
-/** What POST /files/:id answers: the stored size and the sha256 of the bytes as they arrived. */
+/** What POST /files/:id answers: the size and the sha256 of the bytes as they arrived. */
 export interface FileReceipt {
 	id: string;
 	filesize: number;
 	sha256: string;
-	replaced: boolean;
 }
 
 /** POST /migration-receiver/files-metadata — metadata alone (the bytes are already there), exactly as sent. */
