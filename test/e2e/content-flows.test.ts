@@ -195,7 +195,8 @@ describe('triggered Flows', () => {
 describe('a run cut off halfway', () => {
 	it('rejects when the destination goes away, and a re-run completes the job', async () => {
 		await pair.source.api('POST', '/items/articles', Array.from({ length: 600 }, (_, index) => ({ title: `Bulk ${index}`, author: 1 })));
-		const flow = await createFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options: { retries: 1, batchSize: 50 } }]);
+		// Paced (small batches, 10 requests a second) so that the destination stops while the run is writing.
+		const flow = await createFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options: { retries: 1, batchSize: 20, requestsPerSecond: 10 } }]);
 		try {
 			const running = flow.trigger();
 			await waitFor('some bulk articles on the destination', async () => {

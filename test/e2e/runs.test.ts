@@ -143,7 +143,8 @@ describe('run records', () => {
 describe('live progress', () => {
 	it('a running run shows its phase, collection, rows done of total, rate and time left, refreshed every few seconds', async () => {
 		const proxy = await new FaultProxy(pair.destination.url).start();
-		proxy.faults = { latencyMs: 60 };
+		// Slow enough that the items phase spans several progress writes (every 2 s), whatever the machine.
+		proxy.faults = { latencyMs: 150 };
 		try {
 			const flow = await createFlow(pair.source, [{ key: 'migrate', type: 'migration-migrate-tables', options: { collections: 'bulk', destinationUrl: proxy.url, batchSize: 25, concurrency: 1 } }], {
 				trigger: { type: 'webhook', options: { method: 'POST', async: true } },
