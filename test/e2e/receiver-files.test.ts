@@ -5,6 +5,7 @@ import type { DirectusInstance } from '../harness/instance.ts';
 import { servedSha256 } from '../harness/large-file.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
 import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
+import { uploadFile, type UploadedFile } from '../harness/files.ts';
 
 /**
  * Files through the receiver: each file's bytes and metadata in one streamed request, kept exactly
@@ -37,12 +38,6 @@ const FIELDS = [
 const FILE_MEDIA_TYPE = 'application/x-directus-migration-file';
 const KB = 1024;
 
-interface Uploaded {
-	id: string;
-	sha256: string;
-	size: number;
-}
-
 const run = (pair: Pair, type: string, options: Record<string, unknown> = {}) => withFlow(pair.source, [{ key: 'step', type, options }], (flow) => flow.trigger());
 const transfer = (pair: Pair) => run(pair, 'migration-migrate-tables', { collections: ['posters'] });
 const fileRows = (instance: DirectusInstance, ids: string[]) =>
@@ -54,21 +49,8 @@ async function expectedRows(pair: Pair, ids: string[], authorId: string) {
 const count = async (instance: DirectusInstance, path: string) => Number((await instance.api<{ count: number | string }[]>('GET', `${path}${path.includes('?') ? '&' : '?'}aggregate[count]=*`))[0]!.count);
 
 /** Uploads bytes through Directus (as a user does); `replace` puts new bytes into an existing file. */
-async function upload(instance: DirectusInstance, bytes: Buffer, fields: Record<string, string>, options: { token?: string; replace?: string } = {}): Promise<Uploaded> {
-	const form = new FormData();
-	for (const [name, value] of Object.entries(fields)) form.append(name, value);
-	form.append('file', new Blob([new Uint8Array(bytes)], { type: 'application/octet-stream' }), `${fields['title'] ?? 'file'}.bin`);
-	const response = await fetch(`${instance.url}/files${options.replace ? `/${options.replace}` : ''}?fields=id`, {
-		method: options.replace ? 'PATCH' : 'POST',
-		headers: { Authorization: `Bearer ${options.token ?? instance.token}` },
-		body: form,
-	});
-	if (!response.ok) throw new Error(`upload: ${response.status} ${await response.text()}`);
-	const { data } = (await response.json()) as { data: { id: string } };
-	return { id: data.id, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
-}
 
-async function poster(pair: Pair, id: number, file: Uploaded): Promise<void> {
+async function poster(pair: Pair, id: number, file: UploadedFile): Promise<void> {
 	await pair.source.api('POST', '/items/posters', { id, name: `poster ${id}`, image: file.id });
 }
 
@@ -101,7 +83,7 @@ describe('files through the receiver', () => {
 	let pair: Pair;
 	let author: { id: string; token: string };
 	let folder: string;
-	let files: Uploaded[];
+	let files: UploadedFile[];
 
 	beforeAll(async () => {
 		pair = await startPair({ destinationEnv: { FILES_MAX_UPLOAD_SIZE: '1MB' } });
@@ -114,9 +96,9 @@ describe('files through the receiver', () => {
 		await createPosters(pair);
 		folder = (await pair.source.api<{ id: string }>('POST', '/folders', { name: 'Posters' })).id;
 		files = [
-			await upload(pair.source, randomBytes(40 * KB), { title: 'first', folder }, { token: author.token }),
-			await upload(pair.source, randomBytes(60 * KB), { title: 'second' }),
-			await upload(pair.source, randomBytes(80 * KB), { title: 'third', folder }),
+			await uploadFile(pair.source, randomBytes(40 * KB), { title: 'first', folder }, { token: author.token }),
+			await uploadFile(pair.source, randomBytes(60 * KB), { title: 'second' }),
+			await uploadFile(pair.source, randomBytes(80 * KB), { title: 'third', folder }),
 		];
 		await pair.source.api('PATCH', `/files/${files[0]!.id}`, {
 			description: 'A poster',
@@ -155,7 +137,7 @@ describe('files through the receiver', () => {
 	});
 
 	it('bytes replaced on the source by others of the same size are sent again; a title changed alone sends no byte', async () => {
-		const replaced = await upload(pair.source, randomBytes(files[1]!.size), { title: 'second' }, { replace: files[1]!.id });
+		const replaced = await uploadFile(pair.source, randomBytes(files[1]!.size), { title: 'second' }, { replace: files[1]!.id });
 		await pair.source.api('PATCH', `/files/${files[2]!.id}`, { title: 'third, renamed' });
 		const again = await transfer(pair);
 		expect(again.resolved, JSON.stringify(again.last).slice(0, 2000)).toBe(true);
@@ -170,7 +152,7 @@ describe('files through the receiver', () => {
 	});
 
 	it('with trackActivity a file sent through the receiver leaves its activity rows on the destination, as over REST', async () => {
-		const tracked = await upload(pair.source, randomBytes(20 * KB), { title: 'tracked' });
+		const tracked = await uploadFile(pair.source, randomBytes(20 * KB), { title: 'tracked' });
 		await poster(pair, 20, tracked);
 		const migrate = await run(pair, 'migration-migrate-tables', { collections: ['posters'], trackActivity: true });
 		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 2000)).toBe(true);
@@ -180,8 +162,8 @@ describe('files through the receiver', () => {
 	});
 
 	it('a file above the destination FILES_MAX_UPLOAD_SIZE fails alone with FILE_TOO_LARGE; the others and the items land', async () => {
-		const small = await upload(pair.source, randomBytes(30 * KB), { title: 'small' });
-		const large = await upload(pair.source, randomBytes(1100 * KB), { title: 'large' });
+		const small = await uploadFile(pair.source, randomBytes(30 * KB), { title: 'small' });
+		const large = await uploadFile(pair.source, randomBytes(1100 * KB), { title: 'large' });
 		await poster(pair, 10, small);
 		await poster(pair, 11, large);
 		const migrate = await transfer(pair);
@@ -236,7 +218,7 @@ describe('files to a destination without the bundle (a mixed pair)', () => {
 	});
 
 	it('go over REST, and the report says so', async () => {
-		const file = await upload(pair.source, randomBytes(50 * KB), { title: 'rest' });
+		const file = await uploadFile(pair.source, randomBytes(50 * KB), { title: 'rest' });
 		await poster(pair, 1, file);
 		const migrate = await withFlow(
 			pair.source,

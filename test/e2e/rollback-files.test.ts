@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFlow } from '../harness/flows.ts';
 import type { DirectusInstance } from '../harness/instance.ts';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { generateStoredFile, residentRiseWhile, servedSha256 } from '../harness/large-file.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
 import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
+import { uploadFile } from '../harness/files.ts';
 
 /**
  * migration-rollback of a run that replaced the bytes of destination files: the run kept the bytes it
@@ -22,11 +23,6 @@ const LARGE_FILE_BYTES = 256 * MB;
 /** What the source may gain in resident memory while a large file's bytes are kept or given back. */
 const MEMORY_RISE_BOUND = 64 * MB;
 
-interface Uploaded {
-	id: string;
-	sha256: string;
-}
-
 const run = (pair: Pair, type: string, options: Record<string, unknown> = {}) => withFlow(pair.source, [{ key: 'step', type, options }], (flow) => flow.trigger());
 const migrate = (pair: Pair) => run(pair, 'migration-migrate-tables', { collections: ['posters'] });
 const fileRows = (instance: DirectusInstance, ids: string[]) =>
@@ -35,19 +31,6 @@ const keptCopies = (pair: Pair, runId: number) =>
 	pair.source.api<{ id: string; title: string }[]>('GET', `/files?limit=-1&fields=id,title&filter[title][_starts_with]=${encodeURIComponent(`Migration run ${runId}: bytes of`)}`);
 
 /** Uploads bytes through Directus (as a user does); `replace` puts new bytes into an existing file. */
-async function upload(instance: DirectusInstance, bytes: Buffer, fields: Record<string, string>, replace?: string): Promise<Uploaded> {
-	const form = new FormData();
-	for (const [name, value] of Object.entries(fields)) form.append(name, value);
-	form.append('file', new Blob([new Uint8Array(bytes)], { type: 'application/octet-stream' }), `${fields['title'] ?? 'file'}.bin`);
-	const response = await fetch(`${instance.url}/files${replace ? `/${replace}` : ''}?fields=id`, {
-		method: replace ? 'PATCH' : 'POST',
-		headers: { Authorization: `Bearer ${instance.token}` },
-		body: form,
-	});
-	if (!response.ok) throw new Error(`upload: ${response.status} ${await response.text()}`);
-	const { data } = (await response.json()) as { data: { id: string } };
-	return { id: data.id, sha256: createHash('sha256').update(bytes).digest('hex') };
-}
 
 async function setUp(pair: Pair): Promise<void> {
 	await createCollection(pair.source, 'posters', [integerKey, stringField('name')]);
@@ -69,8 +52,8 @@ function rollbackOfReplacedBytes(name: string, pairOptions: Parameters<typeof st
 		});
 
 		it('a rollback gives back the bytes and metadata of files the run replaced; a file edited on the destination since is a conflict, left alone until force', async () => {
-			const first = await upload(pair.source, randomBytes(40 * KB), { title: 'first' });
-			const second = await upload(pair.source, randomBytes(50 * KB), { title: 'second' });
+			const first = await uploadFile(pair.source, randomBytes(40 * KB), { title: 'first' });
+			const second = await uploadFile(pair.source, randomBytes(50 * KB), { title: 'second' });
 			await pair.source.api('PATCH', `/files/${first.id}`, { description: 'Before the run', tags: ['old'] });
 			await pair.source.api('POST', '/items/posters', [
 				{ id: 1, name: 'one', image: first.id },
@@ -85,9 +68,9 @@ function rollbackOfReplacedBytes(name: string, pairOptions: Parameters<typeof st
 			await new Promise((resolve) => setTimeout(resolve, 1_100));
 
 			// On the source: the first file gets new bytes of another size and new metadata, the second new bytes of the same size.
-			const firstNew = await upload(pair.source, randomBytes(45 * KB), { title: 'first' }, first.id);
+			const firstNew = await uploadFile(pair.source, randomBytes(45 * KB), { title: 'first' }, { replace: first.id });
 			await pair.source.api('PATCH', `/files/${first.id}`, { title: 'first, new', description: 'After the run', tags: ['new'] });
-			const secondNew = await upload(pair.source, randomBytes(50 * KB), { title: 'second' }, second.id);
+			const secondNew = await uploadFile(pair.source, randomBytes(50 * KB), { title: 'second' }, { replace: second.id });
 			const replaced = await migrate(pair);
 			expect(replaced.resolved, JSON.stringify(replaced.last).slice(0, 1500)).toBe(true);
 			expect(replaced.last.files).toMatchObject({ transferred: 2, failed: 0, paths: { [path]: 2 } });
@@ -132,11 +115,11 @@ function rollbackOfReplacedBytes(name: string, pairOptions: Parameters<typeof st
 		});
 
 		it('the kept bytes of a run are removed with its record when records are pruned (MIGRATION_RUNS_KEEP)', async () => {
-			const file = await upload(pair.source, randomBytes(30 * KB), { title: 'third' });
+			const file = await uploadFile(pair.source, randomBytes(30 * KB), { title: 'third' });
 			await pair.source.api('POST', '/items/posters', { id: 3, name: 'three', image: file.id });
 			expect((await migrate(pair)).resolved).toBe(true);
 			await new Promise((resolve) => setTimeout(resolve, 1_100));
-			await upload(pair.source, randomBytes(31 * KB), { title: 'third' }, file.id);
+			await uploadFile(pair.source, randomBytes(31 * KB), { title: 'third' }, { replace: file.id });
 			const replacing = await migrate(pair);
 			expect(replacing.resolved, JSON.stringify(replacing.last).slice(0, 1500)).toBe(true);
 			expect(await keptCopies(pair, replacing.last.runId)).toHaveLength(1);

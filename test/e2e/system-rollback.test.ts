@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFlow, type FlowRun } from '../harness/flows.ts';
 import type { DirectusInstance } from '../harness/instance.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
+import { PUBLIC_POLICY_ID } from '../../src/lib/system/admin-identity.ts';
 
 /**
  * migration-rollback of a migration-system run: the run journals what it writes (rows created under
  * the destination's ids, the previous values of the fields it updates, the settings), and the rollback
  * gives the destination back its roles, policies, permissions, users, access rows and settings.
  */
-const PUBLIC_POLICY = 'abf8a154-5b1c-4a46-ac9c-7300570f4f17';
+const PUBLIC_POLICY = PUBLIC_POLICY_ID;
 const IDS = {
 	authorsRole: '2a000000-0000-4000-8000-000000000001',
 	reviewersRole: '2a000000-0000-4000-8000-000000000002',

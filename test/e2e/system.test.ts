@@ -6,6 +6,7 @@ import { createCollection, integerKey, stringField } from '../harness/schema-fix
 import { placesHoldingSecret } from '../harness/secrets.ts';
 import { runSql } from '../harness/raw-sql.ts';
 import { DIRECTUS_VERSION } from '../harness/paths.ts';
+import { PUBLIC_POLICY_ID } from '../../src/lib/system/admin-identity.ts';
 
 /**
  * Directus 12's Core tier refuses custom permission rules (RESOURCE_RESTRICTED) and a user past its
@@ -13,7 +14,7 @@ import { DIRECTUS_VERSION } from '../harness/paths.ts';
  */
 const CORE_LIMITS = !DIRECTUS_VERSION.startsWith('11.');
 
-const PUBLIC_POLICY = 'abf8a154-5b1c-4a46-ac9c-7300570f4f17';
+const PUBLIC_POLICY = PUBLIC_POLICY_ID;
 const IDS = {
 	editorsRole: '0a000000-0000-4000-8000-000000000001',
 	juniorRole: '0a000000-0000-4000-8000-000000000002',

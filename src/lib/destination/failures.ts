@@ -178,3 +178,13 @@ export function isRowRefusal(error: unknown): boolean {
 	}
 	return false;
 }
+
+/**
+ * Whether the destination has no such route at all (Directus's ROUTE_NOT_FOUND): a receiver of an
+ * earlier version of this bundle, without a route a later one added. Not a 404 about an item.
+ */
+export function isMissingRoute(error: unknown): boolean {
+	if (!(error instanceof MigrationError) || error.code !== 'NOT_FOUND') return false;
+	const codes = error.details?.['directusCodes'];
+	return Array.isArray(codes) && codes.includes('ROUTE_NOT_FOUND');
+}

@@ -1,6 +1,6 @@
 import type { Filter } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
-import { isRowRefusal } from '../destination/failures.js';
+import { isMissingRoute, isRowRefusal } from '../destination/failures.js';
 import { MigrationError } from '../errors.js';
 import type { LostAnswer } from '../destination/retry.js';
 import type { ChunkChecksums } from '../verify/chunk.js';
@@ -150,8 +150,7 @@ export class DestinationItems {
 			});
 			return answer.absent;
 		} catch (error) {
-			const codes = error instanceof MigrationError ? error.details?.['directusCodes'] : undefined;
-			if (error instanceof MigrationError && error.code === 'NOT_FOUND' && Array.isArray(codes) && codes.includes('ROUTE_NOT_FOUND')) return null;
+			if (isMissingRoute(error)) return null;
 			throw error;
 		}
 	}

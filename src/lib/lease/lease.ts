@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationClient } from '../destination/client.js';
+import { isMissingRoute } from '../destination/failures.js';
 import { sleep } from '../destination/retry.js';
 import { MigrationError } from '../errors.js';
 import { Rejection } from '../operation.js';
@@ -331,8 +332,7 @@ function leaseTransport(client: DestinationClient): LeaseTransport {
 				lostAnswer: 'repeat',
 			});
 		} catch (error) {
-			const codes = error instanceof MigrationError ? error.details?.['directusCodes'] : undefined;
-			if (!(error instanceof MigrationError && error.code === 'NOT_FOUND' && Array.isArray(codes) && codes.includes('ROUTE_NOT_FOUND'))) throw error;
+			if (!isMissingRoute(error)) throw error;
 			viaRest = true;
 			return otherwise();
 		}

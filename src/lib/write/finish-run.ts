@@ -26,8 +26,9 @@ export interface RunSummary {
  */
 export async function finishReceiverRun(client: DestinationClient, summary: RunSummary, filesWritten = 0): Promise<Warning | null> {
 	if (client.writePath.kind !== 'receiver') return null;
-	const written = Object.entries(summary.counts).reduce((total, [name, count]) => total + (name === 'failed' ? 0 : count), summary.rows + filesWritten);
-	if (written === 0) return null;
+	// Its counts name every kind of write (created, updated, deleted, passwords…) beside the failures.
+	const wrote = filesWritten > 0 || Object.entries(summary.counts).some(([name, count]) => name !== 'failed' && count > 0);
+	if (!wrote) return null;
 	const run = randomUUID();
 	try {
 		await client.send({
