@@ -26,7 +26,8 @@ function markerName(sourceId: string): string {
 export class SyncMarker {
 	private readonly client: DestinationClient;
 	private readonly name: string;
-	private preset: MarkerPreset | null | undefined;
+	/** The marker preset as read (null: none yet), once per run unless forgotten. */
+	private loading: Promise<MarkerPreset | null> | undefined;
 
 	constructor(client: DestinationClient, sourceId: string) {
 		this.client = client;
@@ -53,7 +54,7 @@ export class SyncMarker {
 		} else {
 			await this.create(layoutOptions);
 		}
-		this.preset = undefined;
+		this.forget();
 	}
 
 	/**
@@ -69,7 +70,7 @@ export class SyncMarker {
 			body: () => JSON.stringify({ bookmark: this.name, collection: 'directus_presets', user: null, role: null, layout_options: layoutOptions }),
 			lostAnswer: {
 				recover: async () => {
-					this.preset = undefined;
+					this.forget();
 					return (await this.load()) ? 'applied' : 'not-applied';
 				},
 			},
@@ -87,15 +88,34 @@ export class SyncMarker {
 		return { bookmark: { _eq: this.name }, user: { _null: true } };
 	}
 
-	private async load(): Promise<MarkerPreset | null> {
-		if (this.preset !== undefined) return this.preset;
-		const found = await this.client.send<MarkerPreset[] | null>({
-			method: 'GET',
-			path: '/presets',
-			params: { fields: 'id,layout_options', sort: 'id', limit: 1, filter: this.filter() },
-		});
-		this.preset = found?.[0] ?? null;
-		return this.preset;
+	/**
+	 * Starts reading the marker ahead of the plan, while the run takes its lease. A marker read before
+	 * another run moved it is only older: it makes this run compare more rows, never fewer.
+	 */
+	prefetch(): void {
+		this.load().catch(() => {});
+	}
+
+	/** The next read asks the destination again. */
+	forget(): void {
+		this.loading = undefined;
+	}
+
+	private load(): Promise<MarkerPreset | null> {
+		this.loading ??= this.client
+			.send<MarkerPreset[] | null>({
+				method: 'GET',
+				path: '/presets',
+				params: { fields: 'id,layout_options', sort: 'id', limit: 1, filter: this.filter() },
+			})
+			.then(
+				(found) => found?.[0] ?? null,
+				(error: unknown) => {
+					this.forget();
+					throw error;
+				},
+			);
+		return this.loading;
 	}
 }
 

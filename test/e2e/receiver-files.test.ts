@@ -6,6 +6,7 @@ import { servedSha256 } from '../harness/large-file.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
 import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
 import { uploadFile, type UploadedFile } from '../harness/files.ts';
+import { runSql } from '../harness/raw-sql.ts';
 
 /**
  * Files through the receiver: each file's bytes and metadata in one streamed request, kept exactly
@@ -204,7 +205,54 @@ describe('files through the receiver', () => {
 		expect(await count(pair.destination, '/files')).toBe(files0 + 1);
 		expect(await servedSha256(pair.destination, id)).toBe(createHash('sha256').update('xyz').digest('hex'));
 	});
+
+	it('a file whose exact metadata the destination refuses keeps the bytes it received and fails alone with METADATA_REFUSED; the next run brings the metadata in line', async () => {
+		// The file too large for the destination (an earlier test) is left out of these runs.
+		await pair.source.api('DELETE', '/items/posters/11');
+		const refused = await uploadFile(pair.source, randomBytes(25 * KB), { title: 'refused' });
+		await pair.source.api('PATCH', `/files/${refused.id}`, { description: 'refuse me' });
+		const fine = await uploadFile(pair.source, randomBytes(26 * KB), { title: 'fine' });
+		await poster(pair, 30, refused);
+		await poster(pair, 31, fine);
+		refuseDescription(pair.destination, true);
+		try {
+			const migrate = await transfer(pair);
+			expect(migrate.resolved).toBe(false);
+			expect(migrate.last).toMatchObject({ code: 'FILES_FAILED', files: { failed: 1 } });
+			expect(migrate.last.failures.files).toEqual([expect.objectContaining({ id: refused.id, code: 'METADATA_REFUSED' })]);
+			expect(await servedSha256(pair.destination, refused.id)).toBe(refused.sha256);
+			expect(await servedSha256(pair.destination, fine.id)).toBe(fine.sha256);
+			expect(await fileRows(pair.destination, [fine.id])).toEqual(await expectedRows(pair, [fine.id], author.id));
+			const [stored] = await fileRows(pair.destination, [refused.id]);
+			expect(stored).toMatchObject({ id: refused.id, description: null });
+			expect(Number(stored!['filesize'])).toBe(refused.size);
+		} finally {
+			refuseDescription(pair.destination, false);
+		}
+		const again = await transfer(pair);
+		expect(again.resolved, JSON.stringify(again.last).slice(0, 2000)).toBe(true);
+		expect(await fileRows(pair.destination, [refused.id])).toEqual(await expectedRows(pair, [refused.id], author.id));
+	});
 });
+
+/** Makes the destination's database refuse a file description of "refuse me" (a trigger on SQLite, a check elsewhere), or stop refusing it. */
+function refuseDescription(instance: DirectusInstance, refuse: boolean): void {
+	if (instance.vendor === 'sqlite') {
+		runSql(
+			instance,
+			refuse
+				? "CREATE TRIGGER refuse_description BEFORE UPDATE OF description ON directus_files WHEN NEW.description = 'refuse me' BEGIN SELECT RAISE(ABORT, 'description refused'); END"
+				: 'DROP TRIGGER refuse_description',
+		);
+		return;
+	}
+	runSql(
+		instance,
+		refuse
+			? "ALTER TABLE directus_files ADD CONSTRAINT refuse_description CHECK (description IS NULL OR description <> 'refuse me')"
+			: 'ALTER TABLE directus_files DROP CONSTRAINT refuse_description',
+	);
+}
 
 describe('files to a destination without the bundle (a mixed pair)', () => {
 	let pair: Pair;

@@ -274,6 +274,44 @@ describe('through the receiver (the bundle on both sides)', () => {
 	describe('its routes', () => {
 		const before = () => count(pair.destination, '/items/notes');
 
+		it('name the keys a dense run of integer keys lacks on the destination, keys sent as numbers or as text', async () => {
+			// 1,200 consecutive keys (a page of a key walk reads their range whole), three of them gone.
+			const keys = Array.from({ length: 1200 }, (_, index) => 300_001 + index);
+			await pair.destination.api('POST', '/items/notes?fields=id', keys.map((id) => ({ id, title: `dense ${id}` })));
+			try {
+				await pair.destination.api('DELETE', '/items/notes', [300_001, 300_600, 301_200]);
+				const asked = keys.map((key, index) => (index % 2 === 0 ? key : String(key)));
+				const answer = await receiverCall(pair.destination, '/absent/notes', { keys: asked });
+				expect(answer.status).toBe(200);
+				expect((answer.json as unknown as { data: { absent: unknown[] } }).data.absent).toEqual([300_001, '300600', '301200']);
+				// Keys beyond the range are absent too, whatever rows lie between.
+				const sparse = await receiverCall(pair.destination, '/absent/notes', { keys: [...keys.slice(1, 1100), 999_999_999] });
+				expect((sparse.json as unknown as { data: { absent: unknown[] } }).data.absent).toEqual([300_600, 999_999_999]);
+			} finally {
+				await pair.destination.api('DELETE', '/items/notes', { query: { filter: { id: { _gte: 300_001 } } } });
+			}
+		});
+
+		it('name the destination\'s fields by collection (admins only), and a run reads them there instead of GET /fields', async () => {
+			const response = await fetch(`${pair.destination.url}/migration-receiver/fields`, { headers: { Authorization: `Bearer ${pair.destination.token}` } });
+			const fields = ((await response.json()) as { data: Record<string, string[]> }).data;
+			const viaRest = await pair.destination.api<{ field: string }[]>('GET', '/fields/notes');
+			expect(fields['notes']!.sort()).toEqual(viaRest.map((field) => field.field).sort());
+			const anonymous = await fetch(`${pair.destination.url}/migration-receiver/fields`);
+			expect(anonymous.status).toBe(401);
+
+			const logStart = readFileSync(pair.destination.logFile, 'utf8').length;
+			const migrate = await run(pair, 'migration-migrate-tables', { collections: ['notes'] });
+			expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 1500)).toBe(true);
+			const urls = readFileSync(pair.destination.logFile, 'utf8')
+				.slice(logStart)
+				.split('\n')
+				.map((line) => /"method":"GET","url":"([^"?]*)/.exec(line)?.[1])
+				.filter(Boolean);
+			expect(urls).toContain('/migration-receiver/fields');
+			expect(urls).not.toContain('/fields');
+		});
+
 		it('refuse a request without a token (401) and a non-admin token (403), writing nothing', async () => {
 			const rows0 = await before();
 			const editorToken = `editor-${randomUUID()}`;

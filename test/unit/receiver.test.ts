@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SchemaOverview } from '@directus/types';
 import { checkBatch, schemaWritingAsSent, typeProblem, withoutSecrets } from '../../src/lib/receiver/write-items.js';
+import { denseIntegerRange } from '../../src/lib/receiver/absent-keys.js';
 import { chooseWritePath } from '../../src/lib/write/write-path.js';
 import { checkSystemBatch, SYSTEM_ROW_SERVICES, systemFieldsAllowed } from '../../src/lib/receiver/write-system.js';
 import { KINDS } from '../../src/lib/system/kinds.js';
@@ -160,5 +161,26 @@ describe('the receiver’s system route', () => {
 		expect(() => checkSystemBatch(systemSchema, 'directus_permissions', { action: 'update', rows: [{ action: 'read' }] })).toThrowError(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
 		expect(() => checkSystemBatch(systemSchema, 'directus_settings', { action: 'update', rows: [{ project_name: 'A' }] })).not.toThrow();
 		expect(() => checkSystemBatch(systemSchema, 'directus_settings', { action: 'create', rows: [{ project_name: 'A' }] })).toThrowError(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
+	});
+});
+
+describe('the absent-keys lookup', () => {
+	const run = (from: number, count: number) => Array.from({ length: count }, (_, index) => from + index);
+
+	it('reads the range of integer keys that fill at least a quarter of it, keys given as numbers or text', () => {
+		expect(denseIntegerRange('integer', run(1, 1000))).toEqual({ low: 1, high: 1000 });
+		expect(denseIntegerRange('bigInteger', run(5, 1000).map(String))).toEqual({ low: 5, high: 1004 });
+		// Every fourth key of 4,000: still a quarter of the range.
+		expect(denseIntegerRange('integer', run(0, 1000).map((index) => index * 4))).toEqual({ low: 0, high: 3996 });
+	});
+
+	it('names the keys one by one when they are few, sparse, not integers, or past the safe integers', () => {
+		expect(denseIntegerRange('integer', run(1, 999))).toBeNull();
+		expect(denseIntegerRange('integer', run(0, 1000).map((index) => index * 5))).toBeNull();
+		expect(denseIntegerRange('uuid', run(1, 1000))).toBeNull();
+		expect(denseIntegerRange('string', run(1, 1000).map(String))).toBeNull();
+		expect(denseIntegerRange('integer', [...run(1, 999), 'x'])).toBeNull();
+		expect(denseIntegerRange('bigInteger', [...run(1, 999).map(String), '9007199254740993'])).toBeNull();
+		expect(denseIntegerRange('integer', [...run(1, 999), 1.5])).toBeNull();
 	});
 });

@@ -104,14 +104,17 @@ describe('the fields a content run can write', () => {
 });
 
 /** A destination holding presets, whose POST can be made to write and then lose its answer. */
-function fakePresets(options: { loseAnswerOfFirstPost?: boolean; duplicateFirstPost?: boolean } = {}) {
+function fakePresets(options: { loseAnswerOfFirstPost?: boolean; duplicateFirstPost?: boolean; failFirstGet?: boolean } = {}) {
 	const presets: { id: number; bookmark: string; layout_options: unknown }[] = [];
 	let nextId = 1;
 	let posts = 0;
+	let gets = 0;
 	const client = {
 		async send(request: { method: string; path: string; params?: any; body?: () => string; lostAnswer?: LostAnswer }): Promise<unknown> {
 			const body = request.body ? JSON.parse(request.body() as string) : undefined;
 			if (request.method === 'GET') {
+				gets++;
+				if (gets === 1 && options.failFirstGet) throw new MigrationError('DESTINATION_UNREACHABLE', 'connection refused');
 				const rows = presets.filter((preset) => preset.bookmark === request.params.filter.bookmark._eq).sort((a, b) => a.id - b.id);
 				return request.params.limit === 1 ? rows.slice(0, 1) : rows;
 			}
@@ -141,7 +144,7 @@ function fakePresets(options: { loseAnswerOfFirstPost?: boolean; duplicateFirstP
 			throw new Error(request.method);
 		},
 	};
-	return { client: client as unknown as DestinationClient, presets, posts: () => posts };
+	return { client: client as unknown as DestinationClient, presets, posts: () => posts, gets: () => gets };
 }
 
 describe('the sync marker preset', () => {
@@ -151,6 +154,30 @@ describe('the sync marker preset', () => {
 		expect(destination.presets).toHaveLength(1);
 		expect(destination.posts()).toBe(1);
 		expect(await new SyncMarker(destination.client, 'src').watermarks()).toEqual({ members: '2026-01-01T00:09:00.000Z' });
+	});
+
+	it('read ahead (while the lease is taken) is read once for the plan, and again once forgotten', async () => {
+		const destination = fakePresets();
+		await new SyncMarker(destination.client, 'src').advance(['members'], '2026-01-01T00:10:00.000Z');
+		const gets = destination.gets();
+		const marker = new SyncMarker(destination.client, 'src');
+		marker.prefetch();
+		expect(await marker.watermarks()).toEqual({ members: '2026-01-01T00:09:00.000Z' });
+		expect(await marker.watermarks()).toEqual({ members: '2026-01-01T00:09:00.000Z' });
+		expect(destination.gets() - gets).toBe(1);
+		// Another run moved it meanwhile (this one waited for its lease): forgotten, it is read as that run left it.
+		await new SyncMarker(destination.client, 'src').advance(['members'], '2026-01-01T01:10:00.000Z');
+		marker.forget();
+		expect(await marker.watermarks()).toEqual({ members: '2026-01-01T01:09:00.000Z' });
+	});
+
+	it('a read ahead that failed is asked again when the plan needs it', async () => {
+		const destination = fakePresets({ failFirstGet: true });
+		const marker = new SyncMarker(destination.client, 'src');
+		marker.prefetch();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		expect(await marker.watermarks()).toEqual({});
+		expect(destination.gets()).toBe(2);
 	});
 
 	it('leaves one preset when a retried POST wrote it twice', async () => {

@@ -2,7 +2,7 @@ import { defineEndpoint } from '@directus/extensions-sdk';
 import { handleLease } from '../../lib/receiver/lease-route.js';
 import { handleSystemRows } from '../../lib/receiver/system-route.js';
 import { handleFileUpload, handleFilesChecksums, handleFilesMetadata } from '../../lib/receiver/file-routes.js';
-import { handleAbsentKeys, handleChecksums, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
+import { handleAbsentKeys, handleChecksums, handleFields, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
 
 /**
  * The destination side of the migration (install the same bundle on the destination): admin-only
@@ -12,6 +12,7 @@ export default defineEndpoint({
 	id: 'migration-receiver',
 	handler: (router, context) => {
 		router.get('/', handleInfo(context));
+		router.get('/fields', handleFields(context));
 		router.post('/items/:collection', handleItems(context));
 		router.post('/system/:collection', handleSystemRows(context));
 		router.post('/hashes/:collection', handleHashes(context));

@@ -1,14 +1,25 @@
 import type { SchemaOverview } from '@directus/types';
 import type { DestinationClient } from '../destination/client.js';
 import { MigrationError } from '../errors.js';
+import { isMissingRoute } from '../destination/failures.js';
+import { RECEIVER_ID } from '../receiver/protocol.js';
 import { modelCollection, withStoredHashes } from '../plan/collection-model.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import type { Warning } from '../report.js';
 
-/** The fields each collection has on the destination (one GET /fields). */
+/** The fields each collection has on the destination (one request: the receiver's, else GET /fields). */
 export type DestinationFields = Map<string, Set<string>>;
 
 export async function readDestinationFields(client: DestinationClient): Promise<DestinationFields> {
+	if (client.writePath.kind === 'receiver') {
+		// The receiver answers from the schema Directus holds in memory; one of an earlier version has no such route.
+		try {
+			const named = await client.send<Record<string, string[]>>({ method: 'GET', path: `/${RECEIVER_ID}/fields` });
+			return new Map(Object.entries(named).map(([collection, fields]) => [collection, new Set(fields)]));
+		} catch (error) {
+			if (!isMissingRoute(error)) throw error;
+		}
+	}
 	const fields = await client.send<{ collection: string; field: string }[] | null>({ method: 'GET', path: '/fields' });
 	const byCollection: DestinationFields = new Map();
 	for (const { collection, field } of fields ?? []) {

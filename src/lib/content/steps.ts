@@ -27,6 +27,7 @@ import {
 	notCopiedWarnings,
 	readDestinationFields,
 	schemaMismatch,
+	type DestinationFields,
 	writablePlan,
 	writableSchema,
 	type FieldCheck,
@@ -53,6 +54,8 @@ export class ContentMigration {
 	private readonly marker: SyncMarker;
 
 	private readonly writePathOptions: WritePathOptions;
+	/** The destination's fields, read while the lease is taken (see readAhead). */
+	private fieldsAhead: Promise<DestinationFields> | undefined;
 
 	constructor(
 		operation: string,
@@ -103,6 +106,18 @@ export class ContentMigration {
 		return this;
 	}
 
+	/**
+	 * Starts the destination reads the steps will need (its fields; the sync marker of an `auto` plan)
+	 * so that they travel while the lease is taken, instead of one after another behind it.
+	 */
+	readAhead(needs: ReadAhead): void {
+		if (needs.fields) {
+			this.fieldsAhead = readDestinationFields(this.client);
+			this.fieldsAhead.catch(() => {});
+		}
+		if (needs.marker) this.marker.prefetch();
+	}
+
 	/** Step 1: decide what moves. Reads only (the source, and the destination for related rows and the marker). */
 	async extract(selection: Selection, batchSize: number): Promise<MigrationPlan> {
 		this.phase = 'plan';
@@ -121,6 +136,11 @@ export class ContentMigration {
 	hold(lease: DestinationLease): void {
 		this.lease = lease;
 		this.report.lease = lease.report;
+		// A run that waited for another one reads the destination as that run left it.
+		if (lease.waitedForAnother) {
+			this.marker.forget();
+			this.fieldsAhead = undefined;
+		}
 	}
 
 	/** The open run's two sides, for a step defined elsewhere (verify after the writes). */
@@ -181,7 +201,9 @@ export class ContentMigration {
 	 */
 	async checkDestinationSchema(force: boolean): Promise<FieldCheck> {
 		this.phase = 'schema';
-		const check = checkFields(this.schema, this.report.plan, await readDestinationFields(this.client), { storedHashes: this.client.writePath.kind === 'receiver' });
+		const fields = await (this.fieldsAhead ?? readDestinationFields(this.client));
+		this.fieldsAhead = undefined;
+		const check = checkFields(this.schema, this.report.plan, fields, { storedHashes: this.client.writePath.kind === 'receiver' });
 		if (isSchemaMismatch(check) && !force) throw schemaMismatch(check);
 		this.report.warnings.push(...notCopiedWarnings(check));
 		return check;
@@ -356,6 +378,14 @@ export async function contentMigration(
 	return migration;
 }
 
+/** Destination reads a run's steps will make, started ahead (see ContentMigration.readAhead). */
+export interface ReadAhead {
+	fields: boolean;
+	marker: boolean;
+}
+
+const NOTHING_AHEAD: ReadAhead = { fields: false, marker: false };
+
 const DEFAULT_LEASE: LeaseOptions = { whenBusy: 'wait', waitSeconds: 600, leaseSeconds: 120 };
 
 function definedOnly<T extends object>(value: T): Partial<T> {
@@ -366,9 +396,10 @@ function definedOnly<T extends object>(value: T): Partial<T> {
  * Runs `steps` on a migration and returns its report (or rejects with it). A run that writes runs its
  * steps under the destination's lease, from the plan (the marker it reads) to the marker it moves.
  */
-export async function runContentSteps(migration: ContentMigration, steps: () => Promise<void>): Promise<ContentReport | SkippedRun> {
+export async function runContentSteps(migration: ContentMigration, steps: () => Promise<void>, readAhead: ReadAhead = NOTHING_AHEAD): Promise<ContentReport | SkippedRun> {
 	try {
 		await migration.open();
+		migration.readAhead(readAhead);
 		if (migration.report.dryRun) {
 			await steps();
 		} else {

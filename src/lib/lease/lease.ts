@@ -94,7 +94,19 @@ export class DestinationLease {
 	private chain: Promise<void> = Promise.resolve();
 	private lostLease = false;
 
-	private constructor(client: DestinationClient, transport: LeaseTransport, options: LeaseOptions, logger: Logger, record: LeaseRecord, report: LeaseReport) {
+	/** Whether another run held the destination when this run first asked (it then waited for it). */
+	readonly waitedForAnother: boolean;
+
+	private constructor(
+		client: DestinationClient,
+		transport: LeaseTransport,
+		options: LeaseOptions,
+		logger: Logger,
+		record: LeaseRecord,
+		report: LeaseReport,
+		waitedForAnother: boolean,
+	) {
+		this.waitedForAnother = waitedForAnother;
 		this.client = client;
 		this.transport = transport;
 		this.options = options;
@@ -122,7 +134,7 @@ export class DestinationLease {
 					report.expiredHolder = holderOf(expired);
 					logger.warn(`[migration] lease on ${client.host}: took over the expired lease of ${expired.operation} from ${expired.source} (held since ${expired.since}, expired ${expired.expiresAt})`);
 				}
-				return new DestinationLease(client, transport, options, logger, taken, report);
+				return new DestinationLease(client, transport, options, logger, taken, report, announced);
 			}
 			const heldBy = holderOf(outcome.busy);
 			const lease: LeaseReport = { acquiredAt: null, releasedAt: null, waitedMs, tookOverExpired: false };

@@ -21,9 +21,36 @@ export async function destinationAbsentKeys(database: Knex, schema: SchemaOvervi
 	const primaryKey = info.primary;
 	const type = info.fields[primaryKey]?.type;
 	const present = new Set<string>();
-	for (let start = 0; start < keys.length; start += IN_LIST) {
-		const rows = (await database.select(primaryKey).from(collection).whereIn(primaryKey, keys.slice(start, start + IN_LIST))) as Record<string, unknown>[];
+	const range = denseIntegerRange(type, keys);
+	if (range) {
+		// Keys dense in a range of integers (a page of a key walk): one scan of the range's keys.
+		const rows = (await database.select(primaryKey).from(collection).whereBetween(primaryKey, [range.low, range.high])) as Record<string, unknown>[];
 		for (const row of rows) present.add(canonicalValueText(type, row[primaryKey]));
+	} else {
+		for (let start = 0; start < keys.length; start += IN_LIST) {
+			const rows = (await database.select(primaryKey).from(collection).whereIn(primaryKey, keys.slice(start, start + IN_LIST))) as Record<string, unknown>[];
+			for (const row of rows) present.add(canonicalValueText(type, row[primaryKey]));
+		}
 	}
 	return keys.filter((key) => !present.has(canonicalValueText(type, key)));
+}
+
+/** A range at most this many times wider than the keys it holds is read whole. */
+const DENSE_RANGE_FACTOR = 4;
+
+/**
+ * The lowest and highest of integer keys that fill at least a quarter of the range between them (so
+ * reading the range's keys reads at most four times as many keys as were asked about); else null.
+ */
+export function denseIntegerRange(type: string | undefined, keys: (string | number)[]): { low: number; high: number } | null {
+	if ((type !== 'integer' && type !== 'bigInteger') || keys.length < IN_LIST) return null;
+	let low = Infinity;
+	let high = -Infinity;
+	for (const key of keys) {
+		const value = typeof key === 'number' ? key : /^-?\d{1,15}$/.test(key) ? Number(key) : NaN;
+		if (!Number.isSafeInteger(value)) return null;
+		if (value < low) low = value;
+		if (value > high) high = value;
+	}
+	return high - low + 1 <= keys.length * DENSE_RANGE_FACTOR ? { low, high } : null;
 }

@@ -33,6 +33,9 @@ export function maxUploadBytes(env: Record<string, unknown>): number | null {
 	return Math.floor(Number(match[1]) * UNITS[(match[2] ?? 'b').toLowerCase()]!);
 }
 
+/** Files up to this size have their row written in one transaction (see storeFile). */
+const ONE_COMMIT_MAX_BYTES = 8 * 1024 * 1024;
+
 /** The sha256 of stored bytes, by id, size and modified_on: a file whose stamp or size moved is hashed again. */
 const checksumCache = new Map<string, string>();
 const CHECKSUM_CACHE_ENTRIES = 20_000;
@@ -159,7 +162,7 @@ async function storeFile(
 	context: EndpointContext,
 	schema: SchemaOverview,
 	file: FileRow,
-	body: { trackActivity: boolean; emitEvents: boolean },
+	body: { trackActivity: boolean; emitEvents: boolean; filesize: number },
 	rest: AsyncIterable<Buffer>,
 	limit: number | null,
 	accountability: Accountability | null,
@@ -184,7 +187,6 @@ async function storeFile(
 	// Directus's FilesService refuses a stream it finds `truncated` (413) and removes what it wrote.
 	Object.defineProperty(stream, 'truncated', { get: () => truncated });
 
-	const files = new context.services.FilesService({ knex: context.database, schema, accountability: acting });
 	const upload = {
 		filename_download: file.filename_download,
 		type: file.type ?? 'application/octet-stream',
@@ -194,27 +196,45 @@ async function storeFile(
 		id: file.id,
 	};
 	const options = { emitEvents: body.emitEvents };
-	try {
-		// Created under its own id; when the destination has that id already (a replacement, or the same
-		// file sent again after a lost answer) Directus refuses the row before reading a byte, and the
-		// bytes of the file with that id are replaced instead.
-		try {
-			await files.uploadOne(stream, upload, undefined, options);
-		} catch (error) {
-			if ((error as { code?: unknown }).code !== 'RECORD_NOT_UNIQUE') throw error;
-			await files.uploadOne(stream, upload, file.id, options);
-		}
-	} catch (error) {
-		throw uploadRefusal(error);
-	}
-
-	// Directus stamped the row (uploaded_on now, the image's own metadata): the source's values go back.
 	const { id: _id, storage: _storage, ...metadata } = file;
-	try {
-		await writeExactMetadata(context, schema, file.id, metadata, acting, body.emitEvents);
-	} catch (error) {
-		throw new FileRefusal(422, 'METADATA_REFUSED', `The bytes are stored; the metadata was refused: ${(error as Error).message}`);
-	}
+	// The row's writes (Directus's create and update around the bytes, then the exact metadata) commit
+	// once: a small quiet file is written in one transaction. A large file's bytes would hold the
+	// database's write lock while they stream (one connection on SQLite), and events or activity must see
+	// committed rows: those commit write by write.
+	const oneCommit = acting === null && !body.emitEvents && body.filesize <= ONE_COMMIT_MAX_BYTES;
+	const store = async (knex: EndpointContext['database'], inTransaction: boolean) => {
+		const files = new context.services.FilesService({ knex, schema, accountability: acting });
+		try {
+			if (inTransaction) {
+				// A refused insert would end the transaction (PostgreSQL): the row is looked up first.
+				const exists = (await knex.select('id').from('directus_files').where({ id: file.id }).first()) !== undefined;
+				await files.uploadOne(stream, upload, exists ? file.id : undefined, options);
+			} else {
+				// Created under its own id; when the destination has that id already (a replacement, or the same
+				// file sent again after a lost answer) Directus refuses the row before reading a byte, and the
+				// bytes of the file with that id are replaced instead.
+				try {
+					await files.uploadOne(stream, upload, undefined, options);
+				} catch (error) {
+					if ((error as { code?: unknown }).code !== 'RECORD_NOT_UNIQUE') throw error;
+					await files.uploadOne(stream, upload, file.id, options);
+				}
+			}
+		} catch (error) {
+			throw uploadRefusal(error);
+		}
+		// Directus stamped the row (uploaded_on now, the image's own metadata): the source's values go back.
+		// In a transaction, within a savepoint: a refused metadata write leaves the stored file as Directus wrote it.
+		try {
+			if (inTransaction) await knex.transaction((savepoint) => writeExactMetadata({ ...context, database: savepoint }, schema, file.id, metadata, acting, false));
+			else await writeExactMetadata(context, schema, file.id, metadata, acting, body.emitEvents);
+		} catch (error) {
+			return new FileRefusal(422, 'METADATA_REFUSED', `The bytes are stored; the metadata was refused: ${(error as Error).message}`);
+		}
+		return null;
+	};
+	const refusal = oneCommit ? await context.database.transaction((trx) => store(trx, true)) : await store(context.database, false);
+	if (refusal) throw refusal;
 	// The receipt says what arrived; the checksum cache fills when a checksum is asked for (rarely: a file
 	// sent through the receiver keeps its modified_on, and re-runs skip it by size and stamp).
 	return { id: file.id, filesize: received, sha256: hash.digest('hex') };

@@ -136,6 +136,17 @@ export function handleChecksums(context: EndpointContext): Handler {
 	});
 }
 
+/**
+ * GET /fields — the destination's field names by collection, from the schema Directus already holds
+ * for the request (Directus's own GET /fields reads every table's columns from the database).
+ */
+export function handleFields(context: EndpointContext): Handler {
+	return adminRoute(async (req, res) => {
+		const schema = await schemaOf(req, context);
+		res.json({ data: Object.fromEntries(Object.entries(schema.collections).map(([collection, info]) => [collection, Object.keys(info.fields)])) });
+	});
+}
+
 /** The keys of a chunk the destination lacks (updatedAfter "auto" looks for rows never received this way). */
 export function handleAbsentKeys(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
