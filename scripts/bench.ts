@@ -223,7 +223,10 @@ async function baselineFiles(pair: Pair): Promise<number> {
 		const form = new FormData();
 		form.append('folder', folder.id);
 		form.append('file', new Blob([new Uint8Array(bodies[index]!)], { type: 'application/octet-stream' }), `baseline-${index}.bin`);
-		await fetch(`${pair.destination.url}/files`, { method: 'POST', headers: { Authorization: `Bearer ${pair.destination.token}` }, body: form });
+		const response = await fetch(`${pair.destination.url}/files`, { method: 'POST', headers: { Authorization: `Bearer ${pair.destination.token}` }, body: form });
+		// Every upload is read to its end and must have succeeded: a refused one would count as speed.
+		const answer = await response.text();
+		if (!response.ok) throw new Error(`baseline upload ${index}: ${response.status} ${answer.slice(0, 500)}`);
 	});
 	const megabytes = bodies.reduce((sum, body) => sum + body.length, 0) / 1e6;
 	return megabytes / seconds(startedAt);

@@ -125,6 +125,9 @@ describe('canonical text written straight out (the checksums\' fast path)', () =
 		'17:05', '17:05:00.500', 'a,b', ['a', 'b'], [], [null, undefined, 1], [1, [2, { b: 1, a: 2 }]], {}, { a: null }, { b: 1, a: { d: undefined, c: [true, 'x'] } },
 		{ n: Number.NaN }, { d: new Date('2026-01-01T00:00:00.000Z') }, { big: 10n }, Buffer.from('hi'), Object.assign(Object.create(null), { z: 1, y: 'é"\\' }),
 		'{"b":1,"a":[1,2]}', '[1, 2]', 'not json', 'line\nbreak "quoted" \u2028',
+		'2024-02-29T23:59:59.999Z', '2000-02-29T00:00:00.000Z', '2023-02-29T00:00:00.000Z', '1900-02-29T00:00:00.000Z', '2026-04-31T00:00:00.000Z',
+		'2026-12-31T24:00:00.000Z', '2026-01-01T10:60:00.000Z', '2026-01-01T10:00:60.000Z', '2026-00-10T00:00:00.000Z', '0000-01-01T00:00:00.000Z',
+		'2026-11-22T17:00:00.000+00:00', '2026-11-22T17:00:00.12Z',
 	];
 
 	it('is the same text as the canonical value\'s, for every type and value', () => {

@@ -113,8 +113,28 @@ export function canonicalValueText(type: string | undefined, value: unknown): st
 		case 'text':
 			if (typeof value === 'string') return JSON.stringify(value);
 			break;
+		case 'timestamp':
+		case 'dateTime':
+			if (typeof value === 'string' && isCanonicalInstant(value)) return `"${value}"`;
+			break;
 	}
 	return canonicalText(normalizeValue(type, value));
+}
+
+/** An instant already in its canonical spelling (what Date#toISOString writes): UTC, with milliseconds. */
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
+
+/** Whether `text` is a real instant in that spelling (a day the month has, hours and minutes in range), read without a Date. */
+function isCanonicalInstant(text: string): boolean {
+	const match = ISO_INSTANT.exec(text);
+	if (!match) return false;
+	const year = Number(match[1]);
+	const month = Number(match[2]);
+	const day = Number(match[3]);
+	if (month < 1 || month > 12 || day < 1 || Number(match[4]) > 23 || Number(match[5]) > 59 || Number(match[6]) > 59) return false;
+	const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+	const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+	return day <= days;
 }
 
 /** Integer text in its canonical spelling (no sign but a minus, no leading zero, no "-0"). */

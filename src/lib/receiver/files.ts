@@ -8,8 +8,9 @@ import { ReceiverRefusal, schemaWritingAsSent } from './write-items.js';
 /**
  * The destination side of a file copy: the bytes streamed into the destination's storage through
  * Directus's own FilesService (its storage driver, its temp-file replacement), then the row's
- * metadata written exactly as the source holds it (stamps included). Nothing of the file is held in
- * memory; the bytes are counted against FILES_MAX_UPLOAD_SIZE and hashed on their way.
+ * metadata written exactly as the source holds it (stamps included). A file is streamed, but for a
+ * small one written quietly, received whole first (at most ONE_COMMIT_MAX_BYTES); the bytes are
+ * counted against FILES_MAX_UPLOAD_SIZE and hashed on their way.
  */
 
 /** A refused file as the source sees it: the codes are the source's per-file codes (FileFailureCode). */
@@ -33,8 +34,8 @@ export function maxUploadBytes(env: Record<string, unknown>): number | null {
 	return Math.floor(Number(match[1]) * UNITS[(match[2] ?? 'b').toLowerCase()]!);
 }
 
-/** Files up to this size have their row written in one transaction (see storeFile). */
-const ONE_COMMIT_MAX_BYTES = 8 * 1024 * 1024;
+/** Quiet files up to this size are received whole, then written in one transaction (see storeFile). */
+const ONE_COMMIT_MAX_BYTES = 2 * 1024 * 1024;
 
 /** The sha256 of stored bytes, by id, size and modified_on: a file whose stamp or size moved is hashed again. */
 const checksumCache = new Map<string, string>();
@@ -171,19 +172,24 @@ async function storeFile(
 	const hash = createHash('sha256');
 	let received = 0;
 	let truncated = false;
-	const stream = Readable.from(
-		(async function* counted() {
-			for await (const chunk of rest) {
-				received += chunk.length;
-				if (limit !== null && received > limit) {
-					truncated = true;
-					return;
-				}
-				hash.update(chunk);
-				yield chunk;
+	const counted = (async function* counted() {
+		for await (const chunk of rest) {
+			received += chunk.length;
+			if (limit !== null && received > limit) {
+				truncated = true;
+				return;
 			}
-		})(),
-	);
+			hash.update(chunk);
+			yield chunk;
+		}
+	})();
+	// The row's writes (Directus's create and update around the bytes, then the exact metadata) commit
+	// once for a small quiet file: its bytes are received whole first (at most ONE_COMMIT_MAX_BYTES), so
+	// that a slow sender never holds the database (one connection on SQLite) while they arrive. Events
+	// and activity must see committed rows, and larger files are streamed: those commit write by write.
+	const small = acting === null && !body.emitEvents && body.filesize <= ONE_COMMIT_MAX_BYTES ? await receiveUpTo(counted, ONE_COMMIT_MAX_BYTES) : null;
+	const oneCommit = small?.whole === true;
+	const stream = Readable.from(small ? resumed(small.chunks, counted) : counted);
 	// Directus's FilesService refuses a stream it finds `truncated` (413) and removes what it wrote.
 	Object.defineProperty(stream, 'truncated', { get: () => truncated });
 
@@ -197,11 +203,6 @@ async function storeFile(
 	};
 	const options = { emitEvents: body.emitEvents };
 	const { id: _id, storage: _storage, ...metadata } = file;
-	// The row's writes (Directus's create and update around the bytes, then the exact metadata) commit
-	// once: a small quiet file is written in one transaction. A large file's bytes would hold the
-	// database's write lock while they stream (one connection on SQLite), and events or activity must see
-	// committed rows: those commit write by write.
-	const oneCommit = acting === null && !body.emitEvents && body.filesize <= ONE_COMMIT_MAX_BYTES;
 	const store = async (knex: EndpointContext['database'], inTransaction: boolean) => {
 		const files = new context.services.FilesService({ knex, schema, accountability: acting });
 		try {
@@ -238,6 +239,32 @@ async function storeFile(
 	// The receipt says what arrived; the checksum cache fills when a checksum is asked for (rarely: a file
 	// sent through the receiver keeps its modified_on, and re-runs skip it by size and stamp).
 	return { id: file.id, filesize: received, sha256: hash.digest('hex') };
+}
+
+/**
+ * Reads `body` until it ends or passes `max` bytes: `whole` when it ended within them. The chunks
+ * read are handed on (see resumed) either way.
+ */
+async function receiveUpTo(body: AsyncIterator<Buffer>, max: number): Promise<{ chunks: Buffer[]; whole: boolean }> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for (;;) {
+		const next = await body.next();
+		if (next.done) return { chunks, whole: true };
+		chunks.push(next.value);
+		size += next.value.length;
+		if (size > max) return { chunks, whole: false };
+	}
+}
+
+/** The chunks already read, then the rest of the body. */
+async function* resumed(chunks: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+	yield* chunks;
+	for (;;) {
+		const next = await rest.next();
+		if (next.done) return;
+		yield next.value;
+	}
 }
 
 /** A failed upload as the source's per-file code: too large, the storage failing, or refused otherwise. */
