@@ -209,12 +209,20 @@ async function restReadRate(instance: DirectusInstance, collection: string): Pro
 	return rows / seconds(startedAt);
 }
 
+/**
+ * The files transfer-files moves: those bench_refs references (the source's library also holds the
+ * journals of the runs before, which are not migrated and must not weigh on the baseline).
+ */
+async function benchFileIds(pair: Pair): Promise<string[]> {
+	const refs = await pair.source.api<{ file: string | null }[]>('GET', '/items/bench_refs?limit=-1&fields=file');
+	return [...new Set(refs.map((ref) => ref.file).filter((id): id is string => id !== null))];
+}
+
 /** Plain uploads of the same files (bytes already in memory): the baseline for files. */
 async function baselineFiles(pair: Pair): Promise<number> {
-	const files = await pair.source.api<{ id: string }[]>('GET', '/files?limit=-1&fields=id');
 	const bodies: Buffer[] = [];
-	for (const file of files) {
-		const response = await fetch(`${pair.source.url}/assets/${file.id}`, { headers: { Authorization: `Bearer ${pair.source.token}` } });
+	for (const id of await benchFileIds(pair)) {
+		const response = await fetch(`${pair.source.url}/assets/${id}`, { headers: { Authorization: `Bearer ${pair.source.token}` } });
 		bodies.push(Buffer.from(await response.arrayBuffer()));
 	}
 	const folder = await pair.destination.api<{ id: string }>('POST', '/folders', { name: 'baseline' });
@@ -258,7 +266,7 @@ async function transferFiles(pair: Pair, writePath: 'receiver' | 'rest') {
  */
 async function measureFiles(pair: Pair): Promise<Record<string, number>> {
 	console.log('[bench] files…');
-	const ids = (await pair.source.api<{ id: string }[]>('GET', '/files?limit=-1&fields=id')).map((file) => file.id);
+	const ids = await benchFileIds(pair);
 	const rates: Record<'baseline' | 'rest' | 'receiver', number[]> = { baseline: [], rest: [], receiver: [] };
 	let transferred = 0;
 	for (const step of ['baseline', 'rest', 'receiver', 'receiver', 'rest', 'baseline'] as const) {
@@ -269,6 +277,7 @@ async function measureFiles(pair: Pair): Promise<Record<string, number>> {
 		await pair.destination.api('DELETE', '/files', ids).catch(() => {});
 		const files = await transferFiles(pair, step);
 		if (files.files.paths[step] !== files.files.transferred) throw new Error(`files over ${step}: ${JSON.stringify(files.files)}`);
+		if (files.files.transferred !== ids.length) throw new Error(`files over ${step} moved ${files.files.transferred} files; the baseline uploads ${ids.length}`);
 		rates[step].push(files.files.bytes / 1e6 / (files.durationMs / 1000));
 		transferred = files.files.transferred;
 	}
