@@ -20,17 +20,18 @@ export async function destinationAbsentKeys(database: Knex, schema: SchemaOvervi
 	if (keys.length > MAX_RECEIVER_KEYS) throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `A request names at most ${MAX_RECEIVER_KEYS} keys.`);
 	const primaryKey = info.primary;
 	const type = info.fields[primaryKey]?.type;
-	const present = new Set<string>();
 	const range = denseIntegerRange(type, keys);
 	if (range) {
-		// Keys dense in a range of integers (a page of a key walk): one scan of the range's keys.
-		const rows = (await database.select(primaryKey).from(collection).whereBetween(primaryKey, [range.low, range.high])) as Record<string, unknown>[];
+		// Keys dense in a range of integers (a page of a key walk): one scan of the range's keys, compared
+		// as numbers (every one of them is a safe integer).
+		const values = (await database.from(collection).whereBetween(primaryKey, [range.low, range.high]).pluck(primaryKey)) as unknown[];
+		const held = new Set(values.map(Number));
+		return keys.filter((key) => !held.has(Number(key)));
+	}
+	const present = new Set<string>();
+	for (let start = 0; start < keys.length; start += IN_LIST) {
+		const rows = (await database.select(primaryKey).from(collection).whereIn(primaryKey, keys.slice(start, start + IN_LIST))) as Record<string, unknown>[];
 		for (const row of rows) present.add(canonicalValueText(type, row[primaryKey]));
-	} else {
-		for (let start = 0; start < keys.length; start += IN_LIST) {
-			const rows = (await database.select(primaryKey).from(collection).whereIn(primaryKey, keys.slice(start, start + IN_LIST))) as Record<string, unknown>[];
-			for (const row of rows) present.add(canonicalValueText(type, row[primaryKey]));
-		}
 	}
 	return keys.filter((key) => !present.has(canonicalValueText(type, key)));
 }
