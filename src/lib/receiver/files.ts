@@ -226,9 +226,10 @@ async function storeFile(
 		}
 		// Directus stamped the row (uploaded_on now, the image's own metadata): the source's values go back.
 		// In a transaction, within a savepoint: a refused metadata write leaves the stored file as Directus wrote it.
+		const writeMetadata = (database: EndpointContext['database']) => writeExactMetadata({ ...context, database }, schema, file.id, metadata, acting, body.emitEvents);
 		try {
-			if (inTransaction) await knex.transaction((savepoint) => writeExactMetadata({ ...context, database: savepoint }, schema, file.id, metadata, acting, false));
-			else await writeExactMetadata(context, schema, file.id, metadata, acting, body.emitEvents);
+			if (inTransaction) await knex.transaction(writeMetadata);
+			else await writeMetadata(knex);
 		} catch (error) {
 			return new FileRefusal(422, 'METADATA_REFUSED', `The bytes are stored; the metadata was refused: ${(error as Error).message}`);
 		}
