@@ -14,7 +14,7 @@ import type { DestinationClient } from './destination/client.js';
  */
 export const MARKER_SAFETY_MARGIN_MS = 60_000;
 
-interface MarkerPreset {
+export interface MarkerPreset {
 	id: number;
 	layout_options: { migrationSync?: { version: 1; watermarks: Record<string, string> } } | null;
 }
@@ -25,7 +25,8 @@ function markerName(sourceId: string): string {
 
 export class SyncMarker {
 	private readonly client: DestinationClient;
-	private readonly name: string;
+	/** The marker preset's bookmark name on the destination. */
+	readonly name: string;
 	/** The marker preset as read (null: none yet), once per run unless forgotten. */
 	private loading: Promise<MarkerPreset | null> | undefined;
 
@@ -94,6 +95,11 @@ export class SyncMarker {
 	 */
 	prefetch(): void {
 		this.load().catch(() => {});
+	}
+
+	/** The marker as read by another request of the run (the receiver's `open`). */
+	seed(preset: MarkerPreset | null): void {
+		this.loading = Promise.resolve(preset);
 	}
 
 	/** The next read asks the destination again. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DestinationClient } from '../../src/lib/destination/client.ts';
@@ -177,7 +178,9 @@ describe('the destination lease', () => {
 
 	it('while a run holds the destination: skip resolves skipped with the holder, wait queues and goes next, every writing operation asks for the lease, a dry run takes none', async () => {
 		await addRows(pair.source, 'things', ROWS + 1, 200);
-		const holding = withFlow(pair.source, [migrate('things', { requestsPerSecond: 2 })], (flow) => flow.trigger());
+		// Slow enough to hold the destination until the last run below has opened (they share its one
+		// request a second; a run that opened after it ended would find the lease free and nothing to write).
+		const holding = withFlow(pair.source, [migrate('things', { requestsPerSecond: 1, batchSize: 10 })], (flow) => flow.trigger());
 		const holder = await leaseTaken();
 
 		const skipped = await run(pair.source, 'migration-migrate-tables', { collections: ['things'], whenBusy: 'skip' });
@@ -259,6 +262,54 @@ describe('the destination lease', () => {
 		await expectEqual(pair.source, 'things');
 		await expectEqual(second, 'gadgets');
 	});
+
+	it('a run with nothing to write never takes the lease: no lease row changes, and its report says readOnly', async () => {
+		const first = await run(pair.source, 'migration-migrate-tables', { collections: ['things'] });
+		expect(first.resolved, JSON.stringify(first.last).slice(0, 1500)).toBe(true);
+		const rowsBefore = await leaseRows();
+		const activityBefore = await leaseActivity();
+		const quiet = await run(pair.source, 'migration-migrate-tables', { collections: ['things'] });
+		expect(quiet.resolved, JSON.stringify(quiet.last).slice(0, 1500)).toBe(true);
+		expect(quiet.last.collections.things).toMatchObject({ created: 0, updated: 0, failed: 0 });
+		expect(quiet.last.lease).toEqual({ acquiredAt: null, releasedAt: null, waitedMs: 0, tookOverExpired: false, readOnly: true });
+		expect(await leaseRows()).toEqual(rowsBefore);
+		expect(await leaseActivity()).toBe(activityBefore);
+	});
+
+	// A run that finds the lease free reads first and takes it only to write. Another run holding the
+	// destination in between makes what it read outdated: at its first write (the lease it takes is not
+	// the one it saw free), or after its last read when it has nothing to write, it reads again under it.
+	for (const [when, edited] of [
+		['with nothing else to write, after its last read', false],
+		['with a row to update in its last chunk, at its first write', true],
+	] as const) {
+		it(`a run that read while another run held the destination reads again under the lease (${when}), and writes back what that run removed`, async () => {
+			const rows = await count(pair.source, 'things');
+			expect(rows).toBeGreaterThan(2000);
+			const last = (await pair.source.api<{ id: number }[]>('GET', '/items/things?sort=-id&limit=1&fields=id'))[0]!.id;
+			if (edited) await pair.source.api('PATCH', `/items/things/${last}`, { name: `edited ${Date.now()}` });
+			// One request a second: the run reads its chunks of 1,000 rows' checksums a second apart.
+			const logStart = readFileSync(pair.destination.logFile, 'utf8').length;
+			const reading = withFlow(pair.source, [migrate('things', { requestsPerSecond: 1 })], (flow) => flow.trigger());
+			// Once its first chunk (rows 1–1,000) was compared equal, and a second before its next read,
+			// another holder removes a row of that chunk.
+			const checksumReads = () => readFileSync(pair.destination.logFile, 'utf8').slice(logStart).split('"url":"/migration-receiver/checksums/things').length - 1;
+			await expect.poll(checksumReads, { timeout: 30_000, interval: 20 }).toBeGreaterThan(0);
+			const client = new DestinationClient(await resolveDestination({ destinationUrl: pair.destination.url, destinationToken: pair.destination.token, retries: 5, requestsPerSecond: 0, timeoutSeconds: 60 }, { IMPORT_IP_DENY_LIST: LOCAL_DESTINATION_DENY_LIST }));
+			const holder = (await DestinationLease.take(client, { whenBusy: 'fail', waitSeconds: 0, leaseSeconds: 30 }, { operation: 'row-remover', source: 'test' }, { info: () => {}, warn: () => {} })) as DestinationLease;
+			await pair.destination.api('DELETE', '/items/things/5');
+			await holder.release();
+
+			const outcome = await reading;
+			expect(outcome.resolved, JSON.stringify(outcome.last).slice(0, 1500)).toBe(true);
+			expect(outcome.last.collections.things).toMatchObject({ created: 1, updated: edited ? 1 : 0, failed: 0 });
+			expect(outcome.last.lease).toMatchObject({ acquiredAt: expect.any(String), releasedAt: expect.any(String) });
+			expect(outcome.last.lease.readOnly).toBeUndefined();
+			// Its steps ran twice: the chunks were compared again after the lease was taken.
+			await expect.poll(checksumReads).toBeGreaterThan(Math.ceil(rows / 1000));
+			await expectEqual(pair.source, 'things');
+		});
+	}
 
 	it('the lease row names runs, operations and sources, never a token', async () => {
 		const text = JSON.stringify(await pair.destination.api('GET', `/translations?filter[key][_starts_with]=${LEASE_KEY_PREFIX}&limit=-1`));

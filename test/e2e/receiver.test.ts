@@ -246,8 +246,9 @@ describe('through the receiver (the bundle on both sides)', () => {
 		expect(await rows(pair.destination, 'id,title')).toEqual(await rows(pair.source, 'id,title'));
 
 		// A tick with nothing new writes nothing to the destination: no finish (no audit row, no cache
-		// purge) and the marker left where it is; only the lease's own take and release. (The marker is
-		// set past the notes' dates first: those of the rows seeded a moment ago are within its 60 s margin.)
+		// purge), the marker left where it is, and not even the lease taken: two requests that only read,
+		// the open and the key look-up (whose answer says the lease stayed free). (The marker is set past
+		// the notes' dates first: those of the rows seeded a moment ago are within its 60 s margin.)
 		const [marker] = await pair.destination.api<{ id: number; layout_options: any }[]>('GET', '/presets?filter[bookmark][_starts_with]=Migration sync marker&fields=id,layout_options');
 		marker!.layout_options.migrationSync.watermarks.notes = new Date().toISOString();
 		const patchLine = `"method":"PATCH","url":"/presets/${marker!.id}`;
@@ -265,8 +266,9 @@ describe('through the receiver (the bundle on both sides)', () => {
 			.split('\n')
 			.filter((line) => /"method":"(POST|PATCH|DELETE)"/.test(line))
 			.map((line) => /"url":"([^"?]*)/.exec(line)?.[1]);
-		expect(writes.filter((url) => url !== '/migration-receiver/lease' && url !== '/migration-receiver/absent/notes')).toEqual([]);
-		expect(writes.filter((url) => url === '/migration-receiver/lease')).toHaveLength(2);
+		expect(writes).toEqual(['/migration-receiver/open', '/migration-receiver/absent/notes']);
+		expect(quiet.last.lease).toMatchObject({ acquiredAt: null, readOnly: true });
+		expect(quiet.last.requests.requests).toBe(2);
 		const after = await pair.destination.api<{ layout_options: any }>('GET', `/presets/${marker!.id}?fields=layout_options`);
 		expect(after.layout_options.migrationSync.watermarks.notes).toBe(marker!.layout_options.migrationSync.watermarks.notes);
 	});
@@ -290,6 +292,49 @@ describe('through the receiver (the bundle on both sides)', () => {
 			} finally {
 				await pair.destination.api('DELETE', '/items/notes', { query: { filter: { id: { _gte: 300_001 } } } });
 			}
+		});
+
+		it('name the keys runs of integer keys lack: counted when none is missing, read when some are; the answer says how the lease stands', async () => {
+			const keys = Array.from({ length: 1200 }, (_, index) => 400_001 + index);
+			await pair.destination.api('POST', '/items/notes?fields=id', keys.map((id) => ({ id, title: `run ${id}` })));
+			try {
+				const absent = async (ranges: [number, number][]) => {
+					const answer = await receiverCall(pair.destination, '/absent/notes', { ranges });
+					expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+					return (answer.json as unknown as { data: { absent: unknown[]; lease: unknown } }).data;
+				};
+				const whole = await absent([[400_001, 400_600], [400_700, 401_200]]);
+				expect(whole.absent).toEqual([]);
+				expect(whole.lease).toMatchObject({ free: true, generation: expect.any(Number) });
+				// Rows of the destination outside the runs (400,601–400,699) do not make up for missing ones.
+				await pair.destination.api('DELETE', '/items/notes', [400_001, 400_650, 401_200]);
+				expect((await absent([[400_001, 400_600], [400_700, 401_200]])).absent).toEqual([400_001, 401_200]);
+				expect((await absent([[400_000, 400_002], [999_999_998, 999_999_999]])).absent).toEqual([400_000, 400_001, 999_999_998, 999_999_999]);
+			} finally {
+				await pair.destination.api('DELETE', '/items/notes', { query: { filter: { id: { _gte: 400_000 } } } });
+			}
+			expect(await receiverCall(pair.destination, '/absent/notes', { ranges: [[5, 4]] })).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+			expect(await receiverCall(pair.destination, '/absent/notes', { ranges: [[1, 10_001]] })).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+			expect(await receiverCall(pair.destination, '/absent/notes', { ranges: [[1, 2]], keys: [1] })).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+		});
+
+		it('open a run in one request that only reads: the version, the lease, the fields and the sync marker asked for (admins only)', async () => {
+			const [marker] = await pair.destination.api<{ id: number; bookmark: string; layout_options: unknown }[]>('GET', '/presets?filter[bookmark][_starts_with]=Migration sync marker&fields=id,bookmark,layout_options');
+			expect(marker).toBeDefined();
+			const activityBefore = await pair.destination.api<{ count: number | string }[]>('GET', '/activity?aggregate[count]=*');
+			const opened = await receiverCall(pair.destination, '/open', { fields: true, marker: marker!.bookmark });
+			expect(opened.status).toBe(200);
+			const data = (opened.json as unknown as { data: Record<string, any> }).data;
+			expect(data).toMatchObject({ receiver: 'migration-receiver', version: expect.any(String), lease: { free: true, generation: expect.any(Number) } });
+			expect(data['marker']).toEqual({ id: marker!.id, layout_options: marker!.layout_options });
+			const viaRest = await pair.destination.api<{ field: string }[]>('GET', '/fields/notes');
+			expect(data['fields'].notes.sort()).toEqual(viaRest.map((field) => field.field).sort());
+			const bare = (await receiverCall(pair.destination, '/open', { marker: 'no such marker' })).json as unknown as { data: Record<string, unknown> };
+			expect(bare.data['marker']).toBeNull();
+			expect(bare.data['fields']).toBeUndefined();
+			expect(await pair.destination.api('GET', '/activity?aggregate[count]=*')).toEqual(activityBefore);
+			expect(await receiverCall(pair.destination, '/open', {}, null)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+			expect(await receiverCall(pair.destination, '/open', { fields: 'yes' })).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
 		});
 
 		it('name the destination\'s fields by collection (admins only), and a run reads them there instead of GET /fields', async () => {
@@ -320,6 +365,8 @@ describe('through the receiver (the bundle on both sides)', () => {
 			expect(await receiverCall(pair.destination, '/items/notes', batch, null)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
 			expect(await receiverCall(pair.destination, '/items/notes', batch, editorToken)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
 			expect(await receiverCall(pair.destination, '/absent/notes', { keys: [1] }, editorToken)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+			expect(await receiverCall(pair.destination, '/open', { fields: true }, editorToken)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+			expect(await receiverCall(pair.destination, '/lease', { action: 'peek' }, editorToken)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
 			expect(await receiverCall(pair.destination, '/lease', { action: 'release', run: randomUUID(), generation: 1 }, editorToken)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
 			expect(await receiverCall(pair.destination, '/lease', { action: 'release', run: randomUUID(), generation: 1 }, null)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
 			const info = await fetch(`${pair.destination.url}/migration-receiver/`, { headers: { Authorization: `Bearer ${editorToken}` } });

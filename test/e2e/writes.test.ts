@@ -97,6 +97,8 @@ describe('a write whose answer is lost', () => {
 		expect(created).toHaveLength(1);
 
 		await new Promise((resolve) => setTimeout(resolve, 1100));
+		// A run that writes moves the marker (one that writes nothing leaves it where it is).
+		await pair.source.api('POST', '/items/notes', [{ text: 'three' }]);
 		proxy.faults = { loseAnswerOf: { method: 'PATCH', path: /^\/presets\/\d+/, times: 1 } };
 		proxy.counts.answersLost = 0;
 		const second = await run('migration-migrate-tables', { destinationUrl: proxy.url, collections: ['notes'] });

@@ -3,6 +3,7 @@ import type { SchemaOverview } from '@directus/types';
 import { checkBatch, schemaWritingAsSent, typeProblem, withoutSecrets } from '../../src/lib/receiver/write-items.js';
 import { denseIntegerRange } from '../../src/lib/receiver/absent-keys.js';
 import { chooseWritePath } from '../../src/lib/write/write-path.js';
+import { consecutiveRuns } from '../../src/lib/receiver/protocol.js';
 import { checkSystemBatch, SYSTEM_ROW_SERVICES, systemFieldsAllowed } from '../../src/lib/receiver/write-system.js';
 import { KINDS } from '../../src/lib/system/kinds.js';
 
@@ -182,5 +183,20 @@ describe('the absent-keys lookup', () => {
 		expect(denseIntegerRange('integer', [...run(1, 999), 'x'])).toBeNull();
 		expect(denseIntegerRange('bigInteger', [...run(1, 999).map(String), '9007199254740993'])).toBeNull();
 		expect(denseIntegerRange('integer', [...run(1, 999), 1.5])).toBeNull();
+	});
+
+	it('sends ascending integer keys as runs of consecutive keys, when the runs are at most a quarter as many', () => {
+		expect(consecutiveRuns(run(1, 10_000))).toEqual([[1, 10_000]]);
+		expect(consecutiveRuns([...run(1, 500), ...run(600, 500)])).toEqual([[1, 500], [600, 1099]]);
+		expect(consecutiveRuns([7])).toEqual([[7, 7]]);
+		// Every other key: as many runs as keys, named instead.
+		expect(consecutiveRuns(run(0, 100).map((index) => index * 2))).toBeNull();
+		// Not ascending, repeated, text, fractions, past the safe integers, none.
+		expect(consecutiveRuns([...run(1, 100), 50])).toBeNull();
+		expect(consecutiveRuns([1, 1, 2, 3])).toBeNull();
+		expect(consecutiveRuns(run(1, 100).map(String))).toBeNull();
+		expect(consecutiveRuns([1, 2, 2.5])).toBeNull();
+		expect(consecutiveRuns([2 ** 53, 2 ** 53 + 1])).toBeNull();
+		expect(consecutiveRuns([])).toBeNull();
 	});
 });

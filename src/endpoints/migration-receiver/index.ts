@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { handleLease } from '../../lib/receiver/lease-route.js';
+import { handleOpen } from '../../lib/receiver/open-route.js';
 import { handleSystemRows } from '../../lib/receiver/system-route.js';
 import { handleFileUpload, handleFilesChecksums, handleFilesMetadata } from '../../lib/receiver/file-routes.js';
 import { handleAbsentKeys, handleChecksums, handleFields, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
@@ -13,6 +14,7 @@ export default defineEndpoint({
 	handler: (router, context) => {
 		router.get('/', handleInfo(context));
 		router.get('/fields', handleFields(context));
+		router.post('/open', handleOpen(context));
 		router.post('/items/:collection', handleItems(context));
 		router.post('/system/:collection', handleSystemRows(context));
 		router.post('/hashes/:collection', handleHashes(context));

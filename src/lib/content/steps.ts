@@ -5,17 +5,18 @@ import { assertAdminDestination } from '../destination/preflight.js';
 import { MigrationError, toMigrationError } from '../errors.js';
 import { countReferencedFiles, referencedFileIds } from '../files/referenced.js';
 import { FileTransfer, readFoldersToSync, type FileTally } from '../files/transfer.js';
-import { DestinationLease, underLease, type LeaseOptions, type SkippedRun } from '../lease/lease.js';
+import { DestinationLease, underLease, type LeaseOptions, type LeaseSeen, type SkippedRun } from '../lease/lease.js';
 import { SourceItems } from '../items/source-reader.js';
 import { modelCollection } from '../plan/collection-model.js';
-import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings } from '../items/upsert.js';
+import { destinationWrites, ItemUpserter, noWrites, type UpsertSettings, type Writes } from '../items/upsert.js';
 import type { MigrationContext } from '../operation.js';
-import { chooseWritePath, detectReceiver, type WritePathOptions } from '../write/write-path.js';
+import { chooseWritePath, detectReceiver, openReceiver, type WritePathOptions } from '../write/write-path.js';
+import type { ReceiverInfo } from '../receiver/protocol.js';
 import { finishReceiverRun } from '../write/finish-run.js';
 import { Rejection } from '../operation.js';
 import type { MigrationPlan } from '../plan/plan.js';
 import { planMigration, type Selection } from '../plan/select.js';
-import { SyncMarker, sourceIdOf } from '../sync-marker.js';
+import { SyncMarker, sourceIdOf, type MarkerPreset } from '../sync-marker.js';
 import type { RunRecorder } from '../runs/recorder.js';
 import type { ProgressFacts } from '../runs/progress.js';
 import type { RunPhase } from '../runs/store.js';
@@ -54,8 +55,14 @@ export class ContentMigration {
 	private readonly marker: SyncMarker;
 
 	private readonly writePathOptions: WritePathOptions;
-	/** The destination's fields, read while the lease is taken (see readAhead). */
+	/** The destination's fields, read while the lease is taken (see readAhead) or with the receiver's `open`. */
 	private fieldsAhead: Promise<DestinationFields> | undefined;
+	/** The lease as the receiver's `open` found it (see underLease: a run that finds it free reads first). */
+	leaseSeen: LeaseSeen | undefined;
+	/** How many warnings open() left (kept when the steps run again). */
+	private openWarnings = 0;
+	/** The run's record and journal being started (a writing run's): settled before the steps begin. */
+	recordStarted: Promise<void> = Promise.resolve();
 
 	constructor(
 		operation: string,
@@ -86,13 +93,24 @@ export class ContentMigration {
 		};
 	}
 
-	async open(): Promise<this> {
+	/**
+	 * Looks the destination up: its receiver and the write path, and (`needs`) the reads the steps will
+	 * make of it. A receiver with the `open` route answers all of it in one request, the lease as well
+	 * (a run that finds it free reads on and takes it at its first write); otherwise the receiver is
+	 * asked for its version and the reads start while the lease is taken.
+	 */
+	async open(needs: ReadAhead = NOTHING_AHEAD): Promise<this> {
 		// The receiver answers admins only: when it answers, the token is an admin's. Otherwise the admin
 		// check says what is wrong (not Directus, token refused, not an admin) before the receiver is asked again.
-		let receiver = await detectReceiver(this.client).catch((error: unknown) => {
+		const tokenRefused = (error: unknown): undefined => {
 			if (error instanceof MigrationError && (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN')) return undefined;
 			throw error;
-		});
+		};
+		// The source's schema is read while the destination answers (an event Flow's context may hand it over at once).
+		const schema = Promise.resolve(this.context.getSchema({ database: this.context.database }));
+		schema.catch(() => {});
+		const opened = await openReceiver(this.client, { fields: needs.fields, marker: needs.marker ? this.marker.name : undefined }).catch(tokenRefused);
+		let receiver: ReceiverInfo | null | undefined = opened === null ? await detectReceiver(this.client).catch(tokenRefused) : opened;
 		if (!receiver) {
 			await assertAdminDestination(this.client);
 			if (receiver === undefined) receiver = await detectReceiver(this.client);
@@ -101,7 +119,15 @@ export class ContentMigration {
 		this.client.writePath = choice.path;
 		this.report.writePath = choice.path.kind;
 		this.report.warnings.push(...choice.warnings);
-		this.schema = await this.context.getSchema({ database: this.context.database });
+		this.openWarnings = this.report.warnings.length;
+		if (opened && choice.path.kind === 'receiver') {
+			this.leaseSeen = opened.lease;
+			if (opened.fields) this.fieldsAhead = Promise.resolve(new Map(Object.entries(opened.fields).map(([collection, fields]) => [collection, new Set(fields)])));
+			if (opened.marker !== undefined) this.marker.seed(opened.marker as MarkerPreset | null);
+		} else {
+			this.readAhead(needs);
+		}
+		this.schema = await schema;
 		this.source = new SourceItems(this.context, this.schema);
 		return this;
 	}
@@ -110,7 +136,7 @@ export class ContentMigration {
 	 * Starts the destination reads the steps will need (its fields; the sync marker of an `auto` plan)
 	 * so that they travel while the lease is taken, instead of one after another behind it.
 	 */
-	readAhead(needs: ReadAhead): void {
+	private readAhead(needs: ReadAhead): void {
 		if (needs.fields) {
 			this.fieldsAhead = readDestinationFields(this.client);
 			this.fieldsAhead.catch(() => {});
@@ -136,11 +162,29 @@ export class ContentMigration {
 	hold(lease: DestinationLease): void {
 		this.lease = lease;
 		this.report.lease = lease.report;
+		// Steps that run again (another run held the destination while they read) start from a clean report.
+		if (lease.restarted) this.startAgain();
 		// A run that waited for another one reads the destination as that run left it.
-		if (lease.waitedForAnother) {
+		if (lease.waitedForAnother || lease.restarted) {
 			this.marker.forget();
 			this.fieldsAhead = undefined;
 		}
+	}
+
+	/** Takes the run's lease if it reads before taking it (see DestinationLease.atFirstWrite): before a write. */
+	private async beforeWrite(): Promise<void> {
+		await this.lease?.ensure();
+	}
+
+	/** The report as open() left it: the steps' first run wrote nothing, and they run again. */
+	private startAgain(): void {
+		const report = this.report;
+		report.warnings.length = this.openWarnings;
+		report.collections = {};
+		report.files = null;
+		report.failures = { items: [], files: [] };
+		delete report.missingPickedUp;
+		delete report.verify;
 	}
 
 	/** The open run's two sides, for a step defined elsewhere (verify after the writes). */
@@ -176,6 +220,7 @@ export class ContentMigration {
 			source,
 			client: this.client,
 			write: !this.report.dryRun,
+			beforeWrite: () => this.beforeWrite(),
 			concurrency,
 			resumableAboveBytes: settings.resumableAboveMB * 1024 * 1024,
 		});
@@ -222,7 +267,7 @@ export class ContentMigration {
 			schema,
 			source,
 			client: this.client,
-			writes: this.report.dryRun ? noWrites : destinationWrites,
+			writes: this.report.dryRun ? noWrites : afterLease(destinationWrites, () => this.beforeWrite()),
 			settings,
 			logger: this.context.logger,
 			plan,
@@ -304,10 +349,12 @@ export class ContentMigration {
 			}
 		}
 		if (this.report.dryRun) return;
-		// A marker already set where this run found nothing changed and wrote nothing stays as it is: every
-		// row changed since it is still ahead of it (a marker only needs to move for the rows a run took).
-		// A cron Flow's ticks with nothing new then write nothing to the destination.
-		const moved = complete.filter((collection) => !unchangedSince(plan, collection, upserter));
+		// A marker already set where this run wrote nothing (and, for `auto`, found nothing changed) stays as
+		// it is: every row changed since it is still ahead of it (a marker only needs to move for the rows a
+		// run took). A cron Flow's ticks with nothing new then write nothing to the destination, whichever
+		// `updatedAfter` they use.
+		const watermarks = await this.marker.watermarks();
+		const moved = complete.filter((collection) => !(collection in watermarks && leftAsItWas(plan, collection, upserter)));
 		if (moved.length === 0) return;
 		await this.lease?.confirm();
 		await this.marker.advance(moved, plan.createdAt);
@@ -371,9 +418,12 @@ export async function contentMigration(
 	const writePath = { writePath: options.writePath ?? 'auto', trackActivity: options.trackActivity ?? false, emitEvents: options.emitEvents ?? false };
 	const migration = new ContentMigration(operation, context, client, options.dryRun, writePath, lease);
 	// A writing run leaves a record with live progress, and keeps what it changes for migration-rollback.
+	// The record is written while the destination is opened (runContentSteps waits for both).
 	if (run && !options.dryRun) {
-		client.journal = await run.begin({ host: client.host, journal: true });
-		run.watch(() => migration.progress());
+		migration.recordStarted = run.begin({ host: client.host, journal: true }).then((journal) => {
+			client.journal = journal;
+			run.watch(() => migration.progress());
+		});
 	}
 	return migration;
 }
@@ -398,8 +448,10 @@ function definedOnly<T extends object>(value: T): Partial<T> {
  */
 export async function runContentSteps(migration: ContentMigration, steps: () => Promise<void>, readAhead: ReadAhead = NOTHING_AHEAD): Promise<ContentReport | SkippedRun> {
 	try {
-		await migration.open();
-		migration.readAhead(readAhead);
+		// Both settle before anything else: a record begun after the run had ended would stay `running`.
+		const [opened, recorded] = await Promise.allSettled([migration.open(readAhead), migration.recordStarted]);
+		if (opened.status === 'rejected') throw opened.reason;
+		if (recorded.status === 'rejected') throw recorded.reason;
 		if (migration.report.dryRun) {
 			await steps();
 		} else {
@@ -408,7 +460,7 @@ export async function runContentSteps(migration: ContentMigration, steps: () => 
 			const skipped = await underLease(client, migration.leaseOptions, holder, context.logger, async (lease) => {
 				migration.hold(lease);
 				await steps();
-			});
+			}, migration.leaseSeen);
 			if (skipped) return skipped;
 		}
 	} catch (error) {
@@ -418,14 +470,27 @@ export async function runContentSteps(migration: ContentMigration, steps: () => 
 	return migration.finish();
 }
 
+/** `writes`, each taking the run's lease first (when the run reads before taking it) unless it has nothing to write. */
+function afterLease(writes: Writes, beforeWrite: () => Promise<void>): Writes {
+	const first = async (count: number) => {
+		if (count > 0) await beforeWrite();
+	};
+	return {
+		create: async (items, rows) => (await first(rows.length), writes.create(items, rows)),
+		update: async (items, rows) => (await first(rows.length), writes.update(items, rows)),
+		writeSingleton: async (items, row) => (await first(1), writes.writeSingleton(items, row)),
+		delete: async (items, keys) => (await first(keys.length), writes.delete(items, keys)),
+	};
+}
+
 /** Files and folders a run created or changed on the destination. */
 function filesWritten(files: FileTally | null): number {
 	return files ? files.transferred + files.updated + files.folders.created + files.folders.updated : 0;
 }
 
-/** Whether `auto` found no row of `collection` changed since its marker, and the run wrote none. */
-function unchangedSince(plan: MigrationPlan, collection: string, upserter: ItemUpserter): boolean {
+/** Whether the run wrote no row of `collection`, and (`auto`) found none changed since its marker. */
+function leftAsItWas(plan: MigrationPlan, collection: string, upserter: ItemUpserter): boolean {
 	const planned = plan.collections.find((entry) => entry.collection === collection);
 	const tally = upserter.tallies[collection];
-	return planned?.since != null && planned.items === 0 && tally !== undefined && tally.created + tally.updated + tally.deleted === 0;
+	return planned !== undefined && (planned.since === null || planned.items === 0) && tally !== undefined && tally.created + tally.updated + tally.deleted === 0;
 }

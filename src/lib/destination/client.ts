@@ -5,6 +5,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Agent, FormData, fetch as undiciFetch } from 'undici';
 import type { Destination } from '../options/destination.js';
 import type { WriteJournal } from '../runs/journal.js';
+import { MigrationError } from '../errors.js';
 import { failureFromNetwork, failureFromRedirect, failureFromResponse } from './failures.js';
 import { guardedLookup, type NetworkPolicy } from './network-policy.js';
 import { DEFAULT_RETRY_POLICY, sleep, withRetries, type LostAnswer, type RetryPolicy } from './retry.js';
@@ -151,6 +152,16 @@ export class DestinationClient {
 	clockOffsetMs: number | undefined;
 	/** A writing run's record of what it changes (for migration-rollback); DestinationItems reports its writes to it. */
 	journal: WriteJournal | null = null;
+	/**
+	 * While a run reads before taking the destination's lease (see DestinationLease.atFirstWrite): a
+	 * request that changes the destination is refused here, unsent, instead of being written unheld.
+	 */
+	writesNeedLease = false;
+	/** Requests started so far (every attempt), and those under way: which answer came after every other read. */
+	private started = 0;
+	private underWay = 0;
+	/** The lease as the latest answer that carried it saw it (leaseInAnswer), with when that request started. */
+	private leaseWitness: { started: number; alone: boolean; seen: unknown } | null = null;
 	/** How item writes travel (see WritePath): set once per run, after the receiver was looked for. */
 	writePath: WritePath = REST_PATH;
 	private readonly sdk;
@@ -229,15 +240,21 @@ export class DestinationClient {
 	 * requests: a renewal queued behind a run's batches (or behind other runs' polls) would let the
 	 * lease expire under a live run.
 	 */
-	request<T>(command: RestCommand<T, any>, lostAnswer: LostAnswer = 'repeat', budget: 'shared' | 'none' = 'shared'): Promise<T> {
+	request<T>(command: RestCommand<T, any>, lostAnswer: LostAnswer = 'repeat', budget: 'shared' | 'none' = 'shared', leaseInAnswer = false): Promise<T> {
 		const send = async () => {
 			this.stats.requests++;
+			const ticket = { started: ++this.started, alone: this.underWay === 0 };
+			this.underWay++;
 			try {
-				return (await this.sdk.request(command)) as T;
+				const answer = (await this.sdk.request(command)) as T;
+				if (leaseInAnswer && answer && typeof answer === 'object' && 'lease' in answer) this.leaseWitness = { ...ticket, seen: answer.lease };
+				return answer;
 			} catch (error) {
 				// A silence while the SDK read the answer's body surfaces here, not in the fetch.
 				if ((error as { name?: string })?.name === 'TimeoutError') throw failureFromNetwork(error, 'reading an answer');
 				throw error;
+			} finally {
+				this.underWay--;
 			}
 		};
 		return withRetries(
@@ -260,18 +277,36 @@ export class DestinationClient {
 	 * read once (a failure while reading them is the caller's).
 	 */
 	async download<T>(path: string, consume: (bytes: Readable) => Promise<T>): Promise<T> {
-		const response = await withRetries(
-			() =>
-				this.budget.limit(async () => {
-					await this.budget.pacer.wait();
-					this.stats.requests++;
-					return this.fetchBytes(path);
-				}),
-			this.retryPolicy,
-			() => this.stats.retries++,
-			'repeat',
-		);
-		return consume(response.body ? Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>) : Readable.from([]));
+		// A read like any other for leaseAfterEveryRead, under way until its last byte is consumed.
+		this.underWay++;
+		try {
+			const response = await withRetries(
+				() =>
+					this.budget.limit(async () => {
+						await this.budget.pacer.wait();
+						this.stats.requests++;
+						this.started++;
+						return this.fetchBytes(path);
+					}),
+				this.retryPolicy,
+				() => this.stats.retries++,
+				'repeat',
+			);
+			return await consume(response.body ? Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>) : Readable.from([]));
+		} finally {
+			this.underWay--;
+		}
+	}
+
+	/**
+	 * The lease as the destination saw it at the end of the last request this client made, when that
+	 * request carried it (leaseInAnswer), started while no other was under way, and no request started
+	 * since: then every read of the run was answered before the destination looked at its lease.
+	 * Otherwise null.
+	 */
+	leaseAfterEveryRead(): unknown {
+		const witness = this.leaseWitness;
+		return witness && witness.alone && witness.started === this.started && this.underWay === 0 ? witness.seen : null;
 	}
 
 	/** A request to any path, for what the SDK has no command for (multipart uploads, streams, TUS). */
@@ -290,6 +325,14 @@ export class DestinationClient {
 		lostAnswer?: LostAnswer;
 		/** `none`: outside the destination's concurrency limit and pacer (the lease's requests only). */
 		budget?: 'shared' | 'none';
+		/**
+		 * Whether the request changes the destination, so that a run must hold the lease to send it:
+		 * by default every request but GET, HEAD and SEARCH. `false` for a POST that only reads (the
+		 * receiver's look-ups) and for the lease's own requests.
+		 */
+		needsLease?: boolean;
+		/** The answer may carry `lease`: the lease as the destination saw it after its reads (see leaseAfterEveryRead). */
+		leaseInAnswer?: boolean;
 		/** Called with the headers of a successful answer (TUS says what it did in headers: Location, Upload-Offset). */
 		onHeaders?: (headers: Headers) => void;
 	}): Promise<T> {
@@ -307,6 +350,11 @@ export class DestinationClient {
 			};
 		}) as RestCommand<T, any>;
 		const isRead = options.method === 'GET' || options.method === 'HEAD' || options.method === 'SEARCH';
-		return this.request(command, options.lostAnswer ?? (isRead ? 'repeat' : 'fail'), options.budget);
+		if (this.writesNeedLease && (options.needsLease ?? !isRead)) {
+			return Promise.reject(
+				new MigrationError('INTERNAL', `${options.method} ${options.path} was about to be sent before the run took the destination's lease; it was not sent (a bug of this bundle: please report it).`),
+			);
+		}
+		return this.request(command, options.lostAnswer ?? (isRead ? 'repeat' : 'fail'), options.budget, options.leaseInAnswer);
 	}
 }

@@ -165,6 +165,7 @@ export class FileTransfer {
 	private readonly write: boolean;
 	private readonly concurrency: number;
 	private readonly resumableAboveBytes: number;
+	private readonly beforeWrite: () => Promise<void>;
 	/** Read once, when the first file above the threshold is sent. */
 	private resumableSupport: Promise<ResumableSupport> | undefined;
 
@@ -177,7 +178,10 @@ export class FileTransfer {
 		concurrency: number;
 		/** Files larger than this go through the destination's resumable uploads, when it has them. */
 		resumableAboveBytes: number;
+		/** Called before the first write (the run's lease: see DestinationLease.ensure); outside any per-file failure. */
+		beforeWrite?: () => Promise<void>;
 	}) {
+		this.beforeWrite = args.beforeWrite ?? (async () => {});
 		this.context = args.context;
 		this.schema = args.schema;
 		this.source = args.source;
@@ -207,6 +211,7 @@ export class FileTransfer {
 			this.tally.folders.updated = diff.toUpdate.length;
 			return;
 		}
+		if (diff.toCreate.length + diff.toUpdate.length > 0) await this.beforeWrite();
 		// One by one in order: a folder's parent must exist before it.
 		for (const row of diff.toCreate) this.recordFolder(await folders.create([row]), 'created');
 		this.recordFolder(await folders.update(diff.toUpdate), 'updated', diff.toUpdate.length);
@@ -243,6 +248,7 @@ export class FileTransfer {
 			this.tally.bytes += toSend.reduce((sum, row) => sum + Number(row['filesize'] ?? 0), 0);
 			return;
 		}
+		if (toSend.length > 0) await this.beforeWrite();
 		// Journaled ahead of the uploads (migration-rollback), the batch's new files in one entry list: a
 		// file the run dies sending is still known (one that then fails is harmless to undo: it is not there).
 		const created = toSend.filter((row) => !existing.has(String(row['id'])));
@@ -260,6 +266,7 @@ export class FileTransfer {
 		const after = paths.includes('rest') ? await this.files.readByKeys(ids, compared) : existing;
 		const wanted = sourceRows.filter((row) => !exact.has(String(row['id']))).map((row) => Object.fromEntries(compared.map((field) => [field, row[field]])));
 		const diff = diffRows(wanted, after, 'id', compared, this.filesModel.types);
+		if (diff.toUpdate.length > 0) await this.beforeWrite();
 		const failures = await this.updateMetadata(diff.toUpdate, after);
 		// `updated` counts files whose metadata alone changed: the completion of a file sent just now is part of its transfer.
 		const sent = new Set(toSend.map((row) => String(row['id'])));
@@ -309,6 +316,7 @@ export class FileTransfer {
 					headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
 					body: () => JSON.stringify({ ids: part }),
 					lostAnswer: 'repeat',
+					needsLease: false,
 				}),
 			);
 		}

@@ -5,7 +5,7 @@ import { MigrationError } from '../errors.js';
 import type { LostAnswer } from '../destination/retry.js';
 import type { ChunkChecksums } from '../verify/chunk.js';
 import type { Row } from './diff-rows.js';
-import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
+import { consecutiveRuns, RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 import { sendRows } from '../write/send-rows.js';
 import { writeInParts } from '../write/write-in-parts.js';
 import { KINDS } from '../system/kinds.js';
@@ -37,6 +37,8 @@ export class DestinationItems {
 	readonly collection: string;
 	private readonly primaryKey: string;
 	private readonly path: string;
+	/** Whether the receiver takes integer keys as runs (absentKeys); one of an earlier version does not. */
+	private receiverTakesRuns = true;
 
 	constructor(client: DestinationClient, collection: string, primaryKey: string) {
 		this.client = client;
@@ -115,6 +117,7 @@ export class DestinationItems {
 				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
 				body: () => JSON.stringify({ keys: chunk, fields }),
 				lostAnswer: 'repeat',
+				needsLease: false,
 			});
 			for (const row of stored ?? []) {
 				const current = existing.get(String(row[this.primaryKey]));
@@ -131,26 +134,38 @@ export class DestinationItems {
 			headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
 			body: () => JSON.stringify({ keys, fields, types: Object.fromEntries(fields.map((field) => [field, types[field] ?? 'unknown'])), checksum }),
 			lostAnswer: 'repeat',
+			needsLease: false,
 		});
 		return answer;
 	}
 
 	/**
 	 * The keys of `keys` the destination lacks, asked of its receiver (its keys looked up, no row read);
-	 * null when the receiver is of an earlier version without that route.
+	 * null when the receiver is of an earlier version without that route. Ascending integer keys go as
+	 * runs of consecutive values, which a receiver checks by counting; one of an earlier version, which
+	 * takes named keys only, is asked again with them. `given`: the keys as runs already (then null
+	 * from a receiver that takes named keys only).
 	 */
-	async absentKeys(keys: unknown[]): Promise<unknown[] | null> {
+	async absentKeys(keys: unknown[], given?: [number, number][]): Promise<unknown[] | null> {
+		if (given && !this.receiverTakesRuns) return null;
+		const runs = given ?? (this.receiverTakesRuns ? consecutiveRuns(keys) : null);
 		try {
 			const answer = await this.client.send<{ absent: unknown[] }>({
 				method: 'POST',
 				path: `/${RECEIVER_ID}/absent/${encodeURIComponent(this.collection)}`,
 				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
-				body: () => JSON.stringify({ keys }),
+				body: () => JSON.stringify(runs ? { ranges: runs } : { keys }),
 				lostAnswer: 'repeat',
+				needsLease: false,
+				leaseInAnswer: true,
 			});
 			return answer.absent;
 		} catch (error) {
 			if (isMissingRoute(error)) return null;
+			if (runs && error instanceof MigrationError && error.status === 400) {
+				this.receiverTakesRuns = false;
+				return given ? null : this.absentKeys(keys);
+			}
 			throw error;
 		}
 	}

@@ -192,6 +192,29 @@ export class SourceItems {
 		});
 	}
 
+	/**
+	 * The next `size` integer keys after `cursor` when they are consecutive (no gap), as their first and
+	 * last key and their number, counted in the database without reading them; null when they are not
+	 * consecutive, or not integers this process holds exactly. `{ count: 0 }` at the end of the table.
+	 */
+	protected async consecutiveKeyPage(model: CollectionModel, cursor: unknown, size: number): Promise<{ count: number; first: number; last: number } | null> {
+		const key = model.primaryKey;
+		const type = model.types[key];
+		if (type !== 'integer' && type !== 'bigInteger') return null;
+		const database = this.context.database;
+		const row = (await this.read(async () => {
+			const page = database.select(key).from(model.collection).orderBy(key).limit(size);
+			if (cursor !== undefined) page.where(key, '>', cursor as string);
+			return database.from(page.as('page')).count({ count: '*' }).min({ first: key }).max({ last: key }).first();
+		})) as { count: number | string; first: unknown; last: unknown } | undefined;
+		const count = Number(row?.count ?? 0);
+		if (count === 0) return { count: 0, first: 0, last: 0 };
+		const first = Number(row!.first);
+		const last = Number(row!.last);
+		if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || last - first + 1 !== count) return null;
+		return { count, first, last };
+	}
+
 	async count(collection: string, filter: Filter | null): Promise<number> {
 		const result = (await this.read(() =>
 			this.service(collection).readByQuery(

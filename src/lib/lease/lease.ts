@@ -5,7 +5,7 @@ import { sleep } from '../destination/retry.js';
 import { MigrationError } from '../errors.js';
 import { Rejection } from '../operation.js';
 import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
-import { holderOf, LEASE_KEY_PREFIX, LEASE_LANGUAGE, leaseKey, leaseRecords, leaseRowId, leaseState, type LeaseHolder, type LeaseRecord, type LeaseRow } from './records.js';
+import { holderOf, LEASE_KEY_PREFIX, LEASE_LANGUAGE, leaseKey, leaseRecords, leaseRowId, leaseState, type LeaseHolder, type LeaseRecord, type LeaseRow, type LeaseState } from './records.js';
 
 export type WhenBusy = 'wait' | 'skip' | 'fail';
 
@@ -25,6 +25,11 @@ export interface LeaseReport {
 	tookOverExpired: boolean;
 	/** The run whose lease had expired, when this run took it over. */
 	expiredHolder?: LeaseHolder;
+	/**
+	 * The run found nothing to write and never took the lease: nobody held it from before the run's
+	 * first read of the destination to after its last (`acquiredAt` and `releasedAt` are null).
+	 */
+	readOnly?: true;
 }
 
 /** What a run with `whenBusy: skip` resolves with when another run holds the destination. */
@@ -54,9 +59,38 @@ const RELEASE_RETRY_MS = 3_000;
 const MAX_RACES = 5;
 
 /**
+ * What a run read of the lease before it planned (the receiver's `open` answer): free, with the
+ * generation the next run to take it creates; or held by another run.
+ */
+export type LeaseSeen = { free: true; generation: number } | { free: false };
+
+/**
+ * Thrown out of a run's steps when the lease, taken at its first write (or looked at after its last
+ * read), shows that another run held the destination since this run read it: what it read may be
+ * outdated, so its steps run again under the lease.
+ */
+class ReadsOutdated extends Error {}
+
+/** Thrown out of a run's steps when the lease, taken at its first write, was busy and the run skips. */
+class SkippedWhenBusy extends Error {
+	readonly skipped: SkippedRun;
+	constructor(skipped: SkippedRun) {
+		super('ALREADY_RUNNING');
+		this.skipped = skipped;
+	}
+}
+
+/**
  * Runs `run` while holding the destination's lease, and gives the lease back when it ends (also when
  * it fails). When another run holds it: waits, skips (resolves a SkippedRun) or fails with
  * ALREADY_RUNNING, as `whenBusy` says. `run` puts `lease.report` into its report.
+ *
+ * `seen` (a lease the run found free before it planned) lets `run` read first and take the lease only
+ * at its first write (`lease.ensure()`), so that a run with nothing to write never writes the lease's
+ * rows. Its reads are worth what reads under the lease are worth only if no other run held the lease
+ * in between: the lease it then takes must be the very generation it saw free, and a run that never
+ * took it looks once more after its last read. Otherwise `run` is run again, from its first read,
+ * under the lease (it sees `lease.restarted`).
  */
 export async function underLease<R>(
 	client: DestinationClient,
@@ -64,12 +98,26 @@ export async function underLease<R>(
 	holder: Holder,
 	logger: Logger,
 	run: (lease: DestinationLease) => Promise<R>,
+	seen?: LeaseSeen,
 ): Promise<R | SkippedRun> {
-	const lease = await DestinationLease.take(client, options, holder, logger);
+	const lease = seen?.free ? DestinationLease.atFirstWrite(client, options, holder, logger, seen.generation) : await DestinationLease.take(client, options, holder, logger);
 	if (!(lease instanceof DestinationLease)) return lease;
 	let outcome: R;
 	try {
-		outcome = await run(lease);
+		try {
+			outcome = await run(lease);
+			if (!lease.held) {
+				if (!(await lease.stillAsSeen())) throw new ReadsOutdated();
+				lease.report.readOnly = true;
+			}
+		} catch (error) {
+			if (!(error instanceof ReadsOutdated)) throw error;
+			await lease.restart();
+			outcome = await run(lease);
+		}
+	} catch (error) {
+		if (error instanceof SkippedWhenBusy) return error.skipped;
+		throw error;
 	} finally {
 		await lease.release();
 	}
@@ -82,59 +130,120 @@ export async function underLease<R>(
 	return outcome;
 }
 
-/** The lease on one destination, held by this run. See records.ts for how it is stored. */
+/** The lease on one destination, held by this run (or, made by atFirstWrite, taken at its first write). See records.ts for how it is stored. */
 export class DestinationLease {
 	readonly report: LeaseReport;
 	private readonly client: DestinationClient;
 	private readonly transport: LeaseTransport;
 	private readonly options: LeaseOptions;
+	private readonly holder: Holder;
 	private readonly logger: Logger;
-	private record: LeaseRecord;
+	/** This run's row; null until the lease is taken. */
+	private record: LeaseRecord | null = null;
 	private timer: ReturnType<typeof setInterval> | undefined;
 	private chain: Promise<void> = Promise.resolve();
 	private lostLease = false;
+	/** The generation the run saw free before it read (atFirstWrite); null once its reads no longer rest on that. */
+	private seenGeneration: number | null;
+	private taking: Promise<void> | undefined;
+	private waited = false;
+	/** The run's steps are running a second time, under the lease (see underLease). */
+	restarted = false;
 
-	/** Whether another run held the destination when this run first asked (it then waited for it). */
-	readonly waitedForAnother: boolean;
-
-	private constructor(
-		client: DestinationClient,
-		transport: LeaseTransport,
-		options: LeaseOptions,
-		logger: Logger,
-		record: LeaseRecord,
-		report: LeaseReport,
-		waitedForAnother: boolean,
-	) {
-		this.waitedForAnother = waitedForAnother;
+	private constructor(client: DestinationClient, transport: LeaseTransport, options: LeaseOptions, holder: Holder, logger: Logger, seenGeneration: number | null) {
 		this.client = client;
 		this.transport = transport;
 		this.options = options;
+		this.holder = holder;
 		this.logger = logger;
-		this.record = record;
-		this.report = report;
-		this.timer = setInterval(() => void this.renew(), (options.leaseSeconds * 1000) / 3);
-		this.timer.unref?.();
+		this.seenGeneration = seenGeneration;
+		this.report = { acquiredAt: null, releasedAt: null, waitedMs: 0, tookOverExpired: false };
 	}
 
 	/** The lease, or (`whenBusy: skip`) what the skipped run resolves with; ALREADY_RUNNING when it may not wait longer. */
 	static async take(client: DestinationClient, options: LeaseOptions, holder: Holder, logger: Logger): Promise<DestinationLease | SkippedRun> {
-		const transport = leaseTransport(client);
+		const lease = new DestinationLease(client, leaseTransport(client), options, holder, logger, null);
+		const skipped = await lease.acquire();
+		return skipped ?? lease;
+	}
+
+	/**
+	 * A lease not taken yet: the run reads first, and `ensure()` takes it before the first write. Until
+	 * then the client refuses to send a write (a step that forgot to ask fails instead of writing unheld).
+	 */
+	static atFirstWrite(client: DestinationClient, options: LeaseOptions, holder: Holder, logger: Logger, seenGeneration: number): DestinationLease {
+		client.writesNeedLease = true;
+		return new DestinationLease(client, leaseTransport(client), options, holder, logger, seenGeneration);
+	}
+
+	/** Whether the run holds the lease now. */
+	get held(): boolean {
+		return this.record !== null;
+	}
+
+	/** Whether another run held the destination when this run first asked (it then waited for it). */
+	get waitedForAnother(): boolean {
+		return this.waited;
+	}
+
+	/**
+	 * Takes the lease if the run does not hold it yet: before its first write. When another run held it
+	 * since the run began reading, the steps stop (they run again under the lease); when it is busy and
+	 * the run skips, they stop too.
+	 */
+	ensure(): Promise<void> {
+		if (this.held) return Promise.resolve();
+		this.taking ??= (async () => {
+			const skipped = await this.acquire();
+			if (skipped) throw new SkippedWhenBusy(skipped);
+			if (this.seenGeneration !== null && this.record!.generation !== this.seenGeneration) throw new ReadsOutdated();
+		})();
+		return this.taking;
+	}
+
+	/**
+	 * After a run that never took the lease: whether it is still as the run saw it before its reads
+	 * (nobody took it since). The answer to the run's last read may have said so already; else it is asked.
+	 */
+	async stillAsSeen(): Promise<boolean> {
+		try {
+			const witnessed = this.client.leaseAfterEveryRead() as LeaseSeen | null;
+			const now = witnessed ?? (await this.transport.peek());
+			return now.free && now.generation === this.seenGeneration;
+		} catch {
+			return false;
+		}
+	}
+
+	/** Holds the lease (taking it, as whenBusy says, if needed) for the steps' second run. */
+	async restart(): Promise<void> {
+		this.seenGeneration = null;
+		this.taking = undefined;
+		await this.ensure();
+		this.restarted = true;
+	}
+
+	/** One take, waiting as `whenBusy` says; the skipped run's answer when it skips. */
+	private async acquire(): Promise<SkippedRun | null> {
+		const { client, options, holder, logger } = this;
 		const run = randomUUID();
 		const started = Date.now();
 		const deadline = started + (options.whenBusy === 'wait' ? options.waitSeconds * 1000 : 0);
-		let announced = false;
 		for (;;) {
-			const outcome = await transport.attempt({ ...holder, run, leaseSeconds: options.leaseSeconds });
+			const outcome = await this.transport.attempt({ ...holder, run, leaseSeconds: options.leaseSeconds });
 			const waitedMs = Date.now() - started;
 			if ('taken' in outcome) {
 				const { taken, expired } = outcome;
-				const report: LeaseReport = { acquiredAt: taken.since, releasedAt: null, waitedMs, tookOverExpired: expired !== null };
+				Object.assign(this.report, { acquiredAt: taken.since, releasedAt: null, waitedMs, tookOverExpired: expired !== null });
 				if (expired) {
-					report.expiredHolder = holderOf(expired);
+					this.report.expiredHolder = holderOf(expired);
 					logger.warn(`[migration] lease on ${client.host}: took over the expired lease of ${expired.operation} from ${expired.source} (held since ${expired.since}, expired ${expired.expiresAt})`);
 				}
-				return new DestinationLease(client, transport, options, logger, taken, report, announced);
+				this.record = taken;
+				client.writesNeedLease = false;
+				this.timer = setInterval(() => void this.renew(), (options.leaseSeconds * 1000) / 3);
+				this.timer.unref?.();
+				return null;
 			}
 			const heldBy = holderOf(outcome.busy);
 			const lease: LeaseReport = { acquiredAt: null, releasedAt: null, waitedMs, tookOverExpired: false };
@@ -152,8 +261,8 @@ export class DestinationLease {
 					lease,
 				});
 			}
-			if (!announced) logger.info(`[migration] lease on ${client.host}: held by ${heldBy.operation} from ${heldBy.source}; waiting up to ${options.waitSeconds} s`);
-			announced = true;
+			if (!this.waited) logger.info(`[migration] lease on ${client.host}: held by ${heldBy.operation} from ${heldBy.source}; waiting up to ${options.waitSeconds} s`);
+			this.waited = true;
 			await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
 		}
 	}
@@ -165,6 +274,7 @@ export class DestinationLease {
 
 	/** Renews now and fails with LEASE_LOST unless this run still holds the lease (before a step that must be alone: the sync marker). */
 	async confirm(): Promise<void> {
+		await this.ensure();
 		await this.renew();
 		if (this.lostLease) {
 			throw new MigrationError('LEASE_LOST', `The lease on ${this.client.host} expired and another run took it over; the sync marker was left as it was.`);
@@ -174,30 +284,34 @@ export class DestinationLease {
 	/**
 	 * Gives the lease back, so that the next run takes it at once. When the destination does not answer
 	 * (the reason the run failed, often), the run ends anyway and the release is tried again in the
-	 * background every few seconds until it succeeds or the lease has expired by itself.
+	 * background every few seconds until it succeeds or the lease has expired by itself. A lease never
+	 * taken has nothing to give back.
 	 */
 	async release(): Promise<void> {
 		clearInterval(this.timer);
+		this.client.writesNeedLease = false;
+		await this.taking?.catch(() => {});
+		if (!this.record) return;
 		await this.serial(async () => {
 			if (this.lostLease) return;
 			try {
 				this.report.releasedAt = await this.giveBack();
 			} catch (error) {
-				this.logger.warn(`[migration] lease on ${this.client.host}: not released yet (${(error as Error).message}); trying again until it expires at ${this.record.expiresAt}`);
+				this.logger.warn(`[migration] lease on ${this.client.host}: not released yet (${(error as Error).message}); trying again until it expires at ${this.record!.expiresAt}`);
 				this.releaseLater();
 			}
 		});
 	}
 
 	private async giveBack(): Promise<string> {
-		const releasedAt = await this.transport.release(this.record);
-		this.record = { ...this.record, releasedAt };
+		const releasedAt = await this.transport.release(this.record!);
+		this.record = { ...this.record!, releasedAt };
 		return releasedAt;
 	}
 
 	private releaseLater(): void {
 		const retry = setTimeout(() => {
-			if (this.transport.now() >= Date.parse(this.record.expiresAt)) return;
+			if (this.transport.now() >= Date.parse(this.record!.expiresAt)) return;
 			this.giveBack().then(
 				() => this.logger.info(`[migration] lease on ${this.client.host}: released`),
 				() => this.releaseLater(),
@@ -208,7 +322,7 @@ export class DestinationLease {
 
 	private renew(): Promise<void> {
 		return this.serial(async () => {
-			if (this.lostLease) return;
+			if (this.lostLease || !this.record) return;
 			try {
 				const renewed = await this.transport.renew(this.record, this.options.leaseSeconds);
 				if (!renewed) {
@@ -325,6 +439,13 @@ interface LeaseTransport {
 	attempt(request: LeaseRequest): Promise<Attempt>;
 	renew(record: LeaseRecord, leaseSeconds: number): Promise<LeaseRecord | null>;
 	release(record: LeaseRecord): Promise<string>;
+	/** The lease as it is now (a read). */
+	peek(): Promise<LeaseSeen>;
+}
+
+/** What `state` says of the lease to a run about to read: free (and the generation it would create) or held. */
+export function seenOf(state: LeaseState): LeaseSeen {
+	return state.free ? { free: true, generation: state.generation } : { free: false };
 }
 
 function leaseTransport(client: DestinationClient): LeaseTransport {
@@ -338,6 +459,7 @@ function leaseTransport(client: DestinationClient): LeaseTransport {
 			return await client.send<T>({
 				method: 'POST',
 				budget: 'none',
+				needsLease: false,
 				path: `/${RECEIVER_ID}/lease`,
 				headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
 				body: () => JSON.stringify(body),
@@ -362,6 +484,7 @@ function leaseTransport(client: DestinationClient): LeaseTransport {
 			const answer = await viaReceiver<{ releasedAt: string }>({ action: 'release', generation: record.generation, run: record.run }, async () => ({ releasedAt: await rest.release(record) }));
 			return answer.releasedAt;
 		},
+		peek: () => viaReceiver({ action: 'peek' }, () => rest.peek()),
 	};
 }
 
@@ -377,6 +500,7 @@ function restTransport(client: DestinationClient): LeaseTransport {
 			await rows.write({ ...record, releasedAt });
 			return releasedAt;
 		},
+		peek: async () => seenOf(leaseState(leaseRecords(await rows.read()), rows.now())),
 	};
 }
 
@@ -391,6 +515,7 @@ function restLeaseRows(client: DestinationClient): LeaseRows {
 			await client.send({
 				method: 'PATCH',
 				budget: 'none',
+				needsLease: false,
 				path: `/translations/${leaseRowId(record.generation)}`,
 				params: { fields: 'id' },
 				body: () => JSON.stringify({ value: JSON.stringify(record) }),
@@ -407,6 +532,7 @@ async function createRow(client: DestinationClient, record: LeaseRecord): Promis
 		await client.send({
 			method: 'POST',
 			budget: 'none',
+			needsLease: false,
 			path: '/translations',
 			params: { fields: 'id' },
 			body: () => JSON.stringify({ id, key: leaseKey(record.generation), language: LEASE_LANGUAGE, value: JSON.stringify(record) }),
@@ -423,11 +549,11 @@ async function createRow(client: DestinationClient, record: LeaseRecord): Promis
 }
 
 async function deleteRows(client: DestinationClient, ids: string[]): Promise<void> {
-	await client.send({ method: 'DELETE', budget: 'none', path: '/translations', body: () => JSON.stringify(ids), lostAnswer: 'repeat' });
+	await client.send({ method: 'DELETE', budget: 'none', needsLease: false, path: '/translations', body: () => JSON.stringify(ids), lostAnswer: 'repeat' });
 }
 
 export async function readLeaseRows(client: DestinationClient): Promise<LeaseRow[]> {
-	return readLeaseRowsWith((query) => client.send<LeaseRow[] | null>({ method: 'GET', budget: 'none', path: '/translations', params: query }));
+	return readLeaseRowsWith((query) => client.send<LeaseRow[] | null>({ method: 'GET', budget: 'none', needsLease: false, path: '/translations', params: query }));
 }
 
 /** The lease's rows, by one query (over REST, or in the receiver by Directus's service). */

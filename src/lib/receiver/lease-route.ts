@@ -1,20 +1,35 @@
-import { attemptLease, readLeaseRowsWith, releaseLease, renewLease, type LeaseRows } from '../lease/lease.js';
-import { leaseKey, LEASE_LANGUAGE, leaseRowId, type LeaseRecord } from '../lease/records.js';
+import { attemptLease, readLeaseRowsWith, releaseLease, renewLease, seenOf, type LeaseRows, type LeaseSeen } from '../lease/lease.js';
+import type { Knex } from 'knex';
+import { leaseKey, LEASE_KEY_PREFIX, LEASE_LANGUAGE, leaseRecords, leaseRowId, leaseState, type LeaseRecord, type LeaseRow } from '../lease/records.js';
 import { leaseBody } from './protocol.js';
 import { adminRoute, maxBodyBytes, readBody, schemaOf, type EndpointContext, type Handler, type Request } from './routes.js';
 
 /**
- * The destination's lease through the receiver: each step (take, renew, give back) one request,
+ * The destination's lease through the receiver: each step (take, renew, give back, look) one request,
  * carried out here by the lease's own rules on the same `directus_translations` rows that runs over
  * REST use, through Directus's services (its checks and cache purges), without activity rows.
  */
 export function handleLease(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, leaseBody, maxBodyBytes(context.env));
+		if (body.action === 'peek') return res.json({ data: await currentLease(context.database) });
 		const rows = await localLeaseRows(context, req);
 		if (body.action === 'take') res.json({ data: await attemptLease(rows, body) });
 		else if (body.action === 'renew') res.json({ data: { record: await renewLease(rows, body, body.leaseSeconds) } });
 		else res.json({ data: { releasedAt: await releaseLease(rows, body) } });
+	});
+}
+
+/** The lease as a run about to read sees it (see LeaseSeen). */
+export async function leaseSeenWith(rows: Pick<LeaseRows, 'read' | 'now'>): Promise<LeaseSeen> {
+	return seenOf(leaseState(leaseRecords(await rows.read()), rows.now()));
+}
+
+/** The lease as it is, read from its rows straight (a read: no service, no permission check). */
+export async function currentLease(database: Knex): Promise<LeaseSeen> {
+	return leaseSeenWith({
+		now: () => Date.now(),
+		read: async () => (await database('directus_translations').select('id', 'value').where('key', 'like', `${LEASE_KEY_PREFIX}%`)) as LeaseRow[],
 	});
 }
 

@@ -46,9 +46,30 @@ export const checksumsBody = z.strictObject({
 export const MAX_RECEIVER_KEYS = 10_000;
 
 /** POST /migration-receiver/absent/:collection — which of these primary keys the destination lacks. */
-export const absentKeysBody = z.strictObject({
-	keys: z.array(z.union([z.string().max(255), z.number()])).min(1),
-});
+/**
+ * Integer keys as runs of consecutive values ([first, last] each), when every key is a safe integer
+ * number, in ascending order, and the runs are at most a quarter as many as the keys; else null.
+ */
+export function consecutiveRuns(keys: readonly unknown[]): [number, number][] | null {
+	const runs: [number, number][] = [];
+	let previous: number | undefined;
+	for (const key of keys) {
+		if (typeof key !== 'number' || !Number.isSafeInteger(key) || (previous !== undefined && key <= previous)) return null;
+		if (previous !== undefined && key === previous + 1) runs[runs.length - 1]![1] = key;
+		else runs.push([key, key]);
+		if (runs.length * 4 > keys.length + 4) return null;
+		previous = key;
+	}
+	return runs.length > 0 ? runs : null;
+}
+
+const safeInteger = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+
+export const absentKeysBody = z.union([
+	z.strictObject({ keys: z.array(z.union([z.string().max(255), z.number()])).min(1) }),
+	/** Integer keys as runs of consecutive values, [first, last] each (a receiver of an earlier version takes `keys` only). */
+	z.strictObject({ ranges: z.array(z.tuple([safeInteger, safeInteger])).min(1).max(MAX_RECEIVER_KEYS) }),
+]);
 
 const leaseSeconds = z.number().int().min(1).max(7 * 24 * 3600);
 
@@ -60,7 +81,27 @@ export const leaseBody = z.discriminatedUnion('action', [
 	z.strictObject({ action: z.literal('take'), run: z.uuid(), operation: z.string().min(1).max(64), source: z.string().max(255), leaseSeconds }),
 	z.strictObject({ action: z.literal('renew'), run: z.uuid(), generation: z.number().int().min(1), leaseSeconds }),
 	z.strictObject({ action: z.literal('release'), run: z.uuid(), generation: z.number().int().min(1) }),
+	z.strictObject({ action: z.literal('peek') }),
 ]);
+
+/**
+ * POST /migration-receiver/open — what a writing run reads of the destination before it plans, in one
+ * request (reads only): the receiver's version, the lease, and, when asked, the destination's fields
+ * and the sync marker preset named `marker`.
+ */
+export const openBody = z.strictObject({
+	fields: z.boolean().optional(),
+	marker: z.string().min(1).max(500).optional(),
+});
+
+/** The answer of POST /migration-receiver/open. */
+export interface OpenAnswer extends ReceiverInfo {
+	lease: { free: true; generation: number } | { free: false };
+	/** collection → field names, when asked. */
+	fields?: Record<string, string[]>;
+	/** The marker preset (null: none yet), when asked. */
+	marker?: { id: number; layout_options: unknown } | null;
+}
 
 /** Directus stores passwords as argon2 hashes; nothing else is accepted as one. */
 export const PASSWORD_HASH = /^\$argon2(id|i|d)\$[A-Za-z0-9$=,+/.-]{20,400}$/;

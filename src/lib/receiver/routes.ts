@@ -5,9 +5,10 @@ import { absentKeysBody, checksumsBody, finishBody, hashesReadBody, passwordsBod
 import { bundleVersion } from './version.js';
 import { readStoredHashes, ReceiverRefusal, writeBatch } from './write-items.js';
 import { destinationChecksums } from './checksums.js';
-import { destinationAbsentKeys } from './absent-keys.js';
+import { destinationAbsentInRanges, destinationAbsentKeys } from './absent-keys.js';
 import { writePasswordHashes } from './passwords.js';
 import { recordRun } from './run-audit.js';
+import { currentLease } from './lease-route.js';
 
 /** What the receiver's routes need of Directus's endpoint context. */
 export interface EndpointContext {
@@ -142,9 +143,13 @@ export function handleChecksums(context: EndpointContext): Handler {
  */
 export function handleFields(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
-		const schema = await schemaOf(req, context);
-		res.json({ data: Object.fromEntries(Object.entries(schema.collections).map(([collection, info]) => [collection, Object.keys(info.fields)])) });
+		res.json({ data: fieldNames(await schemaOf(req, context)) });
 	});
+}
+
+/** Field names by collection, as the schema names them. */
+export function fieldNames(schema: SchemaOverview): Record<string, string[]> {
+	return Object.fromEntries(Object.entries(schema.collections).map(([collection, info]) => [collection, Object.keys(info.fields)]));
 }
 
 /** The keys of a chunk the destination lacks (updatedAfter "auto" looks for rows never received this way). */
@@ -152,7 +157,10 @@ export function handleAbsentKeys(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, absentKeysBody, maxBodyBytes(context.env));
 		const schema = await schemaOf(req, context);
-		res.json({ data: { absent: await destinationAbsentKeys(context.database, schema, String(req.params['collection']), body.keys) } });
+		const collection = String(req.params['collection']);
+		const absent = 'ranges' in body ? await destinationAbsentInRanges(context.database, schema, collection, body.ranges) : await destinationAbsentKeys(context.database, schema, collection, body.keys);
+		// The lease as it is after the look-up: a run that reads before taking it needs not ask again (see leaseAfterEveryRead).
+		res.json({ data: { absent, lease: await currentLease(context.database) } });
 	});
 }
 

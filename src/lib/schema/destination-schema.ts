@@ -36,6 +36,7 @@ export async function diffWithDestination(
 		method: 'POST',
 		path: '/schema/diff',
 		params,
+		needsLease: false,
 		body: () => asJsonFile(snapshot, 'schema.json'),
 		// A diff changes nothing: asking again is safe.
 		lostAnswer: 'repeat',

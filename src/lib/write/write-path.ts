@@ -1,7 +1,8 @@
 import type { DestinationClient } from '../destination/client.js';
 import { MigrationError } from '../errors.js';
 import { flowBoolean, flowEnum } from '../options/flow-values.js';
-import { RECEIVER_ID, type ReceiverInfo } from '../receiver/protocol.js';
+import { isMissingRoute } from '../destination/failures.js';
+import { RECEIVER_ID, RECEIVER_MEDIA_TYPE, type OpenAnswer, type ReceiverInfo } from '../receiver/protocol.js';
 import { bundleVersion, majorOf } from '../receiver/version.js';
 import type { Warning } from '../report.js';
 
@@ -42,6 +43,29 @@ export async function detectReceiver(client: DestinationClient): Promise<Receive
 		return info && info.receiver === RECEIVER_ID && typeof info.version === 'string' ? { receiver: RECEIVER_ID, version: info.version } : null;
 	} catch (error) {
 		if (error instanceof MigrationError && error.code === 'NOT_FOUND') return null;
+		throw error;
+	}
+}
+
+/**
+ * The receiver's `open` answer (its version, the lease, and what `asked` names: the destination's
+ * fields, the sync marker preset of that name); null when the destination has no receiver with that
+ * route (none at all, or one of an earlier version: then detectReceiver).
+ */
+export async function openReceiver(client: DestinationClient, asked: { fields: boolean; marker: string | undefined }): Promise<OpenAnswer | null> {
+	try {
+		const answer = await client.send<OpenAnswer | null>({
+			method: 'POST',
+			path: `/${RECEIVER_ID}/open`,
+			headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
+			body: () => JSON.stringify({ fields: asked.fields, ...(asked.marker === undefined ? {} : { marker: asked.marker }) }),
+			lostAnswer: 'repeat',
+			needsLease: false,
+			leaseInAnswer: true,
+		});
+		return answer && answer.receiver === RECEIVER_ID && typeof answer.version === 'string' ? answer : null;
+	} catch (error) {
+		if (isMissingRoute(error)) return null;
 		throw error;
 	}
 }

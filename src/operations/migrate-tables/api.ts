@@ -12,5 +12,5 @@ export default defineMigrationOperation('migration-migrate-tables', migrateTable
 		await migration.transferFiles(options);
 		await migration.upsertItems(options, fields);
 		if (options.verify) await verifyAfterWrites(migration, { ...options, includeFiles: options.includeFiles });
-	}, { fields: true, marker: options.updatedAfter === 'auto' });
+	}, { fields: true, marker: options.updatedAfter === undefined || options.updatedAfter === 'auto' });
 });

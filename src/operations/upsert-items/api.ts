@@ -12,5 +12,5 @@ export default defineMigrationOperation('migration-upsert-items', upsertItemsOpt
 		migration.use(plan);
 		await migration.upsertItems(options, await migration.checkDestinationSchema(options.force));
 		if (options.verify) await verifyAfterWrites(migration, { ...options, includeFiles: true });
-	}, { fields: true, marker: false });
+	}, { fields: true, marker: plan.marker !== null });
 });
