@@ -54,12 +54,11 @@ export class CatchUpSource extends SourceItems {
 		const pageSize = throughReceiver ? Math.max(batchSize, MAX_RECEIVER_KEYS) : batchSize;
 		let cursor: unknown;
 		for (;;) {
-			// Through the receiver, a page of consecutive integer keys is counted, not read, and named as one run.
+			// Through the receiver, a page of consecutive integer keys is counted, not read: its keys are
+			// every integer from its first to its last (and travel as one run, see DestinationItems.absentKeys).
 			const consecutive = throughReceiver && this.receiverLooksUpKeys ? await this.consecutiveKeyPage(model, cursor, pageSize) : null;
-			const keys = consecutive ? [] : await this.keyPage(model, cursor, pageSize);
-			const count = consecutive ? consecutive.count : keys.length;
-			if (count === 0) return;
-			const last = consecutive ? consecutive.last : keys[keys.length - 1];
+			const keys = consecutive ? Array.from({ length: consecutive.count }, (_, index) => consecutive.first + index) : await this.keyPage(model, cursor, pageSize);
+			if (keys.length === 0) return;
 			const rows: Row[] = [];
 			// No row matched the date filter when the run was planned: none to look for page by page (a row
 			// changed since is newer than the marker this run leaves, and the next run takes it).
@@ -68,13 +67,11 @@ export class CatchUpSource extends SourceItems {
 				// order: a range names it without listing them. Other keys (Directus filters a uuid or a
 				// string by equality only) are named, a thousand at a time.
 				const pages = keyIsOrdered(model)
-					? [{ _and: [...(cursor === undefined ? [] : [{ [key]: { _gt: cursor } }]), { [key]: { _lte: last } }] } as Filter]
+					? [{ _and: [...(cursor === undefined ? [] : [{ [key]: { _gt: cursor } }]), { [key]: { _lte: keys[keys.length - 1] } }] } as Filter]
 					: chunks(keys, MAX_RECEIVER_ROWS).map(keyIn);
 				for (const page of pages) for await (const changed of super.batches(model, and(filter, page), fields, batchSize)) rows.push(...changed);
 			}
-			const absent = consecutive
-				? await this.absentInRun(destination, model, consecutive.first, consecutive.last)
-				: await this.absentKeys(destination, model, keys, throughReceiver);
+			const absent = await this.absentKeys(destination, model, keys, throughReceiver);
 			const chosen = new Set(rows.map((row) => String(row[key])));
 			const missing = absent.filter((value) => !chosen.has(String(value)));
 			if (missing.length > 0) {
@@ -85,17 +82,9 @@ export class CatchUpSource extends SourceItems {
 			}
 			// Cut to the batch size the writes expect.
 			for (let start = 0; start < rows.length; start += batchSize) yield rows.slice(start, start + batchSize);
-			if (count < pageSize) return;
-			cursor = last;
+			if (keys.length < pageSize) return;
+			cursor = keys[keys.length - 1];
 		}
-	}
-
-	/** The keys from `first` to `last` (every one of them on the source) that the destination lacks. */
-	private async absentInRun(destination: DestinationItems, model: CollectionModel, first: number, last: number): Promise<unknown[]> {
-		const absent = await destination.absentKeys([], [[first, last]]);
-		if (absent !== null) return absent;
-		// A receiver of an earlier version: the keys named.
-		return this.absentKeys(destination, model, Array.from({ length: last - first + 1 }, (_, index) => first + index), true);
 	}
 
 	/** The keys of `keys` the destination lacks. */

@@ -143,12 +143,10 @@ export class DestinationItems {
 	 * The keys of `keys` the destination lacks, asked of its receiver (its keys looked up, no row read);
 	 * null when the receiver is of an earlier version without that route. Ascending integer keys go as
 	 * runs of consecutive values, which a receiver checks by counting; one of an earlier version, which
-	 * takes named keys only, is asked again with them. `given`: the keys as runs already (then null
-	 * from a receiver that takes named keys only).
+	 * takes named keys only, is asked again with them.
 	 */
-	async absentKeys(keys: unknown[], given?: [number, number][]): Promise<unknown[] | null> {
-		if (given && !this.receiverTakesRuns) return null;
-		const runs = given ?? (this.receiverTakesRuns ? consecutiveRuns(keys) : null);
+	async absentKeys(keys: unknown[]): Promise<unknown[] | null> {
+		const runs = this.receiverTakesRuns ? consecutiveRuns(keys) : null;
 		try {
 			const answer = await this.client.send<{ absent: unknown[] }>({
 				method: 'POST',
@@ -164,7 +162,7 @@ export class DestinationItems {
 			if (isMissingRoute(error)) return null;
 			if (runs && error instanceof MigrationError && error.status === 400) {
 				this.receiverTakesRuns = false;
-				return given ? null : this.absentKeys(keys);
+				return this.absentKeys(keys);
 			}
 			throw error;
 		}

@@ -5,7 +5,9 @@ import { sleep } from '../destination/retry.js';
 import { MigrationError } from '../errors.js';
 import { Rejection } from '../operation.js';
 import { RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
-import { holderOf, LEASE_KEY_PREFIX, LEASE_LANGUAGE, leaseKey, leaseRecords, leaseRowId, leaseState, type LeaseHolder, type LeaseRecord, type LeaseRow, type LeaseState } from './records.js';
+import { holderOf, LEASE_KEY_PREFIX, LEASE_LANGUAGE, leaseKey, leaseRecords, leaseRowId, leaseState, seenOf, type LeaseHolder, type LeaseRecord, type LeaseRow, type LeaseSeen } from './records.js';
+
+export type { LeaseSeen } from './records.js';
 
 export type WhenBusy = 'wait' | 'skip' | 'fail';
 
@@ -57,12 +59,6 @@ const POLL_MS = 2_000;
 const RELEASE_RETRY_MS = 3_000;
 /** Attempts to take a generation that others keep winning, before treating the lease as busy. */
 const MAX_RACES = 5;
-
-/**
- * What a run read of the lease before it planned (the receiver's `open` answer): free, with the
- * generation the next run to take it creates; or held by another run.
- */
-export type LeaseSeen = { free: true; generation: number } | { free: false };
 
 /**
  * Thrown out of a run's steps when the lease, taken at its first write (or looked at after its last
@@ -425,6 +421,11 @@ export async function renewLease(rows: LeaseRows, record: Pick<LeaseRecord, 'gen
 	return renewed;
 }
 
+/** The lease as it is now, as a run about to read sees it (see LeaseSeen). */
+export async function leaseSeenWith(rows: Pick<LeaseRows, 'read' | 'now'>): Promise<LeaseSeen> {
+	return seenOf(leaseState(leaseRecords(await rows.read()), rows.now()));
+}
+
 /** Gives `record`'s generation back (its row says when); returns that time. A row no longer there is left alone. */
 export async function releaseLease(rows: LeaseRows, record: Pick<LeaseRecord, 'generation' | 'run'>): Promise<string> {
 	const now = new Date(rows.now()).toISOString();
@@ -441,11 +442,6 @@ interface LeaseTransport {
 	release(record: LeaseRecord): Promise<string>;
 	/** The lease as it is now (a read). */
 	peek(): Promise<LeaseSeen>;
-}
-
-/** What `state` says of the lease to a run about to read: free (and the generation it would create) or held. */
-export function seenOf(state: LeaseState): LeaseSeen {
-	return state.free ? { free: true, generation: state.generation } : { free: false };
 }
 
 function leaseTransport(client: DestinationClient): LeaseTransport {
@@ -500,7 +496,7 @@ function restTransport(client: DestinationClient): LeaseTransport {
 			await rows.write({ ...record, releasedAt });
 			return releasedAt;
 		},
-		peek: async () => seenOf(leaseState(leaseRecords(await rows.read()), rows.now())),
+		peek: () => leaseSeenWith(rows),
 	};
 }
 

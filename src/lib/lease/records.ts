@@ -95,6 +95,17 @@ export function leaseState(records: readonly LeaseRecord[], now: number): LeaseS
 	return { free: false, holder: top };
 }
 
+/**
+ * What a run read of the lease before it planned (the receiver's `open` answer): free, with the
+ * generation the next run to take it creates; or held by another run.
+ */
+export type LeaseSeen = { free: true; generation: number } | { free: false };
+
+/** What `state` says of the lease to a run about to read: free (and the generation it would create) or held. */
+export function seenOf(state: LeaseState): LeaseSeen {
+	return state.free ? { free: true, generation: state.generation } : { free: false };
+}
+
 export function holderOf(record: LeaseRecord): LeaseHolder {
 	return { operation: record.operation, since: record.since, source: record.source, expiresAt: record.expiresAt };
 }

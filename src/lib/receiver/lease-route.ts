@@ -1,6 +1,6 @@
-import { attemptLease, readLeaseRowsWith, releaseLease, renewLease, seenOf, type LeaseRows, type LeaseSeen } from '../lease/lease.js';
+import { attemptLease, leaseSeenWith, readLeaseRowsWith, releaseLease, renewLease, type LeaseRows, type LeaseSeen } from '../lease/lease.js';
 import type { Knex } from 'knex';
-import { leaseKey, LEASE_KEY_PREFIX, LEASE_LANGUAGE, leaseRecords, leaseRowId, leaseState, type LeaseRecord, type LeaseRow } from '../lease/records.js';
+import { leaseKey, LEASE_KEY_PREFIX, LEASE_LANGUAGE, leaseRowId, type LeaseRecord, type LeaseRow } from '../lease/records.js';
 import { leaseBody } from './protocol.js';
 import { adminRoute, maxBodyBytes, readBody, schemaOf, type EndpointContext, type Handler, type Request } from './routes.js';
 
@@ -18,11 +18,6 @@ export function handleLease(context: EndpointContext): Handler {
 		else if (body.action === 'renew') res.json({ data: { record: await renewLease(rows, body, body.leaseSeconds) } });
 		else res.json({ data: { releasedAt: await releaseLease(rows, body) } });
 	});
-}
-
-/** The lease as a run about to read sees it (see LeaseSeen). */
-export async function leaseSeenWith(rows: Pick<LeaseRows, 'read' | 'now'>): Promise<LeaseSeen> {
-	return seenOf(leaseState(leaseRecords(await rows.read()), rows.now()));
 }
 
 /** The lease as it is, read from its rows straight (a read: no service, no permission check). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LeaseSeen } from '../lease/records.js';
 
 /**
  * What the source and the destination's receiver say to each other. Both sides import this file, so a
@@ -45,7 +46,6 @@ export const checksumsBody = z.strictObject({
 /** Most keys one absent-keys request may name (413 past it): keys alone are small. */
 export const MAX_RECEIVER_KEYS = 10_000;
 
-/** POST /migration-receiver/absent/:collection — which of these primary keys the destination lacks. */
 /**
  * Integer keys as runs of consecutive values ([first, last] each), when every key is a safe integer
  * number, in ascending order, and the runs are at most a quarter as many as the keys; else null.
@@ -65,6 +65,7 @@ export function consecutiveRuns(keys: readonly unknown[]): [number, number][] | 
 
 const safeInteger = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 
+/** POST /migration-receiver/absent/:collection — which of these primary keys the destination lacks. */
 export const absentKeysBody = z.union([
 	z.strictObject({ keys: z.array(z.union([z.string().max(255), z.number()])).min(1) }),
 	/** Integer keys as runs of consecutive values, [first, last] each (a receiver of an earlier version takes `keys` only). */
@@ -96,7 +97,7 @@ export const openBody = z.strictObject({
 
 /** The answer of POST /migration-receiver/open. */
 export interface OpenAnswer extends ReceiverInfo {
-	lease: { free: true; generation: number } | { free: false };
+	lease: LeaseSeen;
 	/** collection → field names, when asked. */
 	fields?: Record<string, string[]>;
 	/** The marker preset (null: none yet), when asked. */
