@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CollectionModel } from '../../src/lib/plan/collection-model.js';
-import { chunkChecksum, compareChunk, extraKeys } from '../../src/lib/verify/chunk.js';
+import { checksumsOf, chunkChecksum, compareChunk, extraKeys } from '../../src/lib/verify/chunk.js';
 import { comparedFields } from '../../src/lib/items/compared-fields.js';
 import { isInSync, recordChunk, emptyCollectionReport } from '../../src/lib/verify/report.js';
 import { referencedFiles } from '../../src/lib/verify/files.js';
@@ -28,6 +28,16 @@ describe('chunk checksums', () => {
 	it('differ when one value differs past double precision', () => {
 		const destination = sourceRows.map((row) => (row.id === 1 ? { ...row, big: '9007199254740992' } : row));
 		expect(chunkChecksum(destination, 'id', fields, types)).not.toBe(chunkChecksum(sourceRows, 'id', fields, types));
+	});
+});
+
+describe('the destination side of a chunk', () => {
+	it('answers row checksums only when the caller said a checksum of its own and it differs', () => {
+		const mine = chunkChecksum(sourceRows, 'id', fields, types);
+		expect(checksumsOf(sourceRows, 'id', fields, types, mine)).toEqual({ checksum: mine, rows: 3, rowChecksums: null });
+		expect(checksumsOf(sourceRows, 'id', fields, types, undefined)).toEqual({ checksum: mine, rows: 3, rowChecksums: null });
+		const answer = checksumsOf(sourceRows, 'id', fields, types, 'another');
+		expect(Object.keys(answer.rowChecksums ?? {})).toEqual(['1', '2', '3']);
 	});
 });
 

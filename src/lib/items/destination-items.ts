@@ -4,6 +4,7 @@ import { isMissingRoute, isRowRefusal } from '../destination/failures.js';
 import { MigrationError } from '../errors.js';
 import type { LostAnswer } from '../destination/retry.js';
 import type { ChunkChecksums } from '../verify/chunk.js';
+import type { StoredVendor } from './stored-rows.js';
 import type { Row } from './diff-rows.js';
 import { consecutiveRuns, RECEIVER_ID, RECEIVER_MEDIA_TYPE } from '../receiver/protocol.js';
 import { sendRows } from '../write/send-rows.js';
@@ -126,17 +127,35 @@ export class DestinationItems {
 		}
 	}
 
-	/** A chunk's checksums computed by the destination's receiver (see ChunkChecksums). */
-	async checksums(keys: unknown[], fields: string[], types: Record<string, string>, checksum: string): Promise<ChunkChecksums> {
-		const answer = await this.client.send<ChunkChecksums>({
+	/**
+	 * A chunk's checksums computed by the destination's receiver (see ChunkChecksums), of its rows read
+	 * through the items service, or as stored on `stored` (the vendor the source read its own on;
+	 * ascending integer keys then go as runs of consecutive values).
+	 */
+	checksums(keys: unknown[], fields: string[], types: Record<string, string>, checksum: string, stored: StoredVendor | null = null): Promise<ChunkChecksums> {
+		const runs = stored ? consecutiveRuns(keys) : null;
+		return this.askChecksums({ ...(runs ? { ranges: runs } : { keys }), fields, types, checksum, ...(stored ? { stored } : {}) });
+	}
+
+	/**
+	 * The destination's checksum of its rows as stored with keys from `first` to `last`, asked before
+	 * the source has its own: the two sides read at once (row checksums are then asked with `checksums`).
+	 */
+	rangeChecksum([first, last]: [number, number], fields: string[], types: Record<string, string>, stored: StoredVendor): Promise<ChunkChecksums> {
+		return this.askChecksums({ ranges: [[first, last]], fields, types, stored });
+	}
+
+	private askChecksums(body: { fields: string[]; types: Record<string, string> } & Record<string, unknown>): Promise<ChunkChecksums> {
+		const types = Object.fromEntries(body.fields.map((field) => [field, body.types[field] ?? 'unknown']));
+		return this.client.send<ChunkChecksums>({
 			method: 'POST',
 			path: `/${RECEIVER_ID}/checksums/${encodeURIComponent(this.collection)}`,
 			headers: { 'Content-Type': RECEIVER_MEDIA_TYPE },
-			body: () => JSON.stringify({ keys, fields, types: Object.fromEntries(fields.map((field) => [field, types[field] ?? 'unknown'])), checksum }),
+			body: () => JSON.stringify({ ...body, types }),
 			lostAnswer: 'repeat',
 			needsLease: false,
+			leaseInAnswer: true,
 		});
-		return answer;
 	}
 
 	/**

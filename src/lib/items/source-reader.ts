@@ -3,6 +3,7 @@ import { MigrationError } from '../errors.js';
 import type { MigrationContext } from '../operation.js';
 import type { CollectionModel } from '../plan/collection-model.js';
 import type { Row } from './diff-rows.js';
+import { databaseVendor, readStoredRows, storedVendorOf, type StoredSelection, type StoredVendor } from './stored-rows.js';
 
 export function and(...filters: (Filter | null | undefined)[]): Filter | null {
 	const present = filters.filter((filter): filter is Filter => !!filter && Object.keys(filter).length > 0);
@@ -22,6 +23,12 @@ export const FILTERED_KEYS_HELD = 50_000;
 
 export function keyIsOrdered(model: CollectionModel): boolean {
 	return ORDERED_KEY_TYPES.has(model.types[model.primaryKey] ?? '');
+}
+
+/** A chunk of source rows: where its keys are consecutive integers, their range, known before its rows are read. */
+export interface RowChunk {
+	range: [number, number] | null;
+	rows(): Promise<Row[]>;
 }
 
 /** Reads source items in process, with full access and without firing read events. */
@@ -62,6 +69,47 @@ export class SourceItems {
 			if (hashes.length > 0) await this.readStoredHashes(model, hashes, rows);
 			yield rows;
 		}
+	}
+
+	/** The vendor this source reads rows as stored on (see stored-rows.ts), or null. */
+	get storedVendor(): StoredVendor | null {
+		return storedVendorOf(databaseVendor(this.context.database));
+	}
+
+	/**
+	 * Every row of a collection with the key and `fields`, as stored (see stored-rows.ts), `batchSize`
+	 * at a time in key order (keyset pages, memory flat). Only for comparing: rows to write are read
+	 * through the service (`rowsWithKeys`). A page of integer keys without gaps is counted first, so
+	 * its range is known before its rows are read (the destination can read its own meanwhile).
+	 */
+	async *storedChunks(model: CollectionModel, vendor: StoredVendor, fields: string[], batchSize: number): AsyncGenerator<RowChunk> {
+		const readStored = (selection: StoredSelection) =>
+			this.read(() => readStoredRows(this.context.database, vendor, model.collection, model.primaryKey, fields, model.types, selection));
+		let after: unknown;
+		for (;;) {
+			const page = await this.consecutiveKeyPage(model, after, batchSize);
+			if (page?.count === 0) return;
+			if (page) {
+				const range: [number, number] = [page.first, page.last];
+				yield { range, rows: () => readStored({ ranges: [range] }) };
+				if (page.count < batchSize) return;
+				after = page.last;
+				continue;
+			}
+			const rows = await readStored({ after, limit: batchSize });
+			if (rows.length > 0) yield { range: null, rows: async () => rows };
+			if (rows.length < batchSize) return;
+			after = rows[rows.length - 1]![model.primaryKey];
+		}
+	}
+
+	/** The rows with these keys (those still there), with every value as `batches` reads it, in key order. */
+	async rowsWithKeys(model: CollectionModel, keys: unknown[], fields: string[]): Promise<Row[]> {
+		const rows: Row[] = [];
+		if (keys.length === 0) return rows;
+		const filter = { [model.primaryKey]: { _in: keys } } as Filter;
+		for await (const batch of this.batches(model, filter, fields, keys.length, keys.length)) rows.push(...batch);
+		return rows;
 	}
 
 	/** How this source's SQL casts an integer column to text, where its driver rounds 64-bit integers; else null. */

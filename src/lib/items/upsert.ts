@@ -5,12 +5,15 @@ import type { MigrationPlan, PlannedCollection } from '../plan/plan.js';
 import { boundedPush, MAX_LISTED } from '../report.js';
 import { comparedFields } from './compared-fields.js';
 import { DestinationItems, type RowFailure } from './destination-items.js';
+import type { ChunkChecksums } from '../verify/chunk.js';
 import { diffRows, type Row } from './diff-rows.js';
 import { LinkGuard } from './link-guard.js';
 import { unequalRows } from './checksum-compare.js';
 import { MAX_RECEIVER_ROWS } from '../receiver/protocol.js';
 import { MigrationError } from '../errors.js';
 import type { SourceItems } from './source-reader.js';
+import { MAX_STORED_CHUNK, readableAsStored, type StoredVendor } from './stored-rows.js';
+import { forEachConcurrently } from '../for-each-concurrently.js';
 
 export interface CollectionTally {
 	created: number;
@@ -133,9 +136,10 @@ export class ItemUpserter {
 		const compared = comparedFields(model, { compareAuthorship: this.settings.preserveAuthorship, exactStamps }).compared.filter((field) => !deferred.includes(field));
 		const restored = this.settings.preserveAuthorship && !exactStamps ? [...stamps.dateCreated, ...stamps.userCreated] : [];
 		const byChecksums = this.comparesByChecksums(model);
+		const stored = byChecksums ? this.storedComparison(model, planned, compared) : null;
 		let done = 0;
 
-		await this.forEachBatch(model, planned, model.fields, this.readSize(byChecksums), async (chunk) => {
+		await this.forEachChunk(model, planned, model.fields, compared, byChecksums, stored, async (chunk, asked) => {
 			if (model.singleton) {
 				await this.guard.apply(model, chunk);
 				for (const row of chunk) for (const field of deferred) delete row[field];
@@ -144,11 +148,11 @@ export class ItemUpserter {
 				let candidates = chunk;
 				let absent: Set<string> | null = null;
 				if (byChecksums) {
-					const { missing, differing } = await unequalRows(items, chunk, model.primaryKey, compared, model.types);
+					const { missing, differing } = await unequalRows(items, chunk, model.primaryKey, compared, model.types, stored, asked);
 					tally.unchanged += chunk.length - missing.length - differing.length;
 					// In the source's key order, as without checksums.
 					const unequal = new Set([...missing, ...differing]);
-					candidates = chunk.filter((row) => unequal.has(row));
+					candidates = await this.rowsToWrite(model, chunk.filter((row) => unequal.has(row)), model.fields, stored);
 					absent = new Set(missing.map((row) => String(row[model.primaryKey])));
 				}
 				for (const rows of this.writeBatches(candidates)) {
@@ -207,9 +211,10 @@ export class ItemUpserter {
 		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
 		const fields = [model.primaryKey, ...deferred];
 		const byChecksums = this.comparesByChecksums(model);
-		await this.forEachBatch(model, planned, fields, this.readSize(byChecksums), async (chunk) => {
+		const stored = byChecksums ? this.storedComparison(model, planned, fields) : null;
+		await this.forEachChunk(model, planned, fields, fields, byChecksums, stored, async (chunk, asked) => {
 			// Through the receiver, only rows whose links differ (by checksums) are read; rows missing there are not written.
-			const candidates = byChecksums ? (await unequalRows(items, chunk, model.primaryKey, fields, model.types)).differing : chunk;
+			const candidates = byChecksums ? await this.rowsToWrite(model, (await unequalRows(items, chunk, model.primaryKey, fields, model.types, stored, asked)).differing, fields, stored) : chunk;
 			for (const rows of this.writeBatches(candidates)) {
 				await this.guard.apply(model, rows);
 				const existing = await items.readByKeys(rows.map((row) => row[model.primaryKey]), deferred);
@@ -231,33 +236,58 @@ export class ItemUpserter {
 		return this.client.writePath.kind === 'receiver' && !model.singleton && !model.collection.startsWith('directus_');
 	}
 
-	/** Source rows read at once: a checksum chunk when comparing by checksums, else one write batch. */
-	private readSize(byChecksums: boolean): number {
-		return byChecksums ? Math.max(this.settings.batchSize, CHECKSUM_CHUNK) : this.settings.batchSize;
+	/**
+	 * The vendor on which a collection's rows are compared as stored (see stored-rows.ts), or null: through
+	 * the receiver, for a whole collection (a filter is Directus's to apply), when the destination runs
+	 * the source's database vendor and every compared field's type is read exactly as stored.
+	 */
+	private storedComparison(model: CollectionModel, planned: PlannedCollection, compared: string[]): StoredVendor | null {
+		const path = this.client.writePath;
+		const vendor = this.source.storedVendor;
+		if (path.kind !== 'receiver' || vendor === null || path.database !== vendor) return null;
+		return planned.filter === null && readableAsStored(compared, model.types) ? vendor : null;
+	}
+
+	/**
+	 * Runs `work` on the source's rows of a collection, chunk by chunk in key order, `concurrency`
+	 * chunks at a time: as stored (`compared` only) when they are compared so, else with `fields`
+	 * through the service, a checksum chunk at a time when comparing by checksums, else one write
+	 * batch. A chunk of consecutive integer keys compared as stored is asked of the destination first
+	 * (`asked`), so both sides read it at once.
+	 */
+	private async forEachChunk(
+		model: CollectionModel,
+		planned: PlannedCollection,
+		fields: string[],
+		compared: string[],
+		byChecksums: boolean,
+		stored: StoredVendor | null,
+		work: (rows: Row[], asked: Promise<ChunkChecksums> | null) => Promise<void>,
+	): Promise<void> {
+		const { concurrency, batchSize } = this.settings;
+		if (!stored) {
+			const size = byChecksums ? Math.max(batchSize, CHECKSUM_CHUNK) : batchSize;
+			return forEachConcurrently(this.source.batches(model, planned.filter, fields, size, planned.items), concurrency, (rows) => work(rows, null));
+		}
+		const items = new DestinationItems(this.client, model.collection, model.primaryKey);
+		await forEachConcurrently(this.source.storedChunks(model, stored, compared, MAX_STORED_CHUNK), concurrency, async (chunk) => {
+			const asked = chunk.range ? items.rangeChecksum(chunk.range, compared, model.types, stored) : null;
+			// Awaited by the comparison; a failure of the read before it must not leave this promise unhandled.
+			asked?.catch(() => undefined);
+			await work(await chunk.rows(), asked);
+		});
+	}
+
+	/** The rows to write of those a comparison found unequal: read whole through the service when they were compared as stored. */
+	private async rowsToWrite(model: CollectionModel, unequal: Row[], fields: string[], stored: StoredVendor | null): Promise<Row[]> {
+		if (!stored) return unequal;
+		return this.source.rowsWithKeys(model, unequal.map((row) => row[model.primaryKey]), fields);
 	}
 
 	/** The rows of a chunk cut into write batches, in order. */
 	private *writeBatches(rows: Row[]): Generator<Row[]> {
 		const { batchSize } = this.settings;
 		for (let start = 0; start < rows.length; start += batchSize) yield rows.slice(start, start + batchSize);
-	}
-
-	/** Runs `work` on every source batch of `size` rows, `concurrency` batches at a time, reading ahead while writing. */
-	private async forEachBatch(model: CollectionModel, planned: PlannedCollection, fields: string[], size: number, work: (rows: Row[]) => Promise<void>) {
-		const running = new Set<Promise<void>>();
-		let failure: unknown;
-		for await (const rows of this.source.batches(model, planned.filter, fields, size, planned.items)) {
-			const job: Promise<void> = work(rows)
-				.catch((error) => {
-					failure ??= error;
-				})
-				.finally(() => running.delete(job));
-			running.add(job);
-			if (running.size >= this.settings.concurrency) await Promise.race(running);
-			if (failure) break;
-		}
-		await Promise.all(running);
-		if (failure) throw failure;
 	}
 
 	private count(collection: string, tally: CollectionTally, kind: 'created' | 'updated', attempted: number, failures: RowFailure[]) {

@@ -2,6 +2,7 @@ import { currentLease } from './lease-route.js';
 import { openBody, RECEIVER_ID, type OpenAnswer } from './protocol.js';
 import { adminRoute, fieldNames, maxBodyBytes, readBody, schemaOf, type EndpointContext, type Handler } from './routes.js';
 import { bundleVersion } from './version.js';
+import { databaseVendor } from '../items/stored-rows.js';
 
 /**
  * POST /open — the start of a writing run, in one request that only reads: this receiver's version,
@@ -16,6 +17,7 @@ export function handleOpen(context: EndpointContext): Handler {
 		const answer: OpenAnswer = {
 			receiver: RECEIVER_ID,
 			version: bundleVersion(),
+			database: databaseVendor(context.database),
 			lease: await currentLease(context.database),
 		};
 		if (body.fields) answer.fields = fieldNames(schema);

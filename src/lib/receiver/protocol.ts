@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LeaseSeen } from '../lease/records.js';
+import { MAX_STORED_CHUNK } from '../items/stored-rows.js';
 
 /**
  * What the source and the destination's receiver say to each other. Both sides import this file, so a
@@ -15,6 +16,7 @@ export const MAX_RECEIVER_BODY_BYTES = 16 * 1024 * 1024;
 export const MAX_RECEIVER_ROWS = 1000;
 
 const name = z.string().min(1).max(64);
+const safeInteger = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const row = z.record(z.string(), z.unknown());
 
 /** POST /migration-receiver/items/:collection — one batch, written in one transaction. */
@@ -34,14 +36,28 @@ export const hashesReadBody = z.strictObject({
 	fields: z.array(name).min(1).max(100),
 });
 
-/** POST /migration-receiver/checksums/:collection — a chunk's checksum computed on the destination. */
-export const checksumsBody = z.strictObject({
-	keys: z.array(z.union([z.string(), z.number()])).min(1).max(MAX_RECEIVER_ROWS),
+const checksummed = {
 	fields: z.array(name).min(1).max(500),
 	/** The Directus type of each field as the source knows it: both sides canonicalise alike. */
 	types: z.record(z.string(), z.string().max(32)),
+	/** The source's checksum of the chunk: when the destination's differs, it answers row checksums too. */
 	checksum: z.string().max(128),
-});
+};
+/** Rows read as stored on a database of this vendor (the receiver refuses another vendor's: 409). */
+const storedOn = z.enum(['sqlite', 'postgres']);
+
+/**
+ * POST /migration-receiver/checksums/:collection — a chunk's checksum computed on the destination, of
+ * its rows read through Directus's items service (`keys`), or as stored (`stored`: see
+ * src/lib/items/stored-rows.ts), named by their keys or as runs of consecutive integer keys: at
+ * most MAX_RECEIVER_ROWS rows read through the service, MAX_STORED_CHUNK as stored (413 past it).
+ */
+export const checksumsBody = z.union([
+	z.strictObject({ keys: z.array(z.union([z.string(), z.number()])).min(1).max(MAX_STORED_CHUNK), ...checksummed, stored: storedOn.optional() }),
+	/** Without `checksum` (rows as stored only): the destination's chunk checksum alone, asked before the source has read its own rows. */
+	z.strictObject({ ranges: z.array(z.tuple([safeInteger, safeInteger])).min(1).max(MAX_STORED_CHUNK), ...checksummed, checksum: checksummed.checksum.optional(), stored: storedOn }),
+]);
+export type ChecksumsBody = z.output<typeof checksumsBody>;
 
 /** Most keys one absent-keys request may name (413 past it): keys alone are small. */
 export const MAX_RECEIVER_KEYS = 10_000;
@@ -62,8 +78,6 @@ export function consecutiveRuns(keys: readonly unknown[]): [number, number][] | 
 	}
 	return runs.length > 0 ? runs : null;
 }
-
-const safeInteger = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 
 /** POST /migration-receiver/absent/:collection — which of these primary keys the destination lacks. */
 export const absentKeysBody = z.union([
@@ -140,6 +154,8 @@ export const finishBody = z.strictObject({
 export interface ReceiverInfo {
 	receiver: typeof RECEIVER_ID;
 	version: string;
+	/** The destination's database vendor (`sqlite`, `postgres`, `mysql`…); absent from receivers before 0.2.1. */
+	database?: string;
 }
 
 /** An answer of the receiver when a batch is refused: nothing of the batch was written. */

@@ -5,6 +5,7 @@ import { absentKeysBody, checksumsBody, finishBody, hashesReadBody, passwordsBod
 import { bundleVersion } from './version.js';
 import { readStoredHashes, ReceiverRefusal, writeBatch } from './write-items.js';
 import { destinationChecksums } from './checksums.js';
+import { databaseVendor } from '../items/stored-rows.js';
 import { destinationAbsentInRanges, destinationAbsentKeys } from './absent-keys.js';
 import { writePasswordHashes } from './passwords.js';
 import { recordRun } from './run-audit.js';
@@ -104,9 +105,9 @@ export async function readBody<T extends z.ZodType>(req: Request, schema: T, max
 	return parsed.data;
 }
 
-export function handleInfo(_context: EndpointContext): Handler {
+export function handleInfo(context: EndpointContext): Handler {
 	return adminRoute(async (_req, res) => {
-		const info: ReceiverInfo = { receiver: RECEIVER_ID, version: bundleVersion() };
+		const info: ReceiverInfo = { receiver: RECEIVER_ID, version: bundleVersion(), database: databaseVendor(context.database) };
 		res.json({ data: info });
 	});
 }
@@ -133,7 +134,9 @@ export function handleChecksums(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, checksumsBody, maxBodyBytes(context.env));
 		const schema = await schemaOf(req, context);
-		res.json({ data: await destinationChecksums(context, schema, String(req.params['collection']), body) });
+		const checksums = await destinationChecksums(context, schema, String(req.params['collection']), body);
+		// The lease as it is after the read: a run whose last read this was needs not ask again (see leaseAfterEveryRead).
+		res.json({ data: { ...checksums, lease: await currentLease(context.database) } });
 	});
 }
 

@@ -14,22 +14,25 @@ export interface ChunkDifferences {
 	differing: DifferingRow[];
 }
 
+/** One row's compared fields as text: equal texts, equal rows. */
+export type RowText = (row: Row, fields: readonly string[], types: Record<string, string>) => string;
+
 /**
- * A checksum of rows as the comparison sees them: each row's compared fields in canonical form
- * (the normalisation the upsert uses), rows in key order. Two sides holding equal data have equal
- * checksums however their databases spell the values.
+ * A checksum of rows as the comparison sees them: each row's compared fields as text (by default in
+ * canonical form, the normalisation the upsert uses), rows in key order. Two sides holding equal data
+ * have equal checksums however their databases spell the values.
  */
-export function chunkChecksum(rows: Iterable<Row>, primaryKey: string, fields: readonly string[], types: Record<string, string>): string {
-	const texts = [...rows].map((row) => [String(row[primaryKey]), canonicalRow(row, fields, types)] as const);
+export function chunkChecksum(rows: Iterable<Row>, primaryKey: string, fields: readonly string[], types: Record<string, string>, text: RowText = canonicalRow): string {
+	const texts = [...rows].map((row) => [String(row[primaryKey]), text(row, fields, types)] as const);
 	texts.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 	const hash = createHash('sha256');
-	for (const [, text] of texts) hash.update(text).update('\n');
+	for (const [, rowText] of texts) hash.update(rowText).update('\n');
 	return hash.digest('hex');
 }
 
-/** One row's checksum (its compared fields in canonical form): what the drill-down through the receiver compares. */
-export function rowChecksum(row: Row, fields: readonly string[], types: Record<string, string>): string {
-	return createHash('sha256').update(canonicalRow(row, fields, types)).digest('hex').slice(0, 32);
+/** One row's checksum (its compared fields as text): what the drill-down through the receiver compares. */
+export function rowChecksum(row: Row, fields: readonly string[], types: Record<string, string>, text: RowText = canonicalRow): string {
+	return createHash('sha256').update(text(row, fields, types)).digest('hex').slice(0, 32);
 }
 
 /** What the receiver answers for a chunk: its checksum over the rows it has, and per row when the caller's differs. */
@@ -41,13 +44,14 @@ export interface ChunkChecksums {
 }
 
 /**
- * The destination side of a chunk comparison (run by the receiver): the same canonical checksum as
- * the source's, and, when it differs from the source's, one checksum per row. Pure.
+ * The destination side of a chunk comparison (run by the receiver): the same checksum as the
+ * source's, and, when it differs from the source's, one checksum per row (none when the caller did
+ * not say its own: it compares and asks again). Pure.
  */
-export function checksumsOf(rows: Row[], primaryKey: string, fields: readonly string[], types: Record<string, string>, callerChecksum: string): ChunkChecksums {
-	const checksum = chunkChecksum(rows, primaryKey, fields, types);
-	if (checksum === callerChecksum) return { checksum, rows: rows.length, rowChecksums: null };
-	return { checksum, rows: rows.length, rowChecksums: Object.fromEntries(rows.map((row) => [String(row[primaryKey]), rowChecksum(row, fields, types)])) };
+export function checksumsOf(rows: Row[], primaryKey: string, fields: readonly string[], types: Record<string, string>, callerChecksum: string | undefined, text: RowText = canonicalRow): ChunkChecksums {
+	const checksum = chunkChecksum(rows, primaryKey, fields, types, text);
+	if (callerChecksum === undefined || checksum === callerChecksum) return { checksum, rows: rows.length, rowChecksums: null };
+	return { checksum, rows: rows.length, rowChecksums: Object.fromEntries(rows.map((row) => [String(row[primaryKey]), rowChecksum(row, fields, types, text)])) };
 }
 
 /**

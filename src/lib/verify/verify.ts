@@ -11,6 +11,7 @@ import { compareChunk, differingFields, extraKeys, type ChunkDifferences } from 
 import { unequalRows } from '../items/checksum-compare.js';
 import { comparedFields } from '../items/compared-fields.js';
 import { FileComparison, referencedFiles } from './files.js';
+import { forEachConcurrently } from '../for-each-concurrently.js';
 import {
 	emptyCollectionReport,
 	emptyRepair,
@@ -222,22 +223,4 @@ class CollectionVerifier {
 		repair.failed += failures.length;
 		for (const failure of failures) boundedPush(repair.failures, { collection: this.model.collection, ...failure }, MAX_LISTED);
 	}
-}
-
-/** Runs `work` on each value of `source`, at most `concurrency` at once, reading ahead while working. */
-export async function forEachConcurrently<T>(source: AsyncIterable<T>, concurrency: number, work: (value: T) => Promise<void>): Promise<void> {
-	const running = new Set<Promise<void>>();
-	let failure: unknown;
-	for await (const value of source) {
-		const job: Promise<void> = work(value)
-			.catch((error) => {
-				failure ??= error;
-			})
-			.finally(() => running.delete(job));
-		running.add(job);
-		if (running.size >= concurrency) await Promise.race(running);
-		if (failure) break;
-	}
-	await Promise.all(running);
-	if (failure) throw failure;
 }

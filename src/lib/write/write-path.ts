@@ -19,6 +19,8 @@ export type WritePath =
 			trackActivity: boolean;
 			/** items.* hooks and Flows on the destination. */
 			emitEvents: boolean;
+			/** The destination's database vendor, as its receiver says (null: a receiver that does not say). */
+			database: string | null;
 	  };
 
 export const REST_PATH: WritePath = { kind: 'rest' };
@@ -40,7 +42,8 @@ export interface WritePathOptions {
 export async function detectReceiver(client: DestinationClient): Promise<ReceiverInfo | null> {
 	try {
 		const info = await client.send<ReceiverInfo | null>({ method: 'GET', path: `/${RECEIVER_ID}/` });
-		return info && info.receiver === RECEIVER_ID && typeof info.version === 'string' ? { receiver: RECEIVER_ID, version: info.version } : null;
+		if (!info || info.receiver !== RECEIVER_ID || typeof info.version !== 'string') return null;
+		return { receiver: RECEIVER_ID, version: info.version, ...(typeof info.database === 'string' ? { database: info.database } : {}) };
 	} catch (error) {
 		if (error instanceof MigrationError && error.code === 'NOT_FOUND') return null;
 		throw error;
@@ -82,7 +85,7 @@ export interface WritePathChoice {
  */
 export function chooseWritePath(options: WritePathOptions, receiver: ReceiverInfo | null, ownVersion = bundleVersion()): WritePathChoice {
 	if (options.writePath === 'rest') return { path: REST_PATH, warnings: [] };
-	const viaReceiver: WritePath = { kind: 'receiver', trackActivity: options.trackActivity, emitEvents: options.emitEvents };
+	const viaReceiver: WritePath = { kind: 'receiver', trackActivity: options.trackActivity, emitEvents: options.emitEvents, database: receiver?.database ?? null };
 	if (receiver && majorOf(receiver.version) === majorOf(ownVersion)) return { path: viaReceiver, warnings: [] };
 	if (options.writePath === 'receiver') {
 		throw new MigrationError(
