@@ -9,11 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { differences } from '../harness/compare.ts';
-import { fidelityValue } from '../harness/fidelity-fixtures.ts';
+import { field, fidelityValue, VALUE_FIELDS } from '../harness/fidelity-fixtures.ts';
 import { withFlow, type FlowRun } from '../harness/flows.ts';
 import { startPair, type Pair } from '../harness/pair.ts';
 import { runSql, selectAsText } from '../harness/raw-sql.ts';
-import { createCollection, integerKey } from '../harness/schema-fixtures.ts';
+import { createCollection } from '../harness/schema-fixtures.ts';
 
 /** More rows than one stored chunk (5,000), so the walk and its requests take two chunks. */
 const ROWS = 5_200;
@@ -33,25 +33,9 @@ const requestsSince = (start: number, url: string) =>
 const logLength = () => readFileSync(pair.destination.logFile, 'utf8').length;
 const BIG_AS_TEXT = 'select cast(id as text), coalesce(cast(big as text), \'NULL\') from stored_values order by stored_values.id';
 
-const field = (name: string, type: string, extra: Record<string, unknown> = {}) => ({ field: name, type, meta: { interface: 'input' }, schema: {}, ...extra });
-
 beforeAll(async () => {
 	pair = await startPair();
-	await createCollection(pair.source, 'stored_values', [
-		integerKey,
-		field('amount', 'decimal', { schema: { numeric_precision: 30, numeric_scale: 10 } }),
-		field('big', 'bigInteger'),
-		field('ratio', 'float'),
-		field('flag', 'boolean', { meta: { interface: 'boolean', special: ['cast-boolean'] } }),
-		field('day', 'date', { meta: { interface: 'datetime' } }),
-		field('clock', 'time', { meta: { interface: 'datetime' } }),
-		field('moment', 'dateTime', { meta: { interface: 'datetime' } }),
-		field('stamp', 'timestamp', { meta: { interface: 'datetime' } }),
-		field('doc', 'json', { meta: { interface: 'input-code', special: ['cast-json'] } }),
-		field('labels', 'csv', { meta: { interface: 'tags', special: ['cast-csv'] } }),
-		field('ref', 'uuid'),
-		field('note', 'text'),
-	]);
+	await createCollection(pair.source, 'stored_values', [...VALUE_FIELDS, field('ratio', 'float'), field('note', 'text')]);
 	for (let start = 0; start < ROWS; start += 400) {
 		const rows = Array.from({ length: Math.min(400, ROWS - start) }, (_, offset) => {
 			const index = start + offset;

@@ -40,22 +40,26 @@ export interface FidelitySchema {
 	geometryRefusal?: string;
 }
 
-const field = (name: string, type: string, extra: Record<string, unknown> = {}) => ({ field: name, type, meta: { interface: 'input' }, schema: {}, ...extra });
+/** A field of `type` with an input interface (and what `extra` adds or replaces). */
+export const field = (name: string, type: string, extra: Record<string, unknown> = {}) => ({ field: name, type, meta: { interface: 'input' }, schema: {}, ...extra });
+
+/** The fields of `fidelity_values` (see fidelityValue), geometry aside. */
+export const VALUE_FIELDS = [
+	integerKey,
+	field('amount', 'decimal', { schema: { numeric_precision: 30, numeric_scale: 10 } }),
+	field('big', 'bigInteger'),
+	field('flag', 'boolean', { meta: { interface: 'boolean', special: ['cast-boolean'] } }),
+	field('day', 'date', { meta: { interface: 'datetime' } }),
+	field('clock', 'time', { meta: { interface: 'datetime' } }),
+	field('moment', 'dateTime', { meta: { interface: 'datetime' } }),
+	field('stamp', 'timestamp', { meta: { interface: 'datetime' } }),
+	field('doc', 'json', { meta: { interface: 'input-code', special: ['cast-json'] } }),
+	field('labels', 'csv', { meta: { interface: 'tags', special: ['cast-csv'] } }),
+	field('ref', 'uuid'),
+];
 
 export async function createFidelitySchema(instance: DirectusInstance): Promise<FidelitySchema> {
-	await createCollection(instance, 'fidelity_values', [
-		integerKey,
-		field('amount', 'decimal', { schema: { numeric_precision: 30, numeric_scale: 10 } }),
-		field('big', 'bigInteger'),
-		field('flag', 'boolean', { meta: { interface: 'boolean', special: ['cast-boolean'] } }),
-		field('day', 'date', { meta: { interface: 'datetime' } }),
-		field('clock', 'time', { meta: { interface: 'datetime' } }),
-		field('moment', 'dateTime', { meta: { interface: 'datetime' } }),
-		field('stamp', 'timestamp', { meta: { interface: 'datetime' } }),
-		field('doc', 'json', { meta: { interface: 'input-code', special: ['cast-json'] } }),
-		field('labels', 'csv', { meta: { interface: 'tags', special: ['cast-csv'] } }),
-		field('ref', 'uuid'),
-	]);
+	await createCollection(instance, 'fidelity_values', VALUE_FIELDS);
 	let geometry = true;
 	let geometryRefusal: string | undefined;
 	// Directus may accept the field and still fail every write to it (SQLite without SpatiaLite has no

@@ -13,10 +13,11 @@ import type { Row } from './diff-rows.js';
  * spelling only differ here, and are then compared the slow way, through the service and the one
  * comparison of values (src/lib/compare/normalize.ts): a stored read can make a run slower, never
  * wrong. Only values whose stored form does not depend on the instance's settings are read so:
- * - 64-bit integers as text on SQLite (its driver would round them);
- * - on PostgreSQL, dates, date-times and times as their seconds since 1970 (the database's text
- *   follows its DateStyle, and its driver builds Dates in the server's time zone); timestamps (with
- *   time zone) are instants either way.
+ * - SQLite writes each row's text itself (see STORED_TEXT): every value exact, 64-bit integers too;
+ * - on PostgreSQL, dates, date-times and times are read as their seconds since 1970 (the database's
+ *   text follows its DateStyle, and its driver builds Dates in the server's time zone); timestamps
+ *   (with time zone) are instants either way, numerics text, floats their shortest exact spelling
+ *   (PostgreSQL 12 and later).
  * MySQL and MariaDB (their driver's dates follow its time-zone setting) and other vendors compare
  * through the service.
  */
@@ -48,11 +49,10 @@ export function readableAsStored(fields: readonly string[], types: Record<string
 	});
 }
 
-/** The SQL that reads a field of `type` as stored on `vendor` (`?? … AS ??`), or null to read the column as it is. */
-function storedExpression(vendor: StoredVendor, type: string | undefined): string | null {
-	if (vendor === 'sqlite' && type === 'bigInteger') return 'CAST(?? AS TEXT) AS ??';
-	if (vendor === 'postgres' && (type === 'date' || type === 'dateTime')) return 'EXTRACT(EPOCH FROM CAST(?? AS TIMESTAMP)) AS ??';
-	if (vendor === 'postgres' && type === 'time') return 'EXTRACT(EPOCH FROM CAST(?? AS TIME)) AS ??';
+/** The SQL that reads a field of `type` as stored on PostgreSQL (`?? … AS ??`), or null to read the column as it is. */
+function postgresExpression(type: string | undefined): string | null {
+	if (type === 'date' || type === 'dateTime') return 'EXTRACT(EPOCH FROM CAST(?? AS TIMESTAMP)) AS ??';
+	if (type === 'time') return 'EXTRACT(EPOCH FROM CAST(?? AS TIME)) AS ??';
 	return null;
 }
 
@@ -114,10 +114,7 @@ export async function readStoredRows(
 	types: Record<string, string>,
 	selection: StoredSelection,
 ): Promise<Row[]> {
-	const columns = vendor === 'sqlite' ? sqliteColumns(database, primaryKey, fields, types) : [primaryKey, ...fields.filter((field) => field !== primaryKey)].map((field) => {
-		const expression = storedExpression(vendor, types[field]);
-		return expression ? database.raw(expression, [field, field]) : field;
-	});
+	const columns = vendor === 'sqlite' ? sqliteColumns(database, primaryKey, fields, types) : postgresColumns(database, primaryKey, fields, types);
 	if ('keys' in selection) {
 		const rows: Row[] = [];
 		for (let start = 0; start < selection.keys.length; start += IN_LIST) {
@@ -137,8 +134,16 @@ export async function readStoredRows(
 	return (await query) as Row[];
 }
 
-/** The key, and the row's text written by SQLite (see STORED_TEXT). */
+/** The key (64-bit keys as text: the driver would round them), and the row's text written by SQLite (see STORED_TEXT). */
 function sqliteColumns(database: Knex, primaryKey: string, fields: readonly string[], types: Record<string, string>): (string | Knex.Raw)[] {
 	const key = types[primaryKey] === 'bigInteger' ? database.raw('CAST(?? AS TEXT) AS ??', [primaryKey, primaryKey]) : primaryKey;
 	return [key, database.raw(`${fields.map(() => 'quote(??)').join(" || ',' || ")} AS ??`, [...fields, STORED_TEXT])];
+}
+
+/** The key and `fields`, dates and times as their seconds (see postgresExpression). */
+function postgresColumns(database: Knex, primaryKey: string, fields: readonly string[], types: Record<string, string>): (string | Knex.Raw)[] {
+	return [primaryKey, ...fields.filter((field) => field !== primaryKey)].map((field) => {
+		const expression = postgresExpression(types[field]);
+		return expression ? database.raw(expression, [field, field]) : field;
+	});
 }

@@ -42,13 +42,7 @@ const RANGES_PER_QUERY = 250;
  */
 export async function destinationAbsentInRanges(database: Knex, schema: SchemaOverview, collection: string, ranges: [number, number][]): Promise<number[]> {
 	const { primaryKey, type } = userCollectionKey(schema, collection);
-	if (type !== 'integer' && type !== 'bigInteger') throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', `The primary key of "${collection}" is not an integer: name its keys.`);
-	let size = 0;
-	for (const [first, last] of ranges) {
-		if (last < first) throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', 'A range ends before it starts.');
-		size += last - first + 1;
-	}
-	if (size > MAX_RECEIVER_KEYS) throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `A request names at most ${MAX_RECEIVER_KEYS} keys.`);
+	const size = rangesSize(collection, type, ranges, MAX_RECEIVER_KEYS);
 	const inRanges = (part: [number, number][]) => (query: Knex.QueryBuilder) => {
 		for (const [first, last] of part) query.orWhereBetween(primaryKey, [first, last]);
 	};
@@ -66,6 +60,21 @@ export async function destinationAbsentInRanges(database: Knex, schema: SchemaOv
 	const absent: number[] = [];
 	for (const [first, last] of ranges) for (let key = first; key <= last; key++) if (!present.has(key)) absent.push(key);
 	return absent;
+}
+
+/**
+ * How many keys runs of integer keys ([first, last] each) hold, checked: a collection with an integer
+ * key (400 otherwise), runs that do not end before they start (400), at most `max` keys (413).
+ */
+export function rangesSize(collection: string, keyType: string | undefined, ranges: readonly [number, number][], max: number): number {
+	if (keyType !== 'integer' && keyType !== 'bigInteger') throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', `The primary key of "${collection}" is not an integer: name its keys.`);
+	let size = 0;
+	for (const [first, last] of ranges) {
+		if (last < first) throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', 'A range ends before it starts.');
+		size += last - first + 1;
+	}
+	if (size > max) throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `A request names at most ${max} keys.`);
+	return size;
 }
 
 /** The primary key of a user collection the destination has (404 for any other name). */

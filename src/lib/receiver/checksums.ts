@@ -8,6 +8,7 @@ import { checksumsOf, type ChunkChecksums } from '../verify/chunk.js';
 import { MAX_RECEIVER_ROWS, type ChecksumsBody } from './protocol.js';
 import type { EndpointContext } from './routes.js';
 import { ReceiverRefusal } from './write-items.js';
+import { rangesSize } from './absent-keys.js';
 
 /**
  * A chunk's checksums computed where the rows are (the destination), canonicalised by the same code
@@ -38,14 +39,6 @@ async function storedRows(context: EndpointContext, collection: string, primaryK
 	if (vendor !== body.stored) {
 		throw new ReceiverRefusal(409, 'VENDOR_MISMATCH', `The source read its rows as stored on ${body.stored}, the destination runs ${vendor}: compare them through the items service.`);
 	}
-	if ('ranges' in body) {
-		let size = 0;
-		for (const [first, last] of body.ranges) {
-			if (last < first) throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', 'A range ends before it starts.');
-			size += last - first + 1;
-		}
-		if (size > MAX_STORED_CHUNK) throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `A chunk holds at most ${MAX_STORED_CHUNK} rows.`);
-		if (types[primaryKey] !== 'integer' && types[primaryKey] !== 'bigInteger') throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', `The primary key of "${collection}" is not an integer: name its keys.`);
-	}
+	if ('ranges' in body) rangesSize(collection, types[primaryKey], body.ranges, MAX_STORED_CHUNK);
 	return readStoredRows(context.database, body.stored!, collection, primaryKey, body.fields, types, 'ranges' in body ? { ranges: body.ranges } : { keys: body.keys });
 }
