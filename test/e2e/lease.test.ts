@@ -8,7 +8,7 @@ import { resolveDestination } from '../../src/lib/options/destination.ts';
 import { createFlow, withFlow, type FlowRun } from '../harness/flows.ts';
 import { DirectusInstance } from '../harness/instance.ts';
 import { LOCAL_DESTINATION_DENY_LIST, startPair, type Pair } from '../harness/pair.ts';
-import { createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
+import { auditFields, createCollection, integerKey, stringField } from '../harness/schema-fixtures.ts';
 
 /**
  * The destination's lease: every writing run holds it, runs that overlap take turns (or skip, or
@@ -316,6 +316,35 @@ describe('the destination lease', () => {
 			await expectEqual(pair.source, 'things');
 		});
 	}
+
+	it('an updatedAfter auto run that compared rows while another run held the destination and changed one of them reads again under the lease, and writes that row back', async () => {
+		await createCollection(pair.source, 'stamped', [integerKey, stringField('name'), ...auditFields.slice(0, 2)]);
+		await addRows(pair.source, 'stamped', 1, 1500);
+		const schema = await run(pair.source, 'migration-schema-sync', { dryRun: false, collections: ['stamped'] });
+		expect(schema.resolved, JSON.stringify(schema.last).slice(0, 1500)).toBe(true);
+		const first = await run(pair.source, 'migration-migrate-tables', { collections: ['stamped'], updatedAfter: 'auto' });
+		expect(first.last.collections.stamped).toMatchObject({ created: 1500, failed: 0 });
+		// The marker lies 60 s before that run's plan: the next auto run asks which keys the destination lacks
+		// (none), then compares all 1,500 rows again by checksums, 1,000 a request (equal), one request a second,
+		// and moves the marker (its first write, where it takes the lease). Once the first chunk's answer is in,
+		// another holder changes a row of it.
+		const logStart = readFileSync(pair.destination.logFile, 'utf8').length;
+		const reading = withFlow(pair.source, [migrate('stamped', { updatedAfter: 'auto', requestsPerSecond: 1 })], (flow) => flow.trigger());
+		const compared = () => readFileSync(pair.destination.logFile, 'utf8').slice(logStart).split('"url":"/migration-receiver/checksums/stamped').length - 1;
+		await expect.poll(compared, { timeout: 30_000, interval: 20 }).toBeGreaterThan(0);
+		const client = new DestinationClient(await resolveDestination({ destinationUrl: pair.destination.url, destinationToken: pair.destination.token, retries: 5, requestsPerSecond: 0, timeoutSeconds: 60 }, { IMPORT_IP_DENY_LIST: LOCAL_DESTINATION_DENY_LIST }));
+		const holder = (await DestinationLease.take(client, { whenBusy: 'fail', waitSeconds: 0, leaseSeconds: 30 }, { operation: 'row-editor', source: 'test' }, { info: () => {}, warn: () => {} })) as DestinationLease;
+		await pair.destination.api('PATCH', '/items/stamped/7', { name: 'changed by another run' });
+		await holder.release();
+		expect(compared(), 'the holder changed the row before the run\'s last comparison').toBe(1);
+
+		const outcome = await reading;
+		expect(outcome.resolved, JSON.stringify(outcome.last).slice(0, 1500)).toBe(true);
+		expect(outcome.last.collections.stamped).toMatchObject({ updated: 1, failed: 0 });
+		expect(outcome.last.lease).toMatchObject({ acquiredAt: expect.any(String), releasedAt: expect.any(String) });
+		const name = async (instance: DirectusInstance) => (await instance.api<{ name: string }>('GET', '/items/stamped/7?fields=name')).name;
+		expect(await name(pair.destination)).toBe(await name(pair.source));
+	});
 
 	it('the lease row names runs, operations and sources, never a token', async () => {
 		const text = JSON.stringify(await pair.destination.api('GET', `/translations?filter[key][_starts_with]=${LEASE_KEY_PREFIX}&limit=-1`));
