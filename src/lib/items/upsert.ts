@@ -152,10 +152,10 @@ export class ItemUpserter {
 					tally.unchanged += chunk.length - missing.length - differing.length;
 					// In the source's key order, as without checksums.
 					const unequal = new Set([...missing, ...differing]);
-					candidates = await this.rowsToWrite(model, chunk.filter((row) => unequal.has(row)), model.fields, stored);
+					candidates = chunk.filter((row) => unequal.has(row));
 					absent = new Set(missing.map((row) => String(row[model.primaryKey])));
 				}
-				for (const rows of this.writeBatches(candidates)) {
+				for await (const rows of this.writeBatches(model, candidates, model.fields, stored)) {
 					await this.guard.apply(model, rows);
 					for (const row of rows) for (const field of deferred) delete row[field];
 					// Rows the checksums found missing need no read: the destination lacks them.
@@ -214,8 +214,8 @@ export class ItemUpserter {
 		const stored = byChecksums ? this.storedComparison(model, planned, fields) : null;
 		await this.forEachChunk(model, planned, fields, fields, byChecksums, stored, async (chunk, asked) => {
 			// Through the receiver, only rows whose links differ (by checksums) are read; rows missing there are not written.
-			const candidates = byChecksums ? await this.rowsToWrite(model, (await unequalRows(items, chunk, model.primaryKey, fields, model.types, stored, asked)).differing, fields, stored) : chunk;
-			for (const rows of this.writeBatches(candidates)) {
+			const candidates = byChecksums ? (await unequalRows(items, chunk, model.primaryKey, fields, model.types, stored, asked)).differing : chunk;
+			for await (const rows of this.writeBatches(model, candidates, fields, stored)) {
 				await this.guard.apply(model, rows);
 				const existing = await items.readByKeys(rows.map((row) => row[model.primaryKey]), deferred);
 				const present = rows.filter((row) => existing.has(String(row[model.primaryKey])));
@@ -278,16 +278,19 @@ export class ItemUpserter {
 		});
 	}
 
-	/** The rows to write of those a comparison found unequal: read whole through the service when they were compared as stored. */
-	private async rowsToWrite(model: CollectionModel, unequal: Row[], fields: string[], stored: StoredVendor | null): Promise<Row[]> {
-		if (!stored) return unequal;
-		return this.source.rowsWithKeys(model, unequal.map((row) => row[model.primaryKey]), fields);
-	}
-
-	/** The rows of a chunk cut into write batches, in order. */
-	private *writeBatches(rows: Row[]): Generator<Row[]> {
+	/**
+	 * The rows to write, in write batches, in order: those given, or, when they were compared as stored
+	 * (only their compared fields), the same rows read whole through the service, a checksum chunk of
+	 * keys at a time (what a run holds stays as without stored reads).
+	 */
+	private async *writeBatches(model: CollectionModel, rows: Row[], fields: string[], stored: StoredVendor | null): AsyncGenerator<Row[]> {
 		const { batchSize } = this.settings;
-		for (let start = 0; start < rows.length; start += batchSize) yield rows.slice(start, start + batchSize);
+		const part = stored ? Math.max(batchSize, CHECKSUM_CHUNK) : rows.length;
+		for (let first = 0; first < rows.length; first += part) {
+			const slice = rows.slice(first, first + part);
+			const whole = stored ? await this.source.rowsWithKeys(model, slice.map((row) => row[model.primaryKey]), fields) : slice;
+			for (let start = 0; start < whole.length; start += batchSize) yield whole.slice(start, start + batchSize);
+		}
 	}
 
 	private count(collection: string, tally: CollectionTally, kind: 'created' | 'updated', attempted: number, failures: RowFailure[]) {
