@@ -324,10 +324,10 @@ async function measureAt(items: number, withBaselines: boolean) {
 		figures['sourceHeapBeforeBytes'] = await heap.heapAfterGc();
 		figures['destinationHeapBeforeBytes'] = await destinationHeap.heapAfterGc();
 
-		console.log('[bench] first copy through the receiver (both heaps after GC sampled every 5 s)…');
+		console.log('[bench] first copy through the receiver (both heaps after GC sampled every second)…');
 		const options = { collections: ['bench_items'], includeFiles: false, batchSize: BATCH, concurrency: CONCURRENCY };
-		const copying = heap.peakWhile(timedFlow(pair.source, 'migration-migrate-tables', { ...options, writePath: 'receiver' }), 5000);
-		const { result: sourceSide, peakBytes: destinationPeakBytes } = await destinationHeap.peakWhile(copying, 5000);
+		const copying = heap.peakWhile(timedFlow(pair.source, 'migration-migrate-tables', { ...options, writePath: 'receiver' }), 1000);
+		const { result: sourceSide, peakBytes: destinationPeakBytes } = await destinationHeap.peakWhile(copying, 1000);
 		const { result: first, peakBytes } = sourceSide;
 		heap.close();
 		destinationHeap.close();

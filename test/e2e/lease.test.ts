@@ -123,7 +123,7 @@ describe('the destination lease', () => {
 		const destination = await resolveDestination({ destinationUrl: pair.destination.url, destinationToken: pair.destination.token, retries: 5, requestsPerSecond: 0, timeoutSeconds: 60 }, { IMPORT_IP_DENY_LIST: LOCAL_DESTINATION_DENY_LIST });
 		const clients = Array.from({ length: 8 }, (_, index) => {
 			const client = new DestinationClient(destination);
-			if (index % 2 === 0) client.writePath = { kind: 'receiver', trackActivity: false, emitEvents: false, database: null };
+			if (index % 2 === 0) client.writePath = { kind: 'receiver', trackActivity: false, emitEvents: false, database: null, fileBatches: null };
 			return client;
 		});
 		const logger = { info: () => {}, warn: () => {} };
@@ -139,7 +139,7 @@ describe('the destination lease', () => {
 		// One holder through the receiver: take, confirm (a renewal) and release are one request each.
 		await winners[0]!.lease.release();
 		const client = new DestinationClient(destination);
-		client.writePath = { kind: 'receiver', trackActivity: false, emitEvents: false, database: null };
+		client.writePath = { kind: 'receiver', trackActivity: false, emitEvents: false, database: null, fileBatches: null };
 		const before = client.stats.requests;
 		const activityBefore = await leaseActivity();
 		const lease = (await DestinationLease.take(client, { whenBusy: 'fail', waitSeconds: 0, leaseSeconds: 30 }, { operation: 'receiver-holder', source: 'test' }, logger)) as DestinationLease;

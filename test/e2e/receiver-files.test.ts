@@ -1,4 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFlow } from '../harness/flows.ts';
 import type { DirectusInstance } from '../harness/instance.ts';
@@ -80,6 +82,24 @@ async function sendFile(instance: DirectusInstance, id: string, metadata: unknow
 	return { status: response.status, code: json?.errors?.[0]?.extensions?.code };
 }
 
+/** A batch of files for the receiver: its metadata JSON, then each file's bytes (`body` overrides them). */
+async function sendBatch(instance: DirectusInstance, files: { id: string; bytes: Buffer }[], options: { token?: string | null; body?: Buffer; filesize?: (bytes: Buffer) => number } = {}) {
+	const head = Buffer.from(
+		JSON.stringify({
+			files: files.map(({ id, bytes }) => ({ file: { id, filename_download: `${id}.bin`, type: 'application/octet-stream' }, filesize: options.filesize?.(bytes) ?? bytes.length })),
+		}),
+		'utf8',
+	);
+	const token = options.token === undefined ? instance.token : options.token;
+	const response = await fetch(`${instance.url}/migration-receiver/files-batch`, {
+		method: 'POST',
+		headers: { 'Content-Type': FILE_MEDIA_TYPE, 'x-migration-metadata-bytes': String(head.length), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+		body: new Uint8Array(Buffer.concat([head, options.body ?? Buffer.concat(files.map(({ bytes }) => bytes))])),
+	});
+	const json = (await response.json().catch(() => null)) as { data?: { files: Record<string, unknown>[] }; errors?: { extensions?: { code?: string } }[] } | null;
+	return { status: response.status, code: json?.errors?.[0]?.extensions?.code, files: json?.data?.files };
+}
+
 describe('files through the receiver', () => {
 	let pair: Pair;
 	let author: { id: string; token: string };
@@ -121,7 +141,8 @@ describe('files through the receiver', () => {
 		const migrate = await transfer(pair);
 		expect(migrate.resolved, JSON.stringify(migrate.last).slice(0, 2000)).toBe(true);
 		expect(migrate.last.writePath).toBe('receiver');
-		expect(migrate.last.files).toMatchObject({ transferred: 3, failed: 0, paths: { receiver: 3, rest: 0 } });
+		// Three new small files at concurrency 2: a batch of two in one request, the third alone.
+		expect(migrate.last.files).toMatchObject({ transferred: 3, failed: 0, paths: { receiver: 3, rest: 0 }, batched: 2 });
 		const ids = files.map((file) => file.id);
 		const source = await fileRows(pair.source, ids);
 		expect(source.find((row) => row['id'] === files[0]!.id)).toMatchObject({ folder, uploaded_by: author.id, tags: ['red', 'big'], focal_point_x: 12 });
@@ -162,17 +183,21 @@ describe('files through the receiver', () => {
 		expect(await servedSha256(pair.destination, tracked.id)).toBe(tracked.sha256);
 	});
 
-	it('a file above the destination FILES_MAX_UPLOAD_SIZE fails alone with FILE_TOO_LARGE; the others and the items land', async () => {
+	it('a file above the destination FILES_MAX_UPLOAD_SIZE fails alone with FILE_TOO_LARGE, within its batch; the others and the items land', async () => {
 		const small = await uploadFile(pair.source, randomBytes(30 * KB), { title: 'small' });
 		const large = await uploadFile(pair.source, randomBytes(1100 * KB), { title: 'large' });
+		const others = [await uploadFile(pair.source, randomBytes(20 * KB), { title: 'other' }), await uploadFile(pair.source, randomBytes(10 * KB), { title: 'another' })];
 		await poster(pair, 10, small);
 		await poster(pair, 11, large);
+		await poster(pair, 12, others[0]!);
+		await poster(pair, 13, others[1]!);
 		const migrate = await transfer(pair);
 		expect(migrate.resolved).toBe(false);
-		expect(migrate.last).toMatchObject({ code: 'FILES_FAILED', files: { transferred: 1, failed: 1 } });
+		// Four new files at concurrency 2: two batches of two; the large one is refused in its batch, alone.
+		expect(migrate.last).toMatchObject({ code: 'FILES_FAILED', files: { transferred: 3, failed: 1, batched: 3 } });
 		expect(migrate.last.failures.files).toEqual([expect.objectContaining({ id: large.id, code: 'FILE_TOO_LARGE' })]);
-		expect(migrate.last.collections.posters).toMatchObject({ created: 2, failed: 0 });
-		expect(await servedSha256(pair.destination, small.id)).toBe(small.sha256);
+		expect(migrate.last.collections.posters).toMatchObject({ created: 4, failed: 0 });
+		for (const file of [small, ...others]) expect(await servedSha256(pair.destination, file.id)).toBe(file.sha256);
 		expect(await fileRows(pair.destination, [large.id])).toEqual([]);
 	});
 
@@ -204,6 +229,52 @@ describe('files through the receiver', () => {
 		expect(await sendFile(pair.destination, id, good, Buffer.from('xyz'))).toMatchObject({ status: 200 });
 		expect(await count(pair.destination, '/files')).toBe(files0 + 1);
 		expect(await servedSha256(pair.destination, id)).toBe(createHash('sha256').update('xyz').digest('hex'));
+	});
+
+	it('its batch route writes each file of a batch alone (one too large is refused by itself), replaces them when sent again, and refuses no token, a non-admin and malformed batches, writing nothing', async () => {
+		const editorToken = `batch-editor-${randomUUID()}`;
+		await pair.destination.api('POST', '/users', { email: 'batch-editor@example.com', token: editorToken });
+		const before = await count(pair.destination, '/files');
+		const activity = await count(pair.destination, '/activity?filter[collection][_eq]=directus_files');
+		const batch = [
+			{ id: randomUUID(), bytes: randomBytes(10 * KB) },
+			{ id: randomUUID(), bytes: randomBytes(1100 * KB) },
+			{ id: randomUUID(), bytes: randomBytes(20 * KB) },
+		];
+		const [small, large, other] = batch as [(typeof batch)[0], (typeof batch)[0], (typeof batch)[0]];
+		expect(await sendBatch(pair.destination, batch, { token: null })).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+		expect(await sendBatch(pair.destination, batch, { token: editorToken })).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+		// Bytes that do not match the sizes the metadata names, a file named twice, sizes over the batch's bounds.
+		expect(await sendBatch(pair.destination, batch, { body: randomBytes(100) })).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+		expect(await sendBatch(pair.destination, batch, { filesize: (bytes) => bytes.length - 1 })).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+		expect(await sendBatch(pair.destination, [small, small])).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+		// (Bodies refused on their metadata alone are sent short: a large body left unread costs the connection.)
+		const tooLargeToBatch = { id: randomUUID(), bytes: randomBytes(2 * 1024 * KB + 1) };
+		expect(await sendBatch(pair.destination, [small, tooLargeToBatch], { body: randomBytes(100) })).toMatchObject({ status: 400, code: 'INVALID_PAYLOAD' });
+		expect(await count(pair.destination, '/files')).toBe(before);
+
+		const written = await sendBatch(pair.destination, batch);
+		expect(written.status).toBe(200);
+		const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+		expect(written.files).toEqual([
+			{ id: small.id, filesize: small.bytes.length, sha256: sha(small.bytes) },
+			{ id: large.id, refused: expect.objectContaining({ status: 413, code: 'FILE_TOO_LARGE' }) },
+			{ id: other.id, filesize: other.bytes.length, sha256: sha(other.bytes) },
+		]);
+		expect(await count(pair.destination, '/files')).toBe(before + 2);
+		expect(await fileRows(pair.destination, [large.id])).toEqual([]);
+
+		// Sent again (a lost answer), with other bytes: the same two files, replaced.
+		const again = [small, other].map(({ id }) => ({ id, bytes: randomBytes(15 * KB) }));
+		expect((await sendBatch(pair.destination, again)).status).toBe(200);
+		expect(await count(pair.destination, '/files')).toBe(before + 2);
+		for (const { id, bytes } of again) expect(await servedSha256(pair.destination, id)).toBe(sha(bytes));
+		expect(await count(pair.destination, '/activity?filter[collection][_eq]=directus_files')).toBe(activity);
+
+		// Files whose sizes add up past the batch's bytes: refused by its metadata, before a byte of them is read.
+		const fiveFull = Array.from({ length: 5 }, () => ({ id: randomUUID(), bytes: randomBytes(2 * 1024 * KB) }));
+		expect(await sendBatch(pair.destination, fiveFull, { body: randomBytes(100) })).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+		expect(await count(pair.destination, `/files?filter[id][_in]=${fiveFull.map(({ id }) => id).join(',')}`)).toBe(0);
 	});
 
 	it('a slow sender of a small file does not hold the destination: a write made meanwhile is answered before the upload ends', async () => {
@@ -259,6 +330,35 @@ describe('files through the receiver', () => {
 		const again = await transfer(pair);
 		expect(again.resolved, JSON.stringify(again.last).slice(0, 2000)).toBe(true);
 		expect(await fileRows(pair.destination, [refused.id])).toEqual(await expectedRows(pair, [refused.id], author.id));
+	});
+
+	it("a batch whose files the destination's storage cannot save sends each file alone, with its retries: each fails with DESTINATION_STORAGE_ERROR, and the next run lands them in a batch", async () => {
+		const files2 = [await uploadFile(pair.source, randomBytes(21 * KB), { title: 'unsaved a' }), await uploadFile(pair.source, randomBytes(22 * KB), { title: 'unsaved b' })];
+		await poster(pair, 40, files2[0]!);
+		await poster(pair, 41, files2[1]!);
+		// The destination's storage root becomes a plain file: every write fails (Directus answers 503, service "files").
+		const root = join(pair.destination.dir, 'uploads');
+		renameSync(root, `${root}.away`);
+		writeFileSync(root, 'not a folder');
+		let failed;
+		try {
+			// Concurrency 1: the two new files travel in one batch.
+			failed = await run(pair, 'migration-migrate-tables', { collections: ['posters'], concurrency: 1, retries: 1 });
+		} finally {
+			rmSync(root);
+			renameSync(`${root}.away`, root);
+		}
+		expect(failed.resolved).toBe(false);
+		expect(failed.last).toMatchObject({ code: 'FILES_FAILED', files: { transferred: 0, batched: 0, failed: 2 } });
+		expect(failed.last.failures.files).toEqual(files2.map((file) => expect.objectContaining({ id: file.id, code: 'DESTINATION_STORAGE_ERROR' })));
+		// Each file sent alone after the batch was retried.
+		expect(failed.last.requests.retries).toBeGreaterThanOrEqual(2);
+		expect(await fileRows(pair.destination, files2.map((file) => file.id))).toEqual([]);
+
+		const landed = await run(pair, 'migration-migrate-tables', { collections: ['posters'], concurrency: 1 });
+		expect(landed.resolved, JSON.stringify(landed.last).slice(0, 2000)).toBe(true);
+		expect(landed.last.files).toMatchObject({ transferred: 2, batched: 2, failed: 0 });
+		for (const file of files2) expect(await servedSha256(pair.destination, file.id)).toBe(file.sha256);
 	});
 });
 

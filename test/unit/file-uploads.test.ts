@@ -3,6 +3,7 @@ import { failureFromResponse } from '../../src/lib/destination/failures.js';
 import { MigrationError } from '../../src/lib/errors.js';
 import { encodeUploadMetadata, patchEnd, uploadIdFromLocation, usesResumableUpload } from '../../src/lib/files/resumable.js';
 import { fileFailureCode, isFileRefusal } from '../../src/lib/files/transfer.js';
+import { planUploadBatches } from '../../src/lib/files/upload-batches.js';
 import { maxUploadBytes } from '../../src/lib/receiver/files.js';
 
 const MB = 1024 * 1024;
@@ -74,5 +75,45 @@ describe('files through the receiver', () => {
 		expect(maxUploadBytes({ FILES_MAX_UPLOAD_SIZE: '1000' })).toBe(1000);
 		expect(maxUploadBytes({})).toBeNull();
 		expect(maxUploadBytes({ FILES_MAX_UPLOAD_SIZE: 'lots' })).toBeNull();
+	});
+});
+
+describe('small new files in batches (files-batch)', () => {
+	const KB = 1024;
+	const bounds = { files: 4, bytes: 100 * KB, fileBytes: 40 * KB };
+	const file = (id: string, kb: number) => ({ id, filesize: kb * KB });
+	const ids = (rows: Record<string, unknown>[]) => rows.map((row) => row['id']);
+	const none = new Set<string>();
+
+	it('spreads new small files over as many batches as the concurrency, each within the receiver bounds', () => {
+		const rows = Array.from({ length: 6 }, (_, index) => file(`f${index}`, 10));
+		const { batches, alone } = planUploadBatches(rows, none, bounds, { concurrency: 2, aloneAboveBytes: 16 * MB });
+		expect(batches.map(ids)).toEqual([
+			['f0', 'f1', 'f2'],
+			['f3', 'f4', 'f5'],
+		]);
+		expect(alone).toEqual([]);
+	});
+
+	it('closes a batch at the most files or bytes the receiver takes', () => {
+		const many = Array.from({ length: 10 }, (_, index) => file(`f${index}`, 1));
+		expect(planUploadBatches(many, none, bounds, { concurrency: 1, aloneAboveBytes: 16 * MB }).batches.map((batch) => batch.length)).toEqual([4, 4, 2]);
+		const heavy = Array.from({ length: 4 }, (_, index) => file(`h${index}`, 35));
+		expect(planUploadBatches(heavy, none, bounds, { concurrency: 1, aloneAboveBytes: 16 * MB }).batches.map(ids)).toEqual([
+			['h0', 'h1'],
+			['h2', 'h3'],
+		]);
+	});
+
+	it('sends alone a replacement, a file above the batched size or the resumable threshold, and a batch of one', () => {
+		const rows = [file('replaced', 10), file('big', 41), file('resumable', 30), file('a', 10), file('b', 10), file('c', 10)];
+		const { batches, alone } = planUploadBatches(rows, new Set(['replaced']), bounds, { concurrency: 2, aloneAboveBytes: 20 * KB });
+		expect(batches.map(ids)).toEqual([['a', 'b']]);
+		expect(ids(alone)).toEqual(['replaced', 'big', 'resumable', 'c']);
+	});
+
+	it('sends every file alone to a receiver without batches', () => {
+		const rows = [file('a', 1), file('b', 1)];
+		expect(planUploadBatches(rows, none, null, { concurrency: 2, aloneAboveBytes: 16 * MB })).toEqual({ batches: [], alone: rows });
 	});
 });

@@ -12,7 +12,7 @@ const options = { writePath: 'auto', trackActivity: false, emitEvents: false } a
 describe('choosing the write path', () => {
 	it('auto takes a receiver of the same major version', () => {
 		expect(chooseWritePath(options, { receiver: 'migration-receiver', version: '0.2.5' }, '0.2.0')).toEqual({
-			path: { kind: 'receiver', trackActivity: false, emitEvents: false, database: null },
+			path: { kind: 'receiver', trackActivity: false, emitEvents: false, database: null, fileBatches: null },
 			warnings: [],
 		});
 	});

@@ -2,7 +2,7 @@ import { defineEndpoint } from '@directus/extensions-sdk';
 import { handleLease } from '../../lib/receiver/lease-route.js';
 import { handleOpen } from '../../lib/receiver/open-route.js';
 import { handleSystemRows } from '../../lib/receiver/system-route.js';
-import { handleFileUpload, handleFilesChecksums, handleFilesMetadata } from '../../lib/receiver/file-routes.js';
+import { handleFileBatch, handleFileUpload, handleFilesChecksums, handleFilesMetadata } from '../../lib/receiver/file-routes.js';
 import { handleAbsentKeys, handleChecksums, handleFields, handleFinish, handlePasswords, handleHashes, handleInfo, handleItems } from '../../lib/receiver/routes.js';
 
 /**
@@ -24,6 +24,7 @@ export default defineEndpoint({
 		router.post('/finish', handleFinish(context));
 		router.post('/lease', handleLease(context));
 		router.post('/files/:id', handleFileUpload(context));
+		router.post('/files-batch', handleFileBatch(context));
 		router.post('/files-metadata', handleFilesMetadata(context));
 		router.post('/files-checksums', handleFilesChecksums(context));
 	},

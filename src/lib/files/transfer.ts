@@ -23,10 +23,13 @@ import {
 	RECEIVER_FILE_MEDIA_TYPE,
 	RECEIVER_ID,
 	RECEIVER_MEDIA_TYPE,
+	type FileBatchEntry,
+	type FileBatchMetadata,
 	type FileChecksums,
 	type FileReceipt,
 	type FileUploadMetadata,
 } from '../receiver/protocol.js';
+import { planUploadBatches } from './upload-batches.js';
 import { DEFAULT_PATCH_BYTES, readResumableSupport, uploadResumable, usesResumableUpload, type ResumableSupport } from './resumable.js';
 
 /** File fields kept on the destination as on the source (bytes aside). */
@@ -64,6 +67,8 @@ export interface FileTally {
 	 * API (every file on a destination without the receiver; through the receiver, the files sent by TUS).
 	 */
 	paths: { receiver: number; rest: number };
+	/** Of the files sent through the receiver, those sent several to a request and a commit (small new files). */
+	batched: number;
 	/** Files of equal size and another modified_on whose bytes were compared by sha256 (through the receiver only). */
 	checksummed: number;
 	folders: { created: number; updated: number; unchanged: number };
@@ -145,6 +150,7 @@ export class FileTransfer {
 		bytes: 0,
 		resumable: { sent: 0, resumed: 0 },
 		paths: { receiver: 0, rest: 0 },
+		batched: 0,
 		checksummed: 0,
 		folders: { created: 0, updated: 0, unchanged: 0 },
 	};
@@ -253,16 +259,23 @@ export class FileTransfer {
 		// file the run dies sending is still known (one that then fails is harmless to undo: it is not there).
 		const created = toSend.filter((row) => !existing.has(String(row['id'])));
 		if (created.length > 0) await this.client.journal?.created('directus_files', 'id', created.map((row) => ({ id: row['id'], filesize: row['filesize'] })));
-		// Each file's source bytes are looked up (its row, its storage) ahead of its upload, while earlier
-		// uploads keep the destination busy: the lookups leave the uploads' path.
+		// Small new files go through the receiver in batches (one request and one commit for many); the
+		// others one by one, each one's source bytes looked up (its row, its storage) ahead of its upload,
+		// while earlier uploads keep the destination busy: the lookups leave the uploads' path.
+		const { batches, alone } = this.uploadBatches(toSend, existing);
 		const lookup = pLimit(this.concurrency);
-		const opened = new Map(toSend.map((row) => [String(row['id']), lookup(() => this.sourceBytes(String(row['id'])))]));
+		const opened = new Map(alone.map((row) => [String(row['id']), lookup(() => this.sourceBytes(String(row['id'])))]));
 		const limit = pLimit(this.concurrency);
-		const paths = await Promise.all(toSend.map((row) => limit(() => this.transferOne(row, existing.get(String(row['id'])), kept, opened.get(String(row['id']))!))));
+		const pathOf = new Map<string, 'receiver' | 'rest' | null>();
+		await Promise.all([
+			...batches.map((batch) => limit(() => this.sendBatch(batch, kept, pathOf))),
+			...alone.map((row) => limit(async () => pathOf.set(String(row['id']), await this.transferOne(row, existing.get(String(row['id'])), kept, opened.get(String(row['id']))!)))),
+		]);
 
 		// A file sent through the receiver arrived with its metadata exactly. Over REST Directus recomputes
 		// some metadata on upload (uploaded_on, image metadata): bring it in line.
-		const exact = new Set(toSend.filter((_, index) => paths[index] === 'receiver').map((row) => String(row['id'])));
+		const exact = new Set([...pathOf].filter(([, path]) => path === 'receiver').map(([id]) => id));
+		const paths = [...pathOf.values()];
 		const after = paths.includes('rest') ? await this.files.readByKeys(ids, compared) : existing;
 		const wanted = sourceRows.filter((row) => !exact.has(String(row['id']))).map((row) => Object.fromEntries(compared.map((field) => [field, row[field]])));
 		const diff = diffRows(wanted, after, 'id', compared, this.filesModel.types);
@@ -456,6 +469,102 @@ export class FileTransfer {
 		this.tally.paths[path]++;
 	}
 
+	/** The files to send in batches through the receiver, and those sent alone (see planUploadBatches). */
+	private uploadBatches(toSend: Row[], existing: Map<string, Row>): { batches: Row[][]; alone: Row[] } {
+		const path = this.client.writePath;
+		// Batches are quiet: a run that asks for activity or events sends its files one by one.
+		const bounds = path.kind === 'receiver' && !path.trackActivity && !path.emitEvents ? path.fileBatches : null;
+		return planUploadBatches(toSend, existing, bounds, { concurrency: this.concurrency, aloneAboveBytes: this.resumableAboveBytes });
+	}
+
+	/**
+	 * A batch of small new files through the receiver, in one request: their metadata, then their bytes,
+	 * read whole from the source's storage. Each file is answered alone: a refused one fails with its code,
+	 * one whose destination storage failed is sent again alone (with its retries), and a batch refused as a
+	 * whole is sent file by file. The same batch sent again replaces what it wrote: a lost answer repeats it.
+	 */
+	private async sendBatch(batch: Row[], kept: string[], pathOf: Map<string, 'receiver' | 'rest' | null>): Promise<void> {
+		const path = this.client.writePath as Extract<WritePath, { kind: 'receiver' }>;
+		const fileBytes = path.fileBatches!.fileBytes;
+		const alone: Row[] = [];
+		const read = await Promise.all(batch.map(async (row) => ({ row, bytes: await this.readSmallFile(String(row['id']), fileBytes) })));
+		const contents: { row: Row; bytes: Buffer }[] = [];
+		for (const { row, bytes } of read) {
+			if (bytes === 'unreadable') pathOf.set(String(row['id']), null);
+			// Larger than its row says (its bytes changed since): sent alone, streamed.
+			else if (bytes === 'too large') alone.push(row);
+			else contents.push({ row, bytes });
+		}
+		const sendAlone = async (rows: Row[]) => {
+			for (const row of rows) pathOf.set(String(row['id']), await this.transferOne(row, undefined, kept, this.sourceBytes(String(row['id']))));
+		};
+		if (contents.length > 0) {
+			const head = Buffer.from(
+				JSON.stringify({ files: contents.map(({ row, bytes }) => ({ file: this.receiverFileRow(row, kept), filesize: bytes.length })) } satisfies FileBatchMetadata),
+				'utf8',
+			);
+			let entries: FileBatchEntry[];
+			try {
+				({ files: entries } = await this.client.send<{ files: FileBatchEntry[] }>({
+					method: 'POST',
+					path: `/${RECEIVER_ID}/files-batch`,
+					headers: { 'Content-Type': RECEIVER_FILE_MEDIA_TYPE, [FILE_METADATA_BYTES_HEADER]: String(head.length) },
+					body: () => Buffer.concat([head, ...contents.map(({ bytes }) => bytes)]) as unknown as string,
+					lostAnswer: 'repeat',
+				}));
+			} catch (error) {
+				if (!isFileRefusal(error)) throw error;
+				entries = [];
+				alone.push(...contents.map(({ row }) => row));
+			}
+			const rows = new Map(contents.map(({ row }) => [String(row['id']), row]));
+			for (const entry of entries) {
+				const row = rows.get(entry.id);
+				if (!row) continue;
+				if (!('refused' in entry)) {
+					this.sent('receiver', Number(row['filesize'] ?? 0));
+					this.tally.batched++;
+					pathOf.set(entry.id, 'receiver');
+				} else if (entry.refused.code === 'DESTINATION_STORAGE_ERROR') alone.push(row);
+				else {
+					const code = FILE_FAILURE_CODES.includes(entry.refused.code) ? (entry.refused.code as FileFailureCode) : 'FILE_REFUSED';
+					this.fail(entry.id, code, entry.refused.message);
+					pathOf.set(entry.id, null);
+				}
+			}
+			// A file the answer does not name is sent alone (sending it again replaces whatever the batch wrote of it).
+			for (const [id, row] of rows) if (!pathOf.has(id) && !alone.includes(row)) alone.push(row);
+		}
+		await sendAlone(alone);
+	}
+
+	/** A small file's bytes, whole, from the source's storage; 'too large' past `maxBytes`; 'unreadable' (the file failed). */
+	private async readSmallFile(id: string, maxBytes: number): Promise<Buffer | 'too large' | 'unreadable'> {
+		const source = await this.sourceBytes(id);
+		try {
+			if ('unreadable' in source) throw new Error(source.unreadable);
+			const chunks: Buffer[] = [];
+			let size = 0;
+			for await (const chunk of await source.open()) {
+				chunks.push(chunk as Buffer);
+				size += (chunk as Buffer).length;
+				if (size > maxBytes) return 'too large';
+			}
+			return Buffer.concat(chunks);
+		} catch (error) {
+			this.fail(id, 'SOURCE_FILE_UNREADABLE', `the source cannot read the file: ${(error as Error).message ?? String(error)}`);
+			return 'unreadable';
+		}
+	}
+
+	/** A file's row as the receiver takes it: its id, its download name, the fields kept exactly, its storage. */
+	private receiverFileRow(row: Row, kept: string[]): FileUploadMetadata['file'] {
+		const id = String(row['id']);
+		const file: Row = { id, filename_download: String(row['filename_download'] ?? row['filename_disk'] ?? id) };
+		for (const field of [...kept, 'storage']) if (row[field] !== undefined && field !== 'filename_download') file[field] = row[field];
+		return file as FileUploadMetadata['file'];
+	}
+
 	/**
 	 * One file through the receiver: its metadata (the fields kept exactly) then its bytes, streamed
 	 * from the source storage in one request. The same id sent again replaces the file, so a lost
@@ -464,10 +573,8 @@ export class FileTransfer {
 	private async sendToReceiver(row: Row, kept: string[], open: () => Promise<Readable>): Promise<void> {
 		const id = String(row['id']);
 		const path = this.client.writePath as Extract<WritePath, { kind: 'receiver' }>;
-		const file: Row = { id, filename_download: String(row['filename_download'] ?? row['filename_disk'] ?? id) };
-		for (const field of [...kept, 'storage']) if (row[field] !== undefined && field !== 'filename_download') file[field] = row[field];
 		const metadata = Buffer.from(
-			JSON.stringify({ file: file as FileUploadMetadata['file'], filesize: Number(row['filesize'] ?? 0), trackActivity: path.trackActivity, emitEvents: path.emitEvents } satisfies FileUploadMetadata),
+			JSON.stringify({ file: this.receiverFileRow(row, kept), filesize: Number(row['filesize'] ?? 0), trackActivity: path.trackActivity, emitEvents: path.emitEvents } satisfies FileUploadMetadata),
 			'utf8',
 		);
 		await this.client.send<FileReceipt>({

@@ -114,10 +114,9 @@ export class SourceItems {
 
 	/** How this source's SQL casts an integer column to text, where its driver rounds 64-bit integers; else null. */
 	private integerAsText(): string | null {
-		const client = (this.context.database as unknown as { client?: { config?: { client?: unknown } } }).client?.config?.client;
-		if (typeof client !== 'string') return null;
-		if (client.includes('sqlite')) return 'CAST(?? AS TEXT) AS ??';
-		if (client.includes('mysql')) return 'CAST(?? AS CHAR) AS ??';
+		const vendor = databaseVendor(this.context.database);
+		if (vendor === 'sqlite') return 'CAST(?? AS TEXT) AS ??';
+		if (vendor === 'mysql') return 'CAST(?? AS CHAR) AS ??';
 		return null;
 	}
 

@@ -60,7 +60,7 @@ function postgresExpression(type: string | undefined): string | null {
 export const MAX_STORED_CHUNK = 5000;
 
 /** Keys per IN list: far below every vendor's limit of bound values. */
-const IN_LIST = 1000;
+export const IN_LIST = 1000;
 
 /**
  * A row's `fields` as stored, as text: each value written so that no two different values share a

@@ -1,11 +1,9 @@
 import type { SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { canonicalValueText } from '../compare/normalize.js';
+import { IN_LIST } from '../items/stored-rows.js';
 import { MAX_RECEIVER_KEYS } from './protocol.js';
 import { ReceiverRefusal } from './write-items.js';
-
-/** Keys per IN list: far below every vendor's limit of bound values. */
-const IN_LIST = 1000;
 
 /**
  * The keys of `keys` that a user collection of the destination lacks: its primary keys looked up in

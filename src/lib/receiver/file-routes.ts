@@ -1,6 +1,6 @@
 import { FILE_METADATA_BYTES_HEADER, filesChecksumsBody, filesMetadataBody } from './protocol.js';
 import { adminRoute, maxBodyBytes, readBody, schemaOf, type EndpointContext, type Handler, type Request, type Response } from './routes.js';
-import { FileRefusal, receiveFile, receiveFilesMetadata, storedChecksums } from './files.js';
+import { FileRefusal, receiveFile, receiveFileBatch, receiveFilesMetadata, storedChecksums } from './files.js';
 
 /** The receiver's routes for files (registered beside the others in the endpoint). */
 
@@ -35,6 +35,19 @@ export function handleFileUpload(context: EndpointContext): Handler {
 			res.json({ data: receipt });
 		}),
 	);
+}
+
+/** POST /files-batch — several small new files, their metadata then their bytes, in one body (see protocol.ts). */
+export function handleFileBatch(context: EndpointContext): Handler {
+	return adminRoute(async (req, res) => {
+		const declared = Number(req.headers['content-length']);
+		const files = await receiveFileBatch(context, await schemaOf(req, context), {
+			body: req as unknown as AsyncIterable<Buffer>,
+			metadataBytes: Number(req.headers[FILE_METADATA_BYTES_HEADER]),
+			contentLength: Number.isFinite(declared) ? declared : undefined,
+		});
+		res.json({ data: { files } });
+	});
 }
 
 /** POST /files-metadata — metadata of files whose bytes are already there, exactly as sent. */

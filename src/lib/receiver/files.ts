@@ -2,7 +2,18 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { EndpointContext } from './routes.js';
-import { fileUploadMetadata, MAX_FILE_METADATA_BYTES, type FileChecksums, type FileReceipt, type FileRow } from './protocol.js';
+import type { z } from 'zod';
+import {
+	fileBatchMetadata,
+	fileUploadMetadata,
+	MAX_BATCHED_FILE_BYTES,
+	MAX_FILE_BATCH_BYTES,
+	MAX_FILE_METADATA_BYTES,
+	type FileBatchEntry,
+	type FileChecksums,
+	type FileReceipt,
+	type FileRow,
+} from './protocol.js';
 import { ReceiverRefusal, schemaWritingAsSent } from './write-items.js';
 
 /**
@@ -34,8 +45,8 @@ export function maxUploadBytes(env: Record<string, unknown>): number | null {
 	return Math.floor(Number(match[1]) * UNITS[(match[2] ?? 'b').toLowerCase()]!);
 }
 
-/** Quiet files up to this size are received whole, then written in one transaction (see storeFile). */
-const ONE_COMMIT_MAX_BYTES = 2 * 1024 * 1024;
+/** Quiet files up to this size are received whole, then written in one transaction (see storeFile): those a batch may carry. */
+const ONE_COMMIT_MAX_BYTES = MAX_BATCHED_FILE_BYTES;
 
 /** The sha256 of stored bytes, by id, size and modified_on: a file whose stamp or size moved is hashed again. */
 const checksumCache = new Map<string, string>();
@@ -79,14 +90,14 @@ async function splitBody(body: AsyncIterable<Buffer>, metadataBytes: number): Pr
 	return { head: joined.subarray(0, metadataBytes), rest: rest() };
 }
 
-function parseMetadata(head: Buffer) {
+function parseMetadata<T extends z.ZodType>(head: Buffer, shape: T): z.output<T> {
 	let value: unknown;
 	try {
 		value = JSON.parse(head.toString('utf8'));
 	} catch {
 		throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', 'The file metadata is not JSON.');
 	}
-	const parsed = fileUploadMetadata.safeParse(value);
+	const parsed = shape.safeParse(value);
 	if (!parsed.success) {
 		const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'metadata'}: ${issue.message}`).join('; ');
 		throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', `Invalid file metadata. ${problems}`);
@@ -129,6 +140,12 @@ async function oneAtATime<T>(id: string, work: () => Promise<T>): Promise<T> {
 	}
 }
 
+/** `work` once every id of `ids` is this process's alone (taken in sorted order: two batches never wait on each other). */
+function allAtATime<T>(ids: string[], work: () => Promise<T>): Promise<T> {
+	const [first, ...others] = [...ids].sort();
+	return first === undefined ? work() : oneAtATime(first, () => allAtATime(others, work));
+}
+
 /**
  * Receives one file: metadata checked, bytes streamed into storage (a new file with the source's id,
  * or the bytes of the existing one replaced), then the row written exactly as sent. Activity only
@@ -149,7 +166,7 @@ export async function receiveFile(
 		throw new FileRefusal(413, 'FILE_TOO_LARGE', `The file is over the destination's FILES_MAX_UPLOAD_SIZE (${limit} bytes).`);
 	}
 	const { head, rest } = await splitBody(request.body, metadataBytes);
-	const body = parseMetadata(head);
+	const body = parseMetadata(head, fileUploadMetadata);
 	const file = body.file;
 	if (file.id !== request.id) throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', 'The metadata names another file than the path.');
 	if (limit !== null && body.filesize > limit) {
@@ -193,6 +210,90 @@ async function storeFile(
 	// Directus's FilesService refuses a stream it finds `truncated` (413) and removes what it wrote.
 	Object.defineProperty(stream, 'truncated', { get: () => truncated });
 
+	const quiet = { acting, emitEvents: body.emitEvents };
+	const refusal = oneCommit
+		? await context.database.transaction((trx) => writeFile(context, schema, trx, true, file, stream, quiet))
+		: await writeFile(context, schema, context.database, false, file, stream, quiet);
+	if (refusal) throw refusal;
+	// The receipt says what arrived; the checksum cache fills when a checksum is asked for (rarely: a file
+	// sent through the receiver keeps its modified_on, and re-runs skip it by size and stamp).
+	return { id: file.id, filesize: received, sha256: hash.digest('hex') };
+}
+
+/**
+ * Receives a batch of small new files (POST /files-batch): the whole body read first (bounded by the
+ * batch's caps), then every file written in one transaction, each in its own savepoint: a file refused
+ * (too large for FILES_MAX_UPLOAD_SIZE, refused by Directus, its storage failing) leaves the others
+ * written and is answered with its status and code. Always quiet: no activity, no events.
+ */
+export async function receiveFileBatch(
+	context: EndpointContext,
+	schema: SchemaOverview,
+	request: { body: AsyncIterable<Buffer>; metadataBytes: number; contentLength: number | undefined },
+): Promise<FileBatchEntry[]> {
+	const { metadataBytes } = request;
+	if (!Number.isInteger(metadataBytes) || metadataBytes < 2 || metadataBytes > MAX_FILE_METADATA_BYTES) {
+		throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', `The batch's metadata must be 2 to ${MAX_FILE_METADATA_BYTES} bytes (header x-migration-metadata-bytes).`);
+	}
+	if (request.contentLength !== undefined && request.contentLength - metadataBytes > MAX_FILE_BATCH_BYTES) {
+		throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `A batch carries at most ${MAX_FILE_BATCH_BYTES} bytes of files.`);
+	}
+	const { head, rest } = await splitBody(request.body, metadataBytes);
+	const { files } = parseMetadata(head, fileBatchMetadata);
+	const ids = files.map(({ file }) => file.id);
+	if (new Set(ids).size !== ids.length) throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', 'A batch names a file twice.');
+	const expected = files.reduce((sum, { filesize }) => sum + filesize, 0);
+	if (expected > MAX_FILE_BATCH_BYTES) throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `A batch carries at most ${MAX_FILE_BATCH_BYTES} bytes of files.`);
+	const { chunks, whole } = await receiveUpTo(rest[Symbol.asyncIterator](), expected);
+	const bytes = Buffer.concat(chunks);
+	if (!whole || bytes.length !== expected) {
+		throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', `The batch's files are ${expected} bytes by its metadata; its body carries ${whole ? bytes.length : `more than ${expected}`}.`);
+	}
+	const limit = maxUploadBytes(context.env);
+	const quiet = { acting: null, emitEvents: false };
+	return allAtATime(ids, () =>
+		context.database.transaction(async (trx) => {
+			const entries: FileBatchEntry[] = [];
+			let offset = 0;
+			for (const { file, filesize } of files) {
+				const content = bytes.subarray(offset, offset + filesize);
+				offset += filesize;
+				if (limit !== null && filesize > limit) {
+					entries.push(refusedEntry(file.id, new FileRefusal(413, 'FILE_TOO_LARGE', `The file (${filesize} bytes) is over the destination's FILES_MAX_UPLOAD_SIZE (${limit} bytes).`)));
+					continue;
+				}
+				try {
+					const refusal = await trx.transaction((savepoint) => writeFile(context, schema, savepoint, true, file, Readable.from([content]), quiet));
+					entries.push(refusal ? refusedEntry(file.id, refusal) : { id: file.id, filesize, sha256: createHash('sha256').update(content).digest('hex') });
+				} catch (error) {
+					entries.push(refusedEntry(file.id, error instanceof ReceiverRefusal ? error : uploadRefusal(error)));
+				}
+			}
+			return entries;
+		}),
+	);
+}
+
+function refusedEntry(id: string, refusal: unknown): FileBatchEntry {
+	const { status, code, message } = refusal instanceof ReceiverRefusal ? refusal : new FileRefusal(422, 'FILE_REFUSED', String((refusal as Error)?.message ?? refusal));
+	return { id, refused: { status, code, message } };
+}
+
+/**
+ * Writes one file: its bytes through Directus's FilesService (a new file under the source's id, or the
+ * bytes of the existing one replaced), then its row's metadata exactly as sent. `inTransaction`: `knex`
+ * is a transaction (the file's row looked up first, its metadata in a savepoint). Returns the refusal of
+ * a file whose bytes are stored but whose metadata was refused; throws the refusal of the bytes.
+ */
+async function writeFile(
+	context: EndpointContext,
+	schema: SchemaOverview,
+	knex: EndpointContext['database'],
+	inTransaction: boolean,
+	file: FileRow,
+	stream: Readable,
+	quiet: { acting: Accountability | null; emitEvents: boolean },
+): Promise<FileRefusal | null> {
 	const upload = {
 		filename_download: file.filename_download,
 		type: file.type ?? 'application/octet-stream',
@@ -201,47 +302,39 @@ async function storeFile(
 		...(file.title != null ? { title: file.title } : {}),
 		id: file.id,
 	};
-	const options = { emitEvents: body.emitEvents };
+	const options = { emitEvents: quiet.emitEvents };
 	const { id: _id, storage: _storage, ...metadata } = file;
-	const store = async (knex: EndpointContext['database'], inTransaction: boolean) => {
-		const files = new context.services.FilesService({ knex, schema, accountability: acting });
-		try {
-			if (inTransaction) {
-				// A refused insert would end the transaction (PostgreSQL): the row is looked up first.
-				const exists = (await knex.select('id').from('directus_files').where({ id: file.id }).first()) !== undefined;
-				await files.uploadOne(stream, upload, exists ? file.id : undefined, options);
-			} else {
-				// Created under its own id; when the destination has that id already (a replacement, or the same
-				// file sent again after a lost answer) Directus refuses the row before reading a byte, and the
-				// bytes of the file with that id are replaced instead.
-				try {
-					await files.uploadOne(stream, upload, undefined, options);
-				} catch (error) {
-					if ((error as { code?: unknown }).code !== 'RECORD_NOT_UNIQUE') throw error;
-					await files.uploadOne(stream, upload, file.id, options);
-				}
+	const files = new context.services.FilesService({ knex, schema, accountability: quiet.acting });
+	try {
+		if (inTransaction) {
+			// A refused insert would end the transaction (PostgreSQL): the row is looked up first.
+			const exists = (await knex.select('id').from('directus_files').where({ id: file.id }).first()) !== undefined;
+			await files.uploadOne(stream, upload, exists ? file.id : undefined, options);
+		} else {
+			// Created under its own id; when the destination has that id already (a replacement, or the same
+			// file sent again after a lost answer) Directus refuses the row before reading a byte, and the
+			// bytes of the file with that id are replaced instead.
+			try {
+				await files.uploadOne(stream, upload, undefined, options);
+			} catch (error) {
+				if ((error as { code?: unknown }).code !== 'RECORD_NOT_UNIQUE') throw error;
+				await files.uploadOne(stream, upload, file.id, options);
 			}
-		} catch (error) {
-			throw uploadRefusal(error);
 		}
-		// Directus stamped the row (uploaded_on now, the image's own metadata): the source's values go back.
-		// In a transaction, within a savepoint: a refused metadata write leaves the stored file as Directus wrote it.
-		const writeMetadata = (database: EndpointContext['database']) => writeExactMetadata({ ...context, database }, schema, file.id, metadata, acting, body.emitEvents);
-		try {
-			if (inTransaction) await knex.transaction(writeMetadata);
-			else await writeMetadata(knex);
-		} catch (error) {
-			return new FileRefusal(422, 'METADATA_REFUSED', `The bytes are stored; the metadata was refused: ${(error as Error).message}`);
-		}
-		return null;
-	};
-	const refusal = oneCommit ? await context.database.transaction((trx) => store(trx, true)) : await store(context.database, false);
-	if (refusal) throw refusal;
-	// The receipt says what arrived; the checksum cache fills when a checksum is asked for (rarely: a file
-	// sent through the receiver keeps its modified_on, and re-runs skip it by size and stamp).
-	return { id: file.id, filesize: received, sha256: hash.digest('hex') };
+	} catch (error) {
+		throw uploadRefusal(error);
+	}
+	// Directus stamped the row (uploaded_on now, the image's own metadata): the source's values go back.
+	// In a transaction, within a savepoint: a refused metadata write leaves the stored file as Directus wrote it.
+	const writeMetadata = (database: EndpointContext['database']) => writeExactMetadata({ ...context, database }, schema, file.id, metadata, quiet.acting, quiet.emitEvents);
+	try {
+		if (inTransaction) await knex.transaction(writeMetadata);
+		else await writeMetadata(knex);
+	} catch (error) {
+		return new FileRefusal(422, 'METADATA_REFUSED', `The bytes are stored; the metadata was refused: ${(error as Error).message}`);
+	}
+	return null;
 }
-
 /**
  * Reads `body` until it ends or passes `max` bytes: `whole` when it ended within them. The chunks
  * read are handed on (see resumed) either way.

@@ -1,8 +1,6 @@
 import { currentLease } from './lease-route.js';
-import { openBody, RECEIVER_ID, type OpenAnswer } from './protocol.js';
-import { adminRoute, fieldNames, maxBodyBytes, readBody, schemaOf, type EndpointContext, type Handler } from './routes.js';
-import { bundleVersion } from './version.js';
-import { databaseVendor } from '../items/stored-rows.js';
+import { openBody, type OpenAnswer } from './protocol.js';
+import { adminRoute, fieldNames, maxBodyBytes, readBody, receiverInfo, schemaOf, type EndpointContext, type Handler } from './routes.js';
 
 /**
  * POST /open — the start of a writing run, in one request that only reads: this receiver's version,
@@ -14,12 +12,7 @@ export function handleOpen(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
 		const body = await readBody(req, openBody, maxBodyBytes(context.env));
 		const schema = await schemaOf(req, context);
-		const answer: OpenAnswer = {
-			receiver: RECEIVER_ID,
-			version: bundleVersion(),
-			database: databaseVendor(context.database),
-			lease: await currentLease(context.database),
-		};
+		const answer: OpenAnswer = { ...receiverInfo(context), lease: await currentLease(context.database) };
 		if (body.fields) answer.fields = fieldNames(schema);
 		if (body.marker !== undefined) {
 			// The marker as the source reads it over REST (SyncMarker): the first preset of that name without a user.

@@ -156,6 +156,8 @@ export interface ReceiverInfo {
 	version: string;
 	/** The destination's database vendor (`sqlite`, `postgres`, `mysql`…); absent from receivers before 0.2.1. */
 	database?: string;
+	/** The bounds of POST /files-batch (several small files in one request); absent from receivers without that route. */
+	fileBatches?: FileBatchBounds;
 }
 
 /** An answer of the receiver when a batch is refused: nothing of the batch was written. */
@@ -232,6 +234,35 @@ export interface FileReceipt {
 	filesize: number;
 	sha256: string;
 }
+
+/**
+ * POST /migration-receiver/files-batch — several small new files in one request, written in one
+ * transaction on the destination (one commit instead of one per file: on SQLite most of a small
+ * file's cost). The body is `fileBatchMetadata` as UTF-8 JSON, exactly `FILE_METADATA_BYTES_HEADER`
+ * bytes long, then each file's bytes in the order named, exactly `filesize` of each. Always quiet (no
+ * activity, no events: a run that asks for them sends its files one by one). Each file lands or is
+ * refused on its own (a savepoint each); sending the batch again replaces what it wrote.
+ */
+export const MAX_FILE_BATCH_FILES = 50;
+/** Most bytes of files one batch carries, and most bytes of one file in a batch. */
+export const MAX_FILE_BATCH_BYTES = 8 * 1024 * 1024;
+export const MAX_BATCHED_FILE_BYTES = 2 * 1024 * 1024;
+export interface FileBatchBounds {
+	files: number;
+	bytes: number;
+	fileBytes: number;
+}
+export const FILE_BATCH_BOUNDS: FileBatchBounds = { files: MAX_FILE_BATCH_FILES, bytes: MAX_FILE_BATCH_BYTES, fileBytes: MAX_BATCHED_FILE_BYTES };
+export const fileBatchMetadata = z.strictObject({
+	files: z
+		.array(z.strictObject({ file: fileRow, filesize: z.number().int().min(0).max(MAX_BATCHED_FILE_BYTES) }))
+		.min(1)
+		.max(MAX_FILE_BATCH_FILES),
+});
+export type FileBatchMetadata = z.input<typeof fileBatchMetadata>;
+
+/** What POST /files-batch answers, file by file in the order sent: its receipt, or why it was refused. */
+export type FileBatchEntry = FileReceipt | { id: string; refused: { status: number; code: string; message: string } };
 
 /** POST /migration-receiver/files-metadata — metadata alone (the bytes are already there), exactly as sent. */
 export const filesMetadataBody = z.strictObject({

@@ -1,7 +1,7 @@
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
-import { absentKeysBody, checksumsBody, finishBody, hashesReadBody, passwordsBody, itemsWriteBody, MAX_RECEIVER_BODY_BYTES, MAX_RECEIVER_ROWS, RECEIVER_ID, type ReceiverInfo } from './protocol.js';
+import { absentKeysBody, checksumsBody, FILE_BATCH_BOUNDS, finishBody, hashesReadBody, passwordsBody, itemsWriteBody, MAX_RECEIVER_BODY_BYTES, MAX_RECEIVER_ROWS, RECEIVER_ID, type ReceiverInfo } from './protocol.js';
 import { bundleVersion } from './version.js';
 import { readStoredHashes, ReceiverRefusal, writeBatch } from './write-items.js';
 import { destinationChecksums } from './checksums.js';
@@ -105,10 +105,14 @@ export async function readBody<T extends z.ZodType>(req: Request, schema: T, max
 	return parsed.data;
 }
 
+/** Who this receiver is: its version, its database vendor, the bounds of its file batches (GET / and POST /open). */
+export function receiverInfo(context: EndpointContext): ReceiverInfo {
+	return { receiver: RECEIVER_ID, version: bundleVersion(), database: databaseVendor(context.database), fileBatches: FILE_BATCH_BOUNDS };
+}
+
 export function handleInfo(context: EndpointContext): Handler {
 	return adminRoute(async (_req, res) => {
-		const info: ReceiverInfo = { receiver: RECEIVER_ID, version: bundleVersion(), database: databaseVendor(context.database) };
-		res.json({ data: info });
+		res.json({ data: receiverInfo(context) });
 	});
 }
 

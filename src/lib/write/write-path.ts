@@ -2,7 +2,7 @@ import type { DestinationClient } from '../destination/client.js';
 import { MigrationError } from '../errors.js';
 import { flowBoolean, flowEnum } from '../options/flow-values.js';
 import { isMissingRoute } from '../destination/failures.js';
-import { RECEIVER_ID, RECEIVER_MEDIA_TYPE, type OpenAnswer, type ReceiverInfo } from '../receiver/protocol.js';
+import { RECEIVER_ID, RECEIVER_MEDIA_TYPE, type FileBatchBounds, type OpenAnswer, type ReceiverInfo } from '../receiver/protocol.js';
 import { bundleVersion, majorOf } from '../receiver/version.js';
 import type { Warning } from '../report.js';
 
@@ -21,6 +21,8 @@ export type WritePath =
 			emitEvents: boolean;
 			/** The destination's database vendor, as its receiver says (null: a receiver that does not say). */
 			database: string | null;
+			/** The bounds of the receiver's file batches (null: a receiver without them; files go one by one). */
+			fileBatches: FileBatchBounds | null;
 	  };
 
 export const REST_PATH: WritePath = { kind: 'rest' };
@@ -43,7 +45,12 @@ export async function detectReceiver(client: DestinationClient): Promise<Receive
 	try {
 		const info = await client.send<ReceiverInfo | null>({ method: 'GET', path: `/${RECEIVER_ID}/` });
 		if (!info || info.receiver !== RECEIVER_ID || typeof info.version !== 'string') return null;
-		return { receiver: RECEIVER_ID, version: info.version, ...(typeof info.database === 'string' ? { database: info.database } : {}) };
+		return {
+			receiver: RECEIVER_ID,
+			version: info.version,
+			...(typeof info.database === 'string' ? { database: info.database } : {}),
+			...(info.fileBatches ? { fileBatches: info.fileBatches } : {}),
+		};
 	} catch (error) {
 		if (error instanceof MigrationError && error.code === 'NOT_FOUND') return null;
 		throw error;
@@ -73,6 +80,14 @@ export async function openReceiver(client: DestinationClient, asked: { fields: b
 	}
 }
 
+/** The receiver's file batch bounds when it says them as numbers, else null (files go one by one). */
+function fileBatchesOf(receiver: ReceiverInfo | null): FileBatchBounds | null {
+	const bounds = receiver?.fileBatches;
+	if (!bounds) return null;
+	const { files, bytes, fileBytes } = bounds;
+	return [files, bytes, fileBytes].every((value) => Number.isInteger(value) && value > 0) ? { files, bytes, fileBytes } : null;
+}
+
 export interface WritePathChoice {
 	path: WritePath;
 	warnings: Warning[];
@@ -85,7 +100,7 @@ export interface WritePathChoice {
  */
 export function chooseWritePath(options: WritePathOptions, receiver: ReceiverInfo | null, ownVersion = bundleVersion()): WritePathChoice {
 	if (options.writePath === 'rest') return { path: REST_PATH, warnings: [] };
-	const viaReceiver: WritePath = { kind: 'receiver', trackActivity: options.trackActivity, emitEvents: options.emitEvents, database: receiver?.database ?? null };
+	const viaReceiver: WritePath = { kind: 'receiver', trackActivity: options.trackActivity, emitEvents: options.emitEvents, database: receiver?.database ?? null, fileBatches: fileBatchesOf(receiver) };
 	if (receiver && majorOf(receiver.version) === majorOf(ownVersion)) return { path: viaReceiver, warnings: [] };
 	if (options.writePath === 'receiver') {
 		throw new MigrationError(
