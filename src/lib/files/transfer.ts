@@ -275,8 +275,7 @@ export class FileTransfer {
 		// A file sent through the receiver arrived with its metadata exactly. Over REST Directus recomputes
 		// some metadata on upload (uploaded_on, image metadata): bring it in line.
 		const exact = new Set([...pathOf].filter(([, path]) => path === 'receiver').map(([id]) => id));
-		const paths = [...pathOf.values()];
-		const after = paths.includes('rest') ? await this.files.readByKeys(ids, compared) : existing;
+		const after = [...pathOf.values()].includes('rest') ? await this.files.readByKeys(ids, compared) : existing;
 		const wanted = sourceRows.filter((row) => !exact.has(String(row['id']))).map((row) => Object.fromEntries(compared.map((field) => [field, row[field]])));
 		const diff = diffRows(wanted, after, 'id', compared, this.filesModel.types);
 		if (diff.toUpdate.length > 0) await this.beforeWrite();

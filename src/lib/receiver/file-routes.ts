@@ -16,22 +16,21 @@ function withStorageRefusal(run: (req: Request, res: Response) => Promise<void>)
 	};
 }
 
+/** A body of metadata then bytes (see protocol.ts), as the request streams it: its length and its metadata's, as declared. */
+function metadataFirstBody(req: Request): { body: AsyncIterable<Buffer>; metadataBytes: number; contentLength: number | undefined } {
+	const declared = Number(req.headers['content-length']);
+	return {
+		body: req as unknown as AsyncIterable<Buffer>,
+		metadataBytes: Number(req.headers[FILE_METADATA_BYTES_HEADER]),
+		contentLength: Number.isFinite(declared) ? declared : undefined,
+	};
+}
+
 /** POST /files/:id — one file's metadata then its bytes, in one streamed body (see protocol.ts). */
 export function handleFileUpload(context: EndpointContext): Handler {
 	return adminRoute(
 		withStorageRefusal(async (req, res) => {
-			const declared = Number(req.headers['content-length']);
-			const receipt = await receiveFile(
-				context,
-				await schemaOf(req, context),
-				{
-					id: String(req.params['id']),
-					body: req as unknown as AsyncIterable<Buffer>,
-					metadataBytes: Number(req.headers[FILE_METADATA_BYTES_HEADER]),
-					contentLength: Number.isFinite(declared) ? declared : undefined,
-				},
-				req.accountability ?? null,
-			);
+			const receipt = await receiveFile(context, await schemaOf(req, context), { id: String(req.params['id']), ...metadataFirstBody(req) }, req.accountability ?? null);
 			res.json({ data: receipt });
 		}),
 	);
@@ -40,12 +39,7 @@ export function handleFileUpload(context: EndpointContext): Handler {
 /** POST /files-batch — several small new files, their metadata then their bytes, in one body (see protocol.ts). */
 export function handleFileBatch(context: EndpointContext): Handler {
 	return adminRoute(async (req, res) => {
-		const declared = Number(req.headers['content-length']);
-		const files = await receiveFileBatch(context, await schemaOf(req, context), {
-			body: req as unknown as AsyncIterable<Buffer>,
-			metadataBytes: Number(req.headers[FILE_METADATA_BYTES_HEADER]),
-			contentLength: Number.isFinite(declared) ? declared : undefined,
-		});
+		const files = await receiveFileBatch(context, await schemaOf(req, context), metadataFirstBody(req));
 		res.json({ data: { files } });
 	});
 }

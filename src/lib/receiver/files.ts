@@ -146,6 +146,22 @@ function allAtATime<T>(ids: string[], work: () => Promise<T>): Promise<T> {
 	return first === undefined ? work() : oneAtATime(first, () => allAtATime(others, work));
 }
 
+/** The length of a body's metadata (header x-migration-metadata-bytes) must be 2 to MAX_FILE_METADATA_BYTES. */
+function checkMetadataBytes(metadataBytes: number, whose: string): void {
+	if (!Number.isInteger(metadataBytes) || metadataBytes < 2 || metadataBytes > MAX_FILE_METADATA_BYTES) {
+		throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', `${whose} must be 2 to ${MAX_FILE_METADATA_BYTES} bytes (header x-migration-metadata-bytes).`);
+	}
+}
+
+/** A file of `size` bytes above the destination's FILES_MAX_UPLOAD_SIZE (`limit`). */
+function overUploadLimit(size: number, limit: number): FileRefusal {
+	return new FileRefusal(413, 'FILE_TOO_LARGE', `The file (${size} bytes) is over the destination's FILES_MAX_UPLOAD_SIZE (${limit} bytes).`);
+}
+
+function batchTooLarge(): ReceiverRefusal {
+	return new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `A batch carries at most ${MAX_FILE_BATCH_BYTES} bytes of files.`);
+}
+
 /**
  * Receives one file: metadata checked, bytes streamed into storage (a new file with the source's id,
  * or the bytes of the existing one replaced), then the row written exactly as sent. Activity only
@@ -158,9 +174,7 @@ export async function receiveFile(
 	accountability: Accountability | null,
 ): Promise<FileReceipt> {
 	const { metadataBytes } = request;
-	if (!Number.isInteger(metadataBytes) || metadataBytes < 2 || metadataBytes > MAX_FILE_METADATA_BYTES) {
-		throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', `The file metadata must be 2 to ${MAX_FILE_METADATA_BYTES} bytes (header x-migration-metadata-bytes).`);
-	}
+	checkMetadataBytes(metadataBytes, 'The file metadata');
 	const limit = maxUploadBytes(context.env);
 	if (limit !== null && request.contentLength !== undefined && request.contentLength - metadataBytes > limit) {
 		throw new FileRefusal(413, 'FILE_TOO_LARGE', `The file is over the destination's FILES_MAX_UPLOAD_SIZE (${limit} bytes).`);
@@ -170,7 +184,7 @@ export async function receiveFile(
 	const file = body.file;
 	if (file.id !== request.id) throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', 'The metadata names another file than the path.');
 	if (limit !== null && body.filesize > limit) {
-		throw new FileRefusal(413, 'FILE_TOO_LARGE', `The file (${body.filesize} bytes) is over the destination's FILES_MAX_UPLOAD_SIZE (${limit} bytes).`);
+		throw overUploadLimit(body.filesize, limit);
 	}
 
 	return oneAtATime(file.id, () => storeFile(context, schema, file, body, rest, limit, accountability));
@@ -232,18 +246,16 @@ export async function receiveFileBatch(
 	request: { body: AsyncIterable<Buffer>; metadataBytes: number; contentLength: number | undefined },
 ): Promise<FileBatchEntry[]> {
 	const { metadataBytes } = request;
-	if (!Number.isInteger(metadataBytes) || metadataBytes < 2 || metadataBytes > MAX_FILE_METADATA_BYTES) {
-		throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', `The batch's metadata must be 2 to ${MAX_FILE_METADATA_BYTES} bytes (header x-migration-metadata-bytes).`);
-	}
+	checkMetadataBytes(metadataBytes, "The batch's metadata");
 	if (request.contentLength !== undefined && request.contentLength - metadataBytes > MAX_FILE_BATCH_BYTES) {
-		throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `A batch carries at most ${MAX_FILE_BATCH_BYTES} bytes of files.`);
+		throw batchTooLarge();
 	}
 	const { head, rest } = await splitBody(request.body, metadataBytes);
 	const { files } = parseMetadata(head, fileBatchMetadata);
 	const ids = files.map(({ file }) => file.id);
 	if (new Set(ids).size !== ids.length) throw new ReceiverRefusal(400, 'INVALID_PAYLOAD', 'A batch names a file twice.');
 	const expected = files.reduce((sum, { filesize }) => sum + filesize, 0);
-	if (expected > MAX_FILE_BATCH_BYTES) throw new ReceiverRefusal(413, 'PAYLOAD_TOO_LARGE', `A batch carries at most ${MAX_FILE_BATCH_BYTES} bytes of files.`);
+	if (expected > MAX_FILE_BATCH_BYTES) throw batchTooLarge();
 	const { chunks, whole } = await receiveUpTo(rest[Symbol.asyncIterator](), expected);
 	const bytes = Buffer.concat(chunks);
 	if (!whole || bytes.length !== expected) {
@@ -259,7 +271,7 @@ export async function receiveFileBatch(
 				const content = bytes.subarray(offset, offset + filesize);
 				offset += filesize;
 				if (limit !== null && filesize > limit) {
-					entries.push(refusedEntry(file.id, new FileRefusal(413, 'FILE_TOO_LARGE', `The file (${filesize} bytes) is over the destination's FILES_MAX_UPLOAD_SIZE (${limit} bytes).`)));
+					entries.push(refusedEntry(file.id, overUploadLimit(filesize, limit)));
 					continue;
 				}
 				try {
